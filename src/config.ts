@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { AppError, ErrorCodes } from './errors.js';
+
+/**
+ * The service's whole configuration, parsed once from the environment by main.ts. `loadConfig` is pure: it gets
+ * the environment as an argument, reports every bad key in one error (naming keys, never echoing values) and
+ * returns a frozen camelCase object with units in the names.
+ */
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
+  .refine((items) => items.length > 0, 'must list at least one value');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const databaseUrl = z
+  .string()
+  .refine(
+    (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
+    'must be sqlite:<path> or postgres://…',
+  );
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const downstreamSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_<base64>');
+
+const schema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: databaseUrl.default('sqlite:./data/decisions.db'),
+    PERSONA_WEBHOOK_SECRET: csv,
+    WEBHOOK_TOLERANCE_SECONDS: positiveInt.default(300),
+    WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+    PERSONA_API_KEY: z.string().min(1),
+    PERSONA_API_URL: httpUrl.default('https://api.withpersona.com/api/v1'),
+    PERSONA_API_VERSION: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2025-12-08')
+      .default('2025-12-08'),
+    PERSONA_TIMEOUT_MS: positiveInt.default(10_000),
+    PERSONA_MAX_RETRIES: nonNegativeInt.default(4),
+    API_TOKENS: csv,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    VERIFICATION_POLL_TIMEOUT_SECONDS: positiveInt.default(900),
+    DECISION_POLICY_FILE: optionalString,
+    WORKER_CONCURRENCY: positiveInt.default(4),
+    JOB_LEASE_SECONDS: positiveInt.default(120),
+    DOWNSTREAM_URL: optionalString.pipe(httpUrl.optional()),
+    DOWNSTREAM_SIGNING_SECRET: optionalString.pipe(downstreamSecret.optional()),
+    DOWNSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
+    DOWNSTREAM_RETRY_FOR_SECONDS: positiveInt.default(24 * 3600),
+    DOWNSTREAM_RETRY_MIN_DELAY_MS: positiveInt.default(2_000),
+    DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: positiveInt.default(3600),
+    DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DOWNSTREAM_URL && !env.DOWNSTREAM_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DOWNSTREAM_SIGNING_SECRET'],
+        message: 'is required when DOWNSTREAM_URL is set',
+      });
+    }
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  personaWebhookSecrets: readonly string[];
+  webhookToleranceSeconds: number;
+  webhookBodyLimitBytes: number;
+  personaApiKey: string;
+  personaApiUrl: string;
+  personaApiVersion: string;
+  personaTimeoutMs: number;
+  personaMaxRetries: number;
+  apiTokens: readonly string[];
+  logLevel: string;
+  verificationPollTimeoutSeconds: number;
+  decisionPolicyFile: string | undefined;
+  workerConcurrency: number;
+  jobLeaseSeconds: number;
+  downstream:
+    | {
+        url: string;
+        signingSecret: string;
+        timeoutMs: number;
+        retryForSeconds: number;
+        retryMinDelayMs: number;
+        retryMaxDelaySeconds: number;
+        maxClientErrorAttempts: number;
+      }
+    | undefined;
+}
+
+/** Keys whose values must never be printed. */
+export const SECRET_KEYS = ['PERSONA_WEBHOOK_SECRET', 'PERSONA_API_KEY', 'API_TOKENS', 'DOWNSTREAM_SIGNING_SECRET'];
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(environment)';
+      // zod's "expected string, received undefined" says nothing useful about a missing key
+      const message = issue.code === 'invalid_type' && env[key] === undefined ? 'is required' : issue.message;
+      return `${key} ${message}`;
+    });
+    throw new AppError(ErrorCodes.CONFIG_INVALID, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    personaWebhookSecrets: Object.freeze(e.PERSONA_WEBHOOK_SECRET),
+    webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    personaApiKey: e.PERSONA_API_KEY,
+    personaApiUrl: e.PERSONA_API_URL.replace(/\/+$/, ''),
+    personaApiVersion: e.PERSONA_API_VERSION,
+    personaTimeoutMs: e.PERSONA_TIMEOUT_MS,
+    personaMaxRetries: e.PERSONA_MAX_RETRIES,
+    apiTokens: Object.freeze(e.API_TOKENS),
+    logLevel: e.LOG_LEVEL,
+    verificationPollTimeoutSeconds: e.VERIFICATION_POLL_TIMEOUT_SECONDS,
+    decisionPolicyFile: e.DECISION_POLICY_FILE,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    downstream:
+      e.DOWNSTREAM_URL && e.DOWNSTREAM_SIGNING_SECRET
+        ? Object.freeze({
+            url: e.DOWNSTREAM_URL,
+            signingSecret: e.DOWNSTREAM_SIGNING_SECRET,
+            timeoutMs: e.DOWNSTREAM_TIMEOUT_MS,
+            retryForSeconds: e.DOWNSTREAM_RETRY_FOR_SECONDS,
+            retryMinDelayMs: e.DOWNSTREAM_RETRY_MIN_DELAY_MS,
+            retryMaxDelaySeconds: e.DOWNSTREAM_RETRY_MAX_DELAY_SECONDS,
+            maxClientErrorAttempts: e.DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS,
+          })
+        : undefined,
+  });
+}
+
+/** The configuration as it may be logged: every secret replaced by "[set]". */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
+    personaApiKey: '[set]',
+    apiTokens: `[set: ${config.apiTokens.length}]`,
+    downstream: config.downstream ? { ...config.downstream, signingSecret: '[set]' } : undefined,
+  };
+}

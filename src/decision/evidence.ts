@@ -1,0 +1,93 @@
+/**
+ * The PII-free evidence the decision engine works on. The Persona client maps API responses into these shapes
+ * (persona/to-evidence.ts); the decision row stores them so a decision can be explained and re-evaluated later.
+ * Names, birthdates, ID numbers and addresses never enter these types.
+ *
+ * Statuses and types are open strings on purpose: Persona adds values without a version bump
+ * (../shared/docs/persona-api.md §2.2), and the engine must treat unknown ones explicitly, not crash on them.
+ */
+export interface CheckEvidence {
+  name: string; // e.g. "id_expired_detection"
+  status: string; // "passed" | "failed" | "not_applicable" | unknown
+  requirement: string | null; // "required" | "not_required" | "requires_retry" | unknown | null
+  reasons: string[]; // Persona reason codes, e.g. "expired"
+}
+
+export interface VerificationEvidence {
+  id: string; // ver_…
+  type: string; // "verification/government-id", "verification/selfie", …
+  status: string; // "initiated" | "submitted" | "passed" | "failed" | "requires_retry" | "skipped" | "canceled" | "confirmed" | "tentatively_passed" | "tentatively_failed" | unknown
+  createdAt: string; // ISO-8601
+  completedAt: string | null;
+  checks: CheckEvidence[];
+}
+
+export interface ReportEvidence {
+  id: string; // rep_…
+  type: string; // "report/watchlist", "report/politically-exposed-person", "report/adverse-media", …
+  status: string; // "pending" | "ready" | "errored" | unknown
+  hasMatch: boolean | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface Evidence {
+  inquiryId: string;
+  inquiryStatus: string;
+  verifications: VerificationEvidence[];
+  reports: ReportEvidence[];
+}
+
+/** Verification statuses that may still change: the pipeline polls until none is left (or a deadline passes). */
+const PENDING_VERIFICATION_STATUSES = new Set(['initiated', 'submitted', 'tentatively_passed', 'tentatively_failed']);
+const PENDING_REPORT_STATUSES = new Set(['pending']);
+
+export function isVerificationSettled(status: string): boolean {
+  return !PENDING_VERIFICATION_STATUSES.has(status);
+}
+
+export function isReportSettled(status: string): boolean {
+  return !PENDING_REPORT_STATUSES.has(status);
+}
+
+/**
+ * Splits verifications into the latest attempt per type (the ones that count) and earlier, superseded attempts.
+ * Ties on created-at are broken by id so the result never depends on Persona's array order.
+ */
+export function splitAttempts(verifications: readonly VerificationEvidence[]): {
+  latest: VerificationEvidence[];
+  superseded: VerificationEvidence[];
+} {
+  const latestByType = new Map<string, VerificationEvidence>();
+  for (const v of verifications) {
+    const current = latestByType.get(v.type);
+    if (!current || compareAttempts(v, current) > 0) latestByType.set(v.type, v);
+  }
+  const latest = [...latestByType.values()];
+  const latestIds = new Set(latest.map((v) => v.id));
+  return { latest, superseded: verifications.filter((v) => !latestIds.has(v.id)) };
+}
+
+function compareAttempts(a: VerificationEvidence, b: VerificationEvidence): number {
+  const byTime = Date.parse(a.createdAt) - Date.parse(b.createdAt);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * What still has to settle before deciding: only latest attempts count (an abandoned earlier attempt may stay
+ * `initiated` forever), and only the report types the policy reads.
+ */
+export function pendingEvidence(
+  evidence: Evidence,
+  countedReportTypes: readonly string[],
+): { verificationIds: string[]; reportIds: string[] } {
+  return {
+    verificationIds: splitAttempts(evidence.verifications)
+      .latest.filter((v) => !isVerificationSettled(v.status))
+      .map((v) => v.id),
+    reportIds: evidence.reports
+      .filter((r) => countedReportTypes.includes(r.type) && !isReportSettled(r.status))
+      .map((r) => r.id),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Real failures carry a stable `code`, an HTTP status and a `retryable` flag. Callers branch on `code` and
+ * `retryable`, never on message text. Expected outcomes (a bad signature, a decision) are values, not errors.
+ */
+export const ErrorCodes = {
+  // configuration and startup
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  POLICY_INVALID: 'POLICY_INVALID',
+  // HTTP edge
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  EVENT_INVALID: 'EVENT_INVALID',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  BAD_REQUEST: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+  // Persona API
+  PERSONA_RATE_LIMITED: 'PERSONA_RATE_LIMITED',
+  PERSONA_UNAVAILABLE: 'PERSONA_UNAVAILABLE',
+  PERSONA_NETWORK: 'PERSONA_NETWORK',
+  PERSONA_TIMEOUT: 'PERSONA_TIMEOUT',
+  PERSONA_UNAUTHORIZED: 'PERSONA_UNAUTHORIZED',
+  PERSONA_NOT_FOUND: 'PERSONA_NOT_FOUND',
+  PERSONA_CLIENT_ERROR: 'PERSONA_CLIENT_ERROR',
+  PERSONA_BAD_RESPONSE: 'PERSONA_BAD_RESPONSE',
+  // downstream
+  DOWNSTREAM_FAILED: 'DOWNSTREAM_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { statusCode?: number; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = options.statusCode ?? 500;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** A short, PII-free description of any thrown value, for logs and `last_error` columns. */
+export function describeError(error: unknown): string {
+  if (error instanceof AppError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

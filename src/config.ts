@@ -56,6 +56,10 @@ const schema = z
     API_TOKENS: csv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     VERIFICATION_POLL_TIMEOUT_SECONDS: positiveInt.default(900),
+    VERIFICATION_POLL_MIN_DELAY_MS: positiveInt.default(2_000),
+    VERIFICATION_POLL_MAX_DELAY_MS: positiveInt.default(60_000),
+    PERSONA_RETRY_FOR_SECONDS: positiveInt.default(24 * 3600),
+    SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     DECISION_POLICY_FILE: optionalString,
     WORKER_CONCURRENCY: positiveInt.default(4),
     JOB_LEASE_SECONDS: positiveInt.default(120),
@@ -92,6 +96,10 @@ export interface Config {
   apiTokens: readonly string[];
   logLevel: string;
   verificationPollTimeoutSeconds: number;
+  verificationPollMinDelayMs: number;
+  verificationPollMaxDelayMs: number;
+  personaRetryForSeconds: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
   decisionPolicyFile: string | undefined;
   workerConcurrency: number;
   jobLeaseSeconds: number;
@@ -138,6 +146,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     apiTokens: Object.freeze(e.API_TOKENS),
     logLevel: e.LOG_LEVEL,
     verificationPollTimeoutSeconds: e.VERIFICATION_POLL_TIMEOUT_SECONDS,
+    verificationPollMinDelayMs: e.VERIFICATION_POLL_MIN_DELAY_MS,
+    verificationPollMaxDelayMs: e.VERIFICATION_POLL_MAX_DELAY_MS,
+    personaRetryForSeconds: e.PERSONA_RETRY_FOR_SECONDS,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     decisionPolicyFile: e.DECISION_POLICY_FILE,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,

@@ -52,7 +52,8 @@ export function isReportSettled(status: string): boolean {
 
 /**
  * Splits verifications into the latest attempt per type (the ones that count) and earlier, superseded attempts.
- * Ties on created-at are broken by id so the result never depends on Persona's array order.
+ * Ties on created-at are broken by id, and both lists come back sorted (by type, then attempt order), so the
+ * result never depends on Persona's array order.
  */
 export function splitAttempts(verifications: readonly VerificationEvidence[]): {
   latest: VerificationEvidence[];
@@ -63,15 +64,35 @@ export function splitAttempts(verifications: readonly VerificationEvidence[]): {
     const current = latestByType.get(v.type);
     if (!current || compareAttempts(v, current) > 0) latestByType.set(v.type, v);
   }
-  const latest = [...latestByType.values()];
+  const latest = [...latestByType.values()].sort(compareByTypeThenAttempt);
   const latestIds = new Set(latest.map((v) => v.id));
-  return { latest, superseded: verifications.filter((v) => !latestIds.has(v.id)) };
+  const superseded = verifications.filter((v) => !latestIds.has(v.id)).sort(compareByTypeThenAttempt);
+  return { latest, superseded };
 }
 
+function compareByTypeThenAttempt(a: VerificationEvidence, b: VerificationEvidence): number {
+  return compareStrings(a.type, b.type) || compareAttempts(a, b);
+}
+
+/**
+ * A total order: an unparseable created-at sorts before every real one (so it never beats a dated attempt), and
+ * equal times fall back to the id. Comparing raw NaN differences would make the order depend on array order.
+ */
 function compareAttempts(a: VerificationEvidence, b: VerificationEvidence): number {
-  const byTime = Date.parse(a.createdAt) - Date.parse(b.createdAt);
-  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const timeA = attemptTime(a);
+  const timeB = attemptTime(b);
+  if (timeA !== timeB) return timeA < timeB ? -1 : 1;
+  return compareStrings(a.id, b.id);
+}
+
+function attemptTime(v: VerificationEvidence): number {
+  const time = Date.parse(v.createdAt);
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+}
+
+/** Code-unit order, not localeCompare: the result must not change with the host's locale. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -1,0 +1,66 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Config } from './config.js';
+import { createBearerAuth } from './http/bearer-auth.js';
+import { installErrorHandler } from './http/errors.js';
+import { decisionRoutes } from './http/routes/decisions.js';
+import { deliveryRoutes } from './http/routes/deliveries.js';
+import { healthRoutes } from './http/routes/health.js';
+import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './logger.js';
+import type { DatabaseHandle } from './store/connect.js';
+import type { DecisionRecord, DecisionStore } from './store/decision-store.js';
+import type { DeliveryStore } from './store/delivery-store.js';
+import type { EventStore } from './store/event-store.js';
+
+/** Everything the HTTP layer needs, built by main.ts (or by a test with overrides). */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Pick<DatabaseHandle, 'ping'>;
+  events: EventStore;
+  decisions: DecisionStore;
+  deliveries: DeliveryStore;
+  /** Builds the downstream body; undefined when DOWNSTREAM_URL is not set. */
+  deliveryBody: ((decision: DecisionRecord, deliveryId: string) => string) | undefined;
+  /** Wakes the worker when a job was committed. */
+  onEnqueued: () => void;
+}
+
+/** The events this service acts on. Every other Persona event is acknowledged and recorded as ignored. */
+export const ACTIONABLE_EVENTS = ['inquiry.completed'] as const;
+
+/** Builds the Fastify app. It never listens and never reads the environment: main.ts and tests do that. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // one line per webhook is logged by the route itself, with ids; per-request access logs would triple that
+    logController: new LogController({ disableRequestLogging: true }),
+    // the webhook route sets its own (configurable) limit; other routes take no large bodies
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+
+  await app.register(healthRoutes, { ping: () => deps.database.ping() });
+  await app.register(personaWebhookRoutes, {
+    secrets: deps.config.personaWebhookSecrets,
+    toleranceSeconds: deps.config.webhookToleranceSeconds,
+    bodyLimitBytes: deps.config.webhookBodyLimitBytes,
+    clock: deps.clock,
+    events: deps.events,
+    actionableEvents: ACTIONABLE_EVENTS,
+    onEnqueued: deps.onEnqueued,
+  });
+  const requireBearer = createBearerAuth(deps.config.apiTokens);
+  await app.register(decisionRoutes, { decisions: deps.decisions, requireBearer });
+  await app.register(deliveryRoutes, {
+    deliveries: deps.deliveries,
+    decisions: deps.decisions,
+    requireBearer,
+    deliveryBody: deps.deliveryBody,
+    onEnqueued: deps.onEnqueued,
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+import type { Outcome } from './policy.js';
+
+/**
+ * Every reason code the engine emits, with the outcome it asks for ('info' explains without deciding). A code
+ * always carries the same outcome, so consumers can branch on the code alone. Codes are a public contract
+ * (stored with each decision, sent downstream): add new ones, never rename. Documented in docs/decision-policy.md.
+ */
+export const reasonCatalogue = {
+  // approved
+  all_evidence_passed: 'approved',
+  verification_passed: 'approved',
+  report_clear: 'approved',
+  // declined
+  decline_check_failed: 'declined',
+  // manual_review
+  required_check_failed: 'manual_review',
+  verification_failed: 'manual_review',
+  verification_inconsistent: 'manual_review',
+  verification_canceled: 'manual_review',
+  verification_status_unknown: 'manual_review',
+  verification_not_settled: 'manual_review',
+  no_verifications: 'manual_review',
+  no_passing_verification: 'manual_review',
+  required_verification_missing: 'manual_review',
+  required_verification_skipped: 'manual_review',
+  report_match: 'manual_review',
+  report_match_unknown: 'manual_review',
+  report_errored: 'manual_review',
+  report_status_unknown: 'manual_review',
+  report_not_settled: 'manual_review',
+  // retry
+  verification_requires_retry: 'retry',
+  // info
+  attempt_superseded: 'info',
+  verification_skipped: 'info',
+  non_required_check_failed: 'info',
+  required_check_failed_info: 'info',
+  report_not_counted: 'info',
+} as const satisfies Record<string, Outcome | 'info'>;
+
+export type ReasonCode = keyof typeof reasonCatalogue;
+
+export interface Reason {
+  code: ReasonCode;
+  outcome: Outcome | 'info';
+  message: string;
+  verificationId?: string;
+  verificationType?: string;
+  reportId?: string;
+  reportType?: string;
+  check?: string;
+}
+
+export type ReasonRefs = Pick<Reason, 'verificationId' | 'verificationType' | 'reportId' | 'reportType' | 'check'>;
+
+export function createReason(code: ReasonCode, message: string, refs: ReasonRefs = {}): Reason {
+  return { code, outcome: reasonCatalogue[code], message, ...refs };
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { ErrorCodes } from '../../errors.js';
+import type { DecisionStore } from '../../store/decision-store.js';
+
+export interface DecisionRoutesOptions {
+  decisions: DecisionStore;
+  requireBearer: preHandlerAsyncHookHandler;
+}
+
+const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** GET /decisions/:inquiryId — the current decision for internal services (bearer auth). */
+export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
+  app.get<{ Params: { inquiryId: string } }>(
+    '/decisions/:inquiryId',
+    { preHandler: options.requireBearer },
+    async (request, reply) => {
+      const { inquiryId } = request.params;
+      if (!INQUIRY_ID.test(inquiryId)) {
+        return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
+      }
+      const view = await options.decisions.getInquiryView(inquiryId);
+      if (!view) {
+        return reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: 'no decision for this inquiry' } });
+      }
+      const d = view.decision;
+      return {
+        inquiryId,
+        status: view.status,
+        outcome: d?.outcome ?? null,
+        reasons: d?.reasons ?? [],
+        decidedAt: d?.decidedAt ?? null,
+        policyVersion: d?.policyVersion ?? null,
+        sequence: d?.sequence ?? null,
+        decisionId: d?.decisionId ?? null,
+        evidence: d?.evidence ?? null,
+        personaCalls: d?.personaCalls ?? null,
+        error: view.error,
+      };
+    },
+  );
+}

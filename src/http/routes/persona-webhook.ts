@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ErrorCodes } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { verifyPersonaSignature } from '../../persona/signature.js';
+import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
+import type { EventStore, RecordResult } from '../../store/event-store.js';
+
+export interface PersonaWebhookOptions {
+  secrets: readonly string[];
+  toleranceSeconds: number;
+  bodyLimitBytes: number;
+  clock: Clock;
+  events: EventStore;
+  /** Event names the service acts on; any other name is recorded as ignored and acknowledged. */
+  actionableEvents: readonly string[];
+  /** Called after a job was committed, to wake the worker at once. */
+  onEnqueued: () => void;
+}
+
+/**
+ * POST /webhooks/persona: verify the signature on the raw bytes, then parse, store (event + job in one
+ * transaction) and answer. Persona gives up on a delivery after 5 s, so nothing slow happens here.
+ * https://docs.withpersona.com/webhooks-best-practices
+ */
+export async function personaWebhookRoutes(app: FastifyInstance, options: PersonaWebhookOptions): Promise<void> {
+  // Encapsulated parsers: this plugin sees the raw body as a Buffer; only JSON content types are accepted (415 otherwise).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = request.headers['persona-signature'];
+    const verdict = verifyPersonaSignature({
+      header: typeof header === 'string' ? header : undefined,
+      rawBody,
+      secrets: options.secrets,
+      toleranceSeconds: options.toleranceSeconds,
+      nowMs: options.clock.now(),
+    });
+    if (!verdict.ok) {
+      request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
+      return reject(reply, 401, ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
+    }
+
+    const parsed = parsePersonaEvent(parseJson(rawBody));
+    if (!parsed.ok) {
+      request.log.warn({ reason: parsed.reason }, 'webhook rejected: not a Persona event');
+      return reject(reply, 400, ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
+    }
+
+    const { event } = parsed;
+    const disposition = options.actionableEvents.includes(event.name) ? 'accepted' : 'ignored';
+    const logFields = { eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId };
+    let result: RecordResult;
+    try {
+      result = await options.events.record({ event, disposition, attempts: parseAttemptHeaders(request.headers) });
+    } catch (error) {
+      // Not acknowledging is safe: Persona retries for about 51 hours.
+      request.log.error({ ...logFields, err: error }, 'webhook not stored');
+      return reject(reply, 503, ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event');
+    }
+    if (result === 'stored' && disposition === 'accepted') options.onEnqueued();
+    const status = result === 'stored' && disposition === 'ignored' ? 'ignored' : result;
+    request.log.info({ ...logFields, status }, 'webhook accepted');
+    return reply.status(200).send({ received: true, eventId: event.eventId, status });
+  });
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function reject(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.status(status).send({ error: { code, message } });
+}
+

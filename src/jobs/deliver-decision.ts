@@ -1,0 +1,84 @@
+import type { DownstreamClient } from '../downstream/client.js';
+import { toDecisionPayload } from '../downstream/payload.js';
+import { backoffDelayMs } from '../lib/backoff.js';
+import type { Clock, Random } from '../lib/clock.js';
+import type { DecisionRecord, DeliverDecisionPayload } from '../store/decision-store.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
+import type { Job } from '../store/job-queue.js';
+import type { JobContext, JobOutcome } from './worker.js';
+
+export interface DeliveryRetryPolicy {
+  /** Retryable failures (5xx, 408, 429, timeouts, network) are retried this long before dead-lettering. */
+  retryForMs: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Other 4xx/3xx are a consumer bug to surface, not to hammer: this many tries, then dead letter. */
+  maxClientErrorAttempts: number;
+}
+
+/** The outbox body for a decision: built once, in the decision's transaction, and sent unchanged on every retry. */
+export function createDeliveryBody(clock: Clock) {
+  return (decision: DecisionRecord, _deliveryId: string): string =>
+    toDecisionPayload(
+      {
+        decisionId: decision.decisionId,
+        inquiryId: decision.inquiryId,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        decidedAt: decision.decidedAt,
+        policyVersion: decision.policyVersion,
+        sequence: decision.sequence,
+        eventId: decision.eventId,
+      },
+      new Date(clock.now()).toISOString(),
+    );
+}
+
+/**
+ * One delivery attempt per run. The job is queued per inquiry (`deliver:<inquiryId>`), so an inquiry's deliveries
+ * go out in sequence order while other inquiries proceed independently. `webhook-id` is the delivery id: the
+ * same on every retry, so the consumer can deduplicate.
+ */
+export function createDeliverDecisionHandler(options: {
+  deliveries: DeliveryStore;
+  downstream: DownstreamClient;
+  clock: Clock;
+  random: Random;
+  retry: DeliveryRetryPolicy;
+}) {
+  const { deliveries, downstream, clock, random, retry } = options;
+  return async function deliverDecision(job: Job, { log }: JobContext): Promise<JobOutcome> {
+    const { deliveryId } = job.payload as DeliverDecisionPayload;
+    const delivery = await deliveries.get(deliveryId);
+    if (!delivery || delivery.status !== 'pending') return { type: 'done' };
+    const deliveryLog = log.child({ deliveryId, inquiryId: delivery.inquiryId, sequence: delivery.sequence });
+
+    const result = await downstream.send({ webhookId: delivery.deliveryId, body: delivery.body });
+    const attempt = {
+      attempts: delivery.attempts + 1,
+      lastStatus: result.status,
+      lastError: result.ok ? null : result.error,
+    };
+    if (result.ok) {
+      await deliveries.markDelivered(deliveryId, attempt);
+      deliveryLog.info({ status: result.status, attempts: attempt.attempts }, 'decision delivered');
+      return { type: 'done' };
+    }
+
+    const now = clock.now();
+    const exhausted = result.retryable
+      ? now - delivery.scheduleStartedAt >= retry.retryForMs
+      : attempt.attempts >= retry.maxClientErrorAttempts;
+    if (exhausted) {
+      await deliveries.markFailed(deliveryId, attempt);
+      deliveryLog.error({ status: result.status, error: result.error, attempts: attempt.attempts }, 'delivery dead-lettered');
+      return { type: 'done' };
+    }
+    const backoff = backoffDelayMs(attempt.attempts, { minMs: retry.minDelayMs, maxMs: retry.maxDelayMs }, random);
+    // Honour Retry-After, within our own ceiling: a consumer cannot park a delivery for a week.
+    const delay = Math.min(retry.maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
+    await deliveries.markRetrying(deliveryId, attempt, now + delay);
+    deliveryLog.warn({ status: result.status, error: result.error, attempts: attempt.attempts, delayMs: delay }, 'delivery failed; will retry');
+    return { type: 'reschedule', runAt: now + delay, error: result.error };
+  };
+}

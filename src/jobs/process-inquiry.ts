@@ -1,0 +1,137 @@
+import { decide } from '../decision/decide.js';
+import {
+  type Evidence,
+  pendingEvidence,
+  type ReportEvidence,
+  type VerificationEvidence,
+} from '../decision/evidence.js';
+import type { Policy } from '../decision/policy.js';
+import { describeError, isAppError } from '../errors.js';
+import { backoffDelayMs } from '../lib/backoff.js';
+import type { Clock, Random } from '../lib/clock.js';
+import type { DecisionRecord, DecisionStore } from '../store/decision-store.js';
+import type { ProcessInquiryPayload } from '../store/event-store.js';
+import type { Job } from '../store/job-queue.js';
+import type { JobContext, JobOutcome } from './worker.js';
+
+/** The Persona API as the pipeline needs it (persona/client.ts implements it). `ctx.calls` counts HTTP requests. */
+export interface EvidenceSource {
+  getInquiryEvidence(inquiryId: string, ctx?: { calls: number }): Promise<Evidence>;
+  getVerification(verificationId: string, ctx?: { calls: number }): Promise<VerificationEvidence>;
+  getReport(reportId: string, ctx?: { calls: number }): Promise<ReportEvidence>;
+}
+
+export interface ProcessInquiryOptions {
+  persona: EvidenceSource;
+  decisions: DecisionStore;
+  policy: Policy;
+  clock: Clock;
+  random: Random;
+  /** Polling stops this long after the webhook arrived; the decision is then manual_review (not settled). */
+  pollTimeoutMs: number;
+  pollMinDelayMs: number;
+  pollMaxDelayMs: number;
+  /** Persona outages are retried (with backoff) for this long after the webhook arrived, then the job fails visibly. */
+  personaOutageBudgetMs: number;
+  /** Set when decisions are delivered downstream: builds the outbox body in the decision's transaction. */
+  deliveryBody?: (decision: DecisionRecord, deliveryId: string) => string;
+}
+
+/** Between polls the job keeps the PII-free evidence so far, so a re-poll fetches only what is still pending. */
+interface PollState extends ProcessInquiryPayload {
+  evidence?: Evidence;
+}
+
+/**
+ * inquiry.completed → fetch evidence (one call) → poll what is still running, durably (the job is rescheduled,
+ * nothing waits in memory) → decide → store the decision (and its delivery) in one transaction.
+ */
+export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
+  const { persona, decisions, policy, clock, random } = options;
+
+  return async function processInquiry(job: Job, { log }: JobContext): Promise<JobOutcome> {
+    const state = job.payload as PollState;
+    const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
+    const previous = await decisions.latestDecision(state.inquiryId);
+    if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
+      jobLog.info({ decisionId: previous.decisionId }, 'event older than the current decision; skipped');
+      return { type: 'done' };
+    }
+
+    const ctx = { calls: 0 };
+    let evidence: Evidence;
+    try {
+      evidence = await fetchEvidence(persona, state, policy, ctx);
+    } catch (error) {
+      return onPersonaError(error, state, job, ctx.calls, jobLog);
+    }
+    const calls = state.personaCalls + ctx.calls;
+    const now = clock.now();
+    const pending = pendingEvidence(evidence, policy.reportTypes);
+    const stillPending = pending.verificationIds.length + pending.reportIds.length > 0;
+    if (stillPending && now < state.receivedAtMs + options.pollTimeoutMs) {
+      const delay = backoffDelayMs(state.polls + 1, { minMs: options.pollMinDelayMs, maxMs: options.pollMaxDelayMs }, random);
+      const runAt = Math.min(now + delay, state.receivedAtMs + options.pollTimeoutMs);
+      jobLog.info({ pending: pending.verificationIds.length + pending.reportIds.length, delayMs: runAt - now }, 'evidence pending; polling');
+      const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence };
+      return { type: 'reschedule', runAt, payload: next, resetAttempts: true, error: null };
+    }
+
+    const decision = decide(evidence, policy);
+    const saved = await decisions.save(
+      {
+        inquiryId: state.inquiryId,
+        eventId: state.eventId,
+        eventCreatedAt: state.eventCreatedAt,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        policyVersion: decision.policyVersion,
+        evidence: { ...evidence, supersededVerificationIds: decision.supersededVerificationIds, polls: state.polls },
+        personaCalls: calls,
+      },
+      options.deliveryBody ? { deliveryBody: options.deliveryBody } : {},
+    );
+    if (saved) {
+      jobLog.info({ decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls }, 'inquiry decided');
+    } else {
+      jobLog.info('a decision from newer evidence exists; this one was dropped');
+    }
+    return { type: 'done' };
+  };
+
+  async function onPersonaError(error: unknown, state: PollState, job: Job, calls: number, jobLog: JobContext['log']): Promise<JobOutcome> {
+    const now = clock.now();
+    const message = describeError(error);
+    const payload: PollState = { ...state, personaCalls: state.personaCalls + calls };
+    if (isAppError(error) && error.retryable && now < state.receivedAtMs + options.personaOutageBudgetMs) {
+      const delay = backoffDelayMs(job.attempts, { minMs: 5_000, maxMs: 15 * 60_000 }, random);
+      jobLog.warn({ code: error.code, delayMs: delay }, 'Persona unavailable; will retry');
+      return { type: 'reschedule', runAt: now + delay, payload, error: message };
+    }
+    // Never succeeds by retrying (404 inquiry, 401 key, malformed response) or retried for too long: fail visibly.
+    jobLog.error({ code: isAppError(error) ? error.code : undefined, err: isAppError(error) ? undefined : error }, 'inquiry processing failed');
+    await decisions.markFailed(state.inquiryId, state.eventId, message);
+    return { type: 'done' };
+  }
+}
+
+/**
+ * One call for a fresh inquiry. A re-poll fetches the single pending piece when only one is pending, else the
+ * whole inquiry again (one call either way is the minimum; N pending pieces would cost N calls one by one).
+ */
+async function fetchEvidence(persona: EvidenceSource, state: PollState, policy: Policy, ctx: { calls: number }): Promise<Evidence> {
+  const known = state.evidence;
+  if (!known) return persona.getInquiryEvidence(state.inquiryId, ctx);
+  const pending = pendingEvidence(known, policy.reportTypes);
+  const [verificationId] = pending.verificationIds;
+  const [reportId] = pending.reportIds;
+  if (pending.verificationIds.length === 1 && !reportId && verificationId) {
+    const fresh = await persona.getVerification(verificationId, ctx);
+    return { ...known, verifications: known.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
+  }
+  if (pending.reportIds.length === 1 && !verificationId && reportId) {
+    const fresh = await persona.getReport(reportId, ctx);
+    return { ...known, reports: known.reports.map((r) => (r.id === fresh.id ? fresh : r)) };
+  }
+  return persona.getInquiryEvidence(state.inquiryId, ctx);
+}

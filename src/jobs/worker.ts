@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { describeError } from '../errors.js';
+import { backoffDelayMs } from '../lib/backoff.js';
+import type { Clock, Random } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
+import type { Job, JobQueue } from '../store/job-queue.js';
+
+/** What a handler asks the worker to do with its job. Handlers return outcomes; they throw only on bugs. */
+export type JobOutcome =
+  | { type: 'done' }
+  | { type: 'reschedule'; runAt: number; payload?: unknown; error?: string | null; resetAttempts?: boolean };
+
+export interface JobContext {
+  log: Logger;
+}
+
+export type JobHandler = (job: Job, context: JobContext) => Promise<JobOutcome>;
+
+export interface WorkerOptions {
+  queue: JobQueue;
+  handlers: Readonly<Record<string, JobHandler>>;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  concurrency: number;
+  leaseMs: number;
+  /** Longest idle sleep: a safety net for work enqueued by another process (PostgreSQL replicas). */
+  idlePollMs?: number;
+  workerId?: string;
+}
+
+/**
+ * Claims due jobs and runs them, up to `concurrency` at once. Fresh work wakes it at once (`wake()`); scheduled
+ * work (polls, retries) wakes it when due; an expired lease makes a dead worker's job claimable again.
+ * Nothing is ever dropped: a handler that throws gets its job retried with backoff.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly options: WorkerOptions;
+  private readonly active = new Set<Promise<void>>();
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+  private dbFailures = 0;
+  private wokenWhileBusy = false;
+
+  constructor(options: WorkerOptions) {
+    this.options = options;
+    this.id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.wokenWhileBusy = true;
+  }
+
+  /** Stops claiming and waits for running jobs to finish (graceful drain). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await Promise.all(this.active);
+  }
+
+  /** Claims what is due now and runs it to completion. For tests and tools: no timers involved. */
+  async runOnce(): Promise<number> {
+    const jobs = await this.options.queue.claim(this.id, this.options.concurrency, this.options.leaseMs);
+    await Promise.all(jobs.map((job) => this.run(job)));
+    return jobs.length;
+  }
+
+  /** Runs until nothing is due now (a job may reschedule itself into the future). */
+  async drain(maxRounds = 1000): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const ran = await this.runOnce();
+      if (ran === 0) break;
+      total += ran;
+    }
+    return total;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const free = this.options.concurrency - this.active.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const jobs = await this.options.queue.claim(this.id, free, this.options.leaseMs);
+          this.dbFailures = 0;
+          claimed = jobs.length;
+          for (const job of jobs) this.launch(job);
+        } catch (error) {
+          // Database unreachable: back off and try again; jobs stay in the table.
+          this.dbFailures += 1;
+          this.options.logger.warn({ err: error, failures: this.dbFailures }, 'job claim failed');
+          await this.idle(backoffDelayMs(this.dbFailures, { minMs: 200, maxMs: 10_000 }, this.options.random));
+          continue;
+        }
+      }
+      if (claimed > 0 && claimed === free) continue;
+      await this.idle(await this.untilNextJob());
+    }
+  }
+
+  private launch(job: Job): void {
+    const task = this.run(job).finally(() => {
+      this.active.delete(task);
+      this.wake(); // a slot is free
+    });
+    this.active.add(task);
+  }
+
+  private async untilNextJob(): Promise<number> {
+    const maxIdle = this.options.idlePollMs ?? 5_000;
+    try {
+      const next = await this.options.queue.nextRunAt();
+      return next === null ? maxIdle : Math.max(0, Math.min(maxIdle, next - this.options.clock.now()));
+    } catch {
+      return maxIdle;
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    // a wake-up that arrived while the loop was busy must not be lost
+    if (!this.running || this.wokenWhileBusy) {
+      this.wokenWhileBusy = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { queue, handlers, clock, random } = this.options;
+    const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+    let outcome: JobOutcome;
+    try {
+      const handler = handlers[job.kind];
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      outcome = await handler(job, { log });
+    } catch (error) {
+      // A handler bug or an unexpected failure: keep the job, retry later, say so loudly.
+      log.error({ err: error }, 'job failed unexpectedly; will retry');
+      const delay = backoffDelayMs(job.attempts, { minMs: 1_000, maxMs: 15 * 60_000 }, random);
+      outcome = { type: 'reschedule', runAt: clock.now() + delay, error: describeError(error) };
+    }
+    try {
+      const kept = outcome.type === 'done' ? await queue.complete(job, this.id) : await queue.reschedule(job, this.id, outcome);
+      if (!kept) log.warn('job lease was lost before it finished; another worker owns it now');
+    } catch (error) {
+      // The lease will expire and the job will run again; handlers are idempotent.
+      log.error({ err: error }, 'job result not saved; it will run again');
+    }
+  }
+}

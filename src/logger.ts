@@ -1,0 +1,34 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Log ids, never payloads: Persona payloads carry names, birthdates, ID numbers and addresses. Request bodies are
+ * never logged; these paths are redacted in case a header or secret ever reaches a log object.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["persona-signature"]',
+  'req.headers["webhook-signature"]',
+  'headers.authorization',
+  'headers["persona-signature"]',
+  'authorization',
+  'signature',
+  'secret',
+  'apiKey',
+  'body',
+  'payload',
+];
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'persona-decider' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}

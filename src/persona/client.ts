@@ -1,0 +1,69 @@
+import type { Evidence, ReportEvidence, VerificationEvidence } from '../decision/evidence.js';
+import type { PersonaCallContext, PersonaRequestOptions } from './request.js';
+import { createPersonaGet } from './request.js';
+import { badResponseError } from './request-errors.js';
+import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from './schemas.js';
+import { missingLinks, toEvidence, toReportEvidence, toVerificationEvidence } from './to-evidence.js';
+
+export type { PersonaCallContext, PersonaLogger } from './request.js';
+export type PersonaClientOptions = PersonaRequestOptions;
+
+/**
+ * Read-only Persona API client (https://docs.withpersona.com/api-reference). Every method resolves to PII-free
+ * evidence or rejects with an AppError whose `retryable` flag tells the worker whether to reschedule.
+ */
+export interface PersonaClient {
+  /** `GET /inquiries/{id}?include=verifications,reports`, plus one GET per linked object missing from `included`. */
+  getInquiryEvidence(inquiryId: string, ctx?: PersonaCallContext): Promise<Evidence>;
+  /** `GET /verifications/{id}` (any verification type). */
+  getVerification(verificationId: string, ctx?: PersonaCallContext): Promise<VerificationEvidence>;
+  /** `GET /reports/{id}` (any report type). */
+  getReport(reportId: string, ctx?: PersonaCallContext): Promise<ReportEvidence>;
+}
+
+// Since API version 2025-10-27 `included` is empty unless asked for (../shared/docs/persona-api.md §2.2).
+const INQUIRY_INCLUDE = 'verifications,reports';
+
+export function createPersonaClient(options: PersonaClientOptions): PersonaClient {
+  const get = createPersonaGet(options);
+
+  async function getVerification(verificationId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<VerificationEvidence> {
+    const path = `/verifications/${encodeURIComponent(verificationId)}`;
+    const document = await get(path, verificationDocumentSchema, ctx);
+    assertRequested(path, verificationId, document.data.id);
+    return toVerificationEvidence(document.data);
+  }
+
+  async function getReport(reportId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<ReportEvidence> {
+    const path = `/reports/${encodeURIComponent(reportId)}`;
+    const document = await get(path, reportDocumentSchema, ctx);
+    assertRequested(path, reportId, document.data.id);
+    return toReportEvidence(document.data);
+  }
+
+  async function getInquiryEvidence(inquiryId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<Evidence> {
+    const path = `/inquiries/${encodeURIComponent(inquiryId)}`;
+    const document = await get(path, inquiryDocumentSchema, ctx, { include: INQUIRY_INCLUDE });
+    assertRequested(path, inquiryId, document.data.id);
+    const missing = missingLinks(document);
+    if (missing.verifications.length + missing.reports.length > 0) {
+      options.logger?.debug(
+        { inquiryId, verifications: missing.verifications.length, reports: missing.reports.length },
+        'persona included incomplete, fetching linked objects',
+      );
+    }
+    // One at a time: these share the rate budget with other jobs, and the count is usually zero.
+    const verifications: VerificationEvidence[] = [];
+    for (const link of missing.verifications) verifications.push(await getVerification(link.id, ctx));
+    const reports: ReportEvidence[] = [];
+    for (const link of missing.reports) reports.push(await getReport(link.id, ctx));
+    return toEvidence(document, { verifications, reports });
+  }
+
+  return { getInquiryEvidence, getVerification, getReport };
+}
+
+/** Evidence filed under the wrong id would corrupt a decision, so a mismatch is a bad response. */
+function assertRequested(path: string, requestedId: string, returnedId: string): void {
+  if (returnedId !== requestedId) throw badResponseError({ method: 'GET', path }, 'a different object than requested');
+}

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database, Db, Dialect } from './database.js';
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: Dialect;
+  /** A cheap round trip, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** SQLite `synchronous`: FULL (default) makes every acknowledged webhook survive a power cut, not only a crash. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+}
+
+export async function connectDatabase(url: string, options: ConnectOptions = {}): Promise<DatabaseHandle> {
+  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length), options);
+  throw new Error(`unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}
+
+function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
+  const file = path === ':memory:' ? path : resolve(path);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => {
+      sqlite.prepare('select 1').get();
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
+import { createDecisionStore, type DecisionStore } from '../../src/store/decision-store.js';
+import { createDeliveryStore, type DeliveryStore } from '../../src/store/delivery-store.js';
+import { createEventStore, type EventStore } from '../../src/store/event-store.js';
+import { createJobQueue, type JobQueue } from '../../src/store/job-queue.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { createDeliveryBody } from '../../src/jobs/deliver-decision.js';
+
+export const TEST_WEBHOOK_SECRET = 'wbhsec_test_secret_one';
+export const TEST_WEBHOOK_SECRET_2 = 'wbhsec_test_secret_two';
+export const TEST_API_TOKEN = 'test-read-token-0123456789';
+export const TEST_DOWNSTREAM_SECRET = 'whsec_dGVzdC1kb3duc3RyZWFtLXNlY3JldC0xMjM0NTY3OA==';
+
+/** The smallest valid environment; tests override what they exercise. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    PERSONA_WEBHOOK_SECRET: `${TEST_WEBHOOK_SECRET},${TEST_WEBHOOK_SECRET_2}`,
+    PERSONA_API_KEY: 'persona_sandbox_test_key',
+    PERSONA_API_URL: 'https://persona.test/api/v1',
+    API_TOKENS: TEST_API_TOKEN,
+    LOG_LEVEL: 'debug',
+    ...overrides,
+  };
+}
+
+/** Captures every log line as parsed JSON, so tests can assert on logs (and on what must never be in them). */
+export function createCapturedLogger(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      done();
+    },
+  });
+  return { logger: createLogger(level, sink), lines };
+}
+
+export interface TestContext {
+  dir: string;
+  databaseUrl: string;
+  config: Config;
+  clock: ManualClock;
+  logger: Logger;
+  logLines: string[];
+  database: DatabaseHandle;
+  queue: JobQueue;
+  events: EventStore;
+  decisions: DecisionStore;
+  deliveries: DeliveryStore;
+  app: FastifyInstance;
+  wakeups: number;
+  /** Closes the app and the database; the directory stays (for restart tests) until `cleanup`. */
+  close(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh app on a real SQLite file in a temp dir, with a manual clock and captured logs. */
+export async function createTestContext(
+  options: { env?: Record<string, string | undefined>; dir?: string; clock?: ManualClock } = {},
+): Promise<TestContext> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'persona-decider-test-'));
+  const databaseUrl = `sqlite:${join(dir, 'decisions.db')}`;
+  const config = loadConfig(testEnv({ DATABASE_URL: databaseUrl, ...options.env }));
+  const clock = options.clock ?? createManualClock(Date.parse('2026-11-29T10:00:00.000Z'));
+  const { logger, lines } = createCapturedLogger();
+  const database = await connectDatabase(config.databaseUrl);
+  await migrateToLatest(database.db);
+  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock });
+  const events = createEventStore({ db: database.db, queue, clock });
+  const decisions = createDecisionStore({ db: database.db, queue, clock });
+  const deliveries = createDeliveryStore({ db: database.db, queue, clock });
+  const deliveryBody = config.downstream ? createDeliveryBody(clock) : undefined;
+  const context: TestContext = {
+    dir,
+    databaseUrl,
+    config,
+    clock,
+    logger,
+    logLines: lines,
+    database,
+    queue,
+    events,
+    decisions,
+    deliveries,
+    wakeups: 0,
+    app: undefined as unknown as FastifyInstance,
+    close: async () => {
+      await context.app.close();
+      await database.close();
+    },
+    cleanup: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  context.app = await buildApp({
+    config,
+    logger,
+    clock,
+    database,
+    events,
+    decisions,
+    deliveries,
+    deliveryBody,
+    onEnqueued: () => {
+      context.wakeups += 1;
+    },
+  });
+  return context;
+}

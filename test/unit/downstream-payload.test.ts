@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { toDecisionPayload } from '../../src/downstream/payload.js';
+import type { DecisionMessage } from '../../src/downstream/payload.js';
+
+const message: DecisionMessage = {
+  decisionId: 'dec_01',
+  inquiryId: 'inq_abc',
+  outcome: 'approved',
+  reasons: [{ code: 'all_checks_passed' }],
+  decidedAt: '2026-01-01T00:00:00.000Z',
+  policyVersion: '2026-01-01',
+  sequence: 3,
+  eventId: 'evt_xyz',
+};
+
+describe('toDecisionPayload', () => {
+  it('wraps the decision in a Standard Webhooks { type, timestamp, data } envelope', () => {
+    const payload: unknown = JSON.parse(toDecisionPayload(message, '2026-01-01T00:00:05.000Z'));
+    expect(payload).toEqual({
+      type: 'decision.created',
+      timestamp: '2026-01-01T00:00:05.000Z',
+      data: { ...message },
+    });
+  });
+
+  it('copies only the listed fields, so extra (PII) properties on the input never leave the service', () => {
+    const leaky = { ...message, nameFirst: 'Alexandra', birthdate: '1990-04-12' } as DecisionMessage;
+    const body = toDecisionPayload(leaky, '2026-01-01T00:00:05.000Z');
+    expect(body).not.toContain('Alexandra');
+    expect(body).not.toContain('1990-04-12');
+  });
+
+  it('is deterministic, so a retried delivery carries byte-identical content', () => {
+    expect(toDecisionPayload(message, 't')).toBe(toDecisionPayload({ ...message }, 't'));
+  });
+});

@@ -27,7 +27,10 @@ const INQUIRY_INCLUDE = 'verifications,reports';
 export function createPersonaClient(options: PersonaClientOptions): PersonaClient {
   const get = createPersonaGet(options);
 
-  async function getVerification(verificationId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<VerificationEvidence> {
+  async function getVerification(
+    verificationId: string,
+    ctx: PersonaCallContext = { calls: 0 },
+  ): Promise<VerificationEvidence> {
     const path = `/verifications/${encodeURIComponent(verificationId)}`;
     const document = await get(path, verificationDocumentSchema, ctx);
     assertRequested(path, verificationId, document.data.id);

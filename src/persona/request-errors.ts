@@ -14,7 +14,13 @@ export class PersonaApiError extends AppError {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { statusCode: number; retryable: boolean; httpStatus?: number | null; retryHintMs?: number | null; cause?: unknown },
+    options: {
+      statusCode: number;
+      retryable: boolean;
+      httpStatus?: number | null;
+      retryHintMs?: number | null;
+      cause?: unknown;
+    },
   ) {
     super(code, message, options);
     this.name = 'PersonaApiError';
@@ -52,7 +58,12 @@ function ruleFor(status: number): StatusRule {
   return { code: ErrorCodes.PERSONA_BAD_RESPONSE, statusCode: 502, retryable: false };
 }
 
-export function statusError(label: RequestLabel, status: number, title: string | null, retryHintMs: number | null): PersonaApiError {
+export function statusError(
+  label: RequestLabel,
+  status: number,
+  title: string | null,
+  retryHintMs: number | null,
+): PersonaApiError {
   const rule = ruleFor(status);
   const suffix = title === null ? '' : ` (${title})`;
   return new PersonaApiError(rule.code, `Persona ${label.method} ${label.path} returned ${status}${suffix}`, {

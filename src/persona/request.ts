@@ -1,9 +1,11 @@
 import pRetry from 'p-retry';
+import type { Options as PRetryOptions } from 'p-retry';
 import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_RETRY_DELAYS, retryDelayMs } from './http-retry.js';
+import type { RetryDelayOptions } from './http-retry.js';
 import type { RateBudget, Sleep } from './rate-limit.js';
 import type { RequestLabel } from './request-errors.js';
 import { badResponseError, isRetryableError, PersonaApiError, statusError, transportError } from './request-errors.js';
@@ -47,7 +49,7 @@ export type PersonaGet = <S extends z.ZodType>(
 export function createPersonaGet(options: PersonaRequestOptions): PersonaGet {
   assertOptions(options);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const delays = {
+  const delays: RetryDelayOptions = {
     ...DEFAULT_RETRY_DELAYS,
     baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_DELAYS.baseDelayMs,
     maxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_DELAYS.maxDelayMs,
@@ -64,24 +66,29 @@ export function createPersonaGet(options: PersonaRequestOptions): PersonaGet {
     const url = new URL(`${baseUrl}${path}`);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
     const send = (attempt: number): Promise<unknown> => sendOnce({ options, headers, url, label, ctx, attempt });
-    const json = await pRetry(send, {
-      retries: options.maxRetries,
-      // p-retry would wait with a real setTimeout; the wait happens in onFailedAttempt with the injected sleep.
-      minTimeout: 0,
-      shouldRetry: ({ error }) => isRetryableError(error),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (!isRetryableError(error) || retriesLeft === 0) return;
-        const hint = error instanceof PersonaApiError ? error.retryHintMs : null;
-        const delayMs = retryDelayMs(attemptNumber, hint, options.random, delays);
-        // A hint longer than we are willing to block a worker for: fail now and let the job be rescheduled.
-        if (delayMs === null) throw error;
-        options.logger?.warn({ path, attempt: attemptNumber, code: codeOf(error), delayMs }, 'persona request retry');
-        await options.sleep(delayMs);
-      },
-    });
+    const json = await pRetry(send, retryOptions(options, delays, path));
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw badResponseError(label, `an unexpected body: ${describeIssues(parsed.error)}`, parsed.error);
     return parsed.data;
+  };
+}
+
+/** p-retry drives the attempts; the waiting happens here, with the injected sleep, so tests never wait. */
+function retryOptions(options: PersonaRequestOptions, delays: RetryDelayOptions, path: string): PRetryOptions {
+  return {
+    retries: options.maxRetries,
+    // p-retry would otherwise wait with a real setTimeout of its own.
+    minTimeout: 0,
+    shouldRetry: ({ error }) => isRetryableError(error),
+    onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+      if (!isRetryableError(error) || retriesLeft === 0) return;
+      const hint = error instanceof PersonaApiError ? error.retryHintMs : null;
+      const delayMs = retryDelayMs(attemptNumber, hint, options.random, delays);
+      // A hint longer than we are willing to block a worker for: fail now and let the job be rescheduled.
+      if (delayMs === null) throw error;
+      options.logger?.warn({ path, attempt: attemptNumber, code: codeOf(error), delayMs }, 'persona request retry');
+      await options.sleep(delayMs);
+    },
   };
 }
 
@@ -102,7 +109,7 @@ async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt)
   try {
     ctx.calls += 1;
     const response = await transport(label, timeoutMs, () =>
-      // 'manual': Persona does not redirect; a redirect would carry the API key to an unknown place.
+      // 'manual': Persona's API does not redirect, so a 3xx is reported as a bad response instead of followed.
       fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) }),
     );
     rateBudget.observe(readRateLimitHeaders(response.headers));
@@ -167,10 +174,14 @@ function codeOf(error: unknown): string {
 
 function assertOptions(options: PersonaRequestOptions): void {
   const problems: string[] = [];
-  if (!/^https?:\/\/[^/]/.test(options.baseUrl) || !URL.canParse(options.baseUrl)) problems.push('baseUrl must be an http(s) URL');
+  if (!/^https?:\/\/[^/]/.test(options.baseUrl) || !URL.canParse(options.baseUrl)) {
+    problems.push('baseUrl must be an http(s) URL');
+  }
   if (options.apiKey.trim() === '') problems.push('apiKey must not be empty');
   if (options.apiVersion.trim() === '') problems.push('apiVersion must not be empty');
   if (!(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) problems.push('timeoutMs must be > 0');
-  if (!(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) problems.push('maxRetries must be an integer >= 0');
+  if (!(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
+    problems.push('maxRetries must be an integer >= 0');
+  }
   if (problems.length > 0) throw new AppError(ErrorCodes.CONFIG_INVALID, `persona client: ${problems.join('; ')}`);
 }

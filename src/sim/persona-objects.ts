@@ -213,7 +213,11 @@ export function buildVerification(input: BuildVerificationInput): PersonaResourc
   const created = input.createdAt ?? DEFAULT_CREATED_AT;
   const submitted = input.status === 'initiated' ? null : plusSeconds(created, 30);
   const completed =
-    input.completedAt !== undefined ? input.completedAt : VERIFICATION_OPEN.has(input.status) ? null : plusSeconds(created, 60);
+    input.completedAt !== undefined
+      ? input.completedAt
+      : VERIFICATION_OPEN.has(input.status)
+        ? null
+        : plusSeconds(created, 60);
   const attributes: JsonObject = {
     status: input.status,
     'created-at': created,
@@ -271,8 +275,8 @@ function governmentIdAttributes(id: string): JsonObject {
     'front-photo-url': file('front.jpg'),
     'back-photo-url': file('back.jpg'),
     'photo-urls': [
-      { page: 'front', url: file('front.jpg'), 'normalized-url': file('front-n.jpg'), 'original-urls': [], 'byte-size': 316802, filename: 'front.jpg' },
-      { page: 'back', url: file('back.jpg'), 'normalized-url': file('back-n.jpg'), 'original-urls': [], 'byte-size': 298110, filename: 'back.jpg' },
+      idPhoto('front', file, 316802),
+      idPhoto('back', file, 298110),
     ],
     'selfie-photo': null,
     'selfie-photo-url': null,
@@ -308,9 +312,26 @@ function governmentIdAttributes(id: string): JsonObject {
   };
 }
 
+function idPhoto(page: string, file: (name: string) => string, byteSize: number): JsonObject {
+  const name = `${page}.jpg`;
+  return {
+    page,
+    url: file(name),
+    'normalized-url': file(`${page}-normalized.jpg`),
+    'original-urls': [],
+    'byte-size': byteSize,
+    filename: name,
+  };
+}
+
 function selfieAttributes(id: string): JsonObject {
   const file = (name: string): string => `${FAKE_FILES}/${id}/${name}?access_token=fake`;
-  const photo = (page: string, name: string): JsonObject => ({ page, url: file(name), 'byte-size': 102400, filename: name });
+  const photo = (page: string, name: string): JsonObject => ({
+    page,
+    url: file(name),
+    'byte-size': 102400,
+    filename: name,
+  });
   return {
     'capture-method': 'photo',
     'center-photo-face-coordinates': null,
@@ -319,7 +340,11 @@ function selfieAttributes(id: string): JsonObject {
     'entity-confidence-reasons': [],
     'left-photo-url': file('left.jpg'),
     'from-reusable-persona': false,
-    'photo-urls': [photo('left_photo', 'left.jpg'), photo('center_photo', 'center.jpg'), photo('right_photo', 'right.jpg')],
+    'photo-urls': [
+      photo('left_photo', 'left.jpg'),
+      photo('center_photo', 'center.jpg'),
+      photo('right_photo', 'right.jpg'),
+    ],
     'right-photo-url': file('right.jpg'),
     'selfie-similarity-score-left': 0.97,
     'selfie-similarity-score-right': 0.96,
@@ -364,7 +389,9 @@ function verificationRelationships(input: BuildVerificationInput): JsonObject {
     'verification-template-version': link(`verification-template-version/${kind}`, `vtmplv_${suffix}`),
     accounts: { data: [] },
   };
-  if (input.type === 'verification/government-id') relationships.document = link('document/government-id', `doc_${suffix}`);
+  if (input.type === 'verification/government-id') {
+    relationships.document = link('document/government-id', `doc_${suffix}`);
+  }
   return relationships;
 }
 
@@ -384,7 +411,12 @@ export interface BuildReportInput {
 
 export function buildReport(input: BuildReportInput): PersonaResource {
   const created = input.createdAt ?? DEFAULT_CREATED_AT;
-  const completed = input.completedAt !== undefined ? input.completedAt : input.status === 'pending' ? null : plusSeconds(created, 5);
+  const completed =
+    input.completedAt !== undefined
+      ? input.completedAt
+      : input.status === 'pending'
+        ? null
+        : plusSeconds(created, 5);
   const matched = input.hasMatch === true;
   const attributes: JsonObject = {
     status: input.status,
@@ -418,7 +450,14 @@ function reportSpecificAttributes(type: string, matched: boolean): JsonObject {
   const name = { 'name-first': FAKE_PII.nameFirst, 'name-middle': FAKE_PII.nameMiddle, 'name-last': FAKE_PII.nameLast };
   const term = fullName();
   if (type === 'report/watchlist') {
-    return { ...name, term, birthdate: FAKE_PII.birthdate, 'country-code': 'US', 'matched-lists': matched ? [watchlistMatch()] : [], 'ignore-list': [] };
+    return {
+      ...name,
+      term,
+      birthdate: FAKE_PII.birthdate,
+      'country-code': 'US',
+      'matched-lists': matched ? [watchlistMatch()] : [],
+      'ignore-list': [],
+    };
   }
   if (type === 'report/politically-exposed-person') {
     const query = { ...name, term, birthdate: FAKE_PII.birthdate, 'country-code': 'US' };
@@ -449,7 +488,11 @@ function watchlistMatch(): JsonObject {
     slug: 'fictional-sanctions',
     'flag-code': 'XX',
     entities: [
-      { name: fullName(), 'alias-type': 'primary_name', birthdates: [{ day: day ?? '', month: month ?? '', year: year ?? '', granularity: 'day' }] },
+      {
+        name: fullName(),
+        'alias-type': 'primary_name',
+        birthdates: [{ day: day ?? '', month: month ?? '', year: year ?? '', granularity: 'day' }],
+      },
     ],
   };
 }
@@ -464,7 +507,16 @@ function pepMatch(): JsonObject {
     country: 'Fakeland',
     sex: null,
     topics: ['PEP'],
-    positions: [{ 'pep-class': 'pep-class-1', 'source-key': 'fictional-parliament', name: 'Member of Fictional Parliament', topics: [], 'start-date': '2001-01-01', 'end-date': null }],
+    positions: [
+      {
+        'pep-class': 'pep-class-1',
+        'source-key': 'fictional-parliament',
+        name: 'Member of Fictional Parliament',
+        topics: [],
+        'start-date': '2001-01-01',
+        'end-date': null,
+      },
+    ],
     associates: [],
     affiliations: [],
     'related-urls': [],
@@ -480,7 +532,14 @@ function adverseMediaMatch(): JsonObject {
     akas: [],
     birthdates: [FAKE_PII.birthdate],
     'match-types': ['name_exact'],
-    media: [{ date: '2020-05-05', snippet: `${fullName()} appears in a fictional article.`, url: 'https://news.example.invalid/a', title: 'Fictional headline' }],
+    media: [
+      {
+        date: '2020-05-05',
+        snippet: `${fullName()} appears in a fictional article.`,
+        url: 'https://news.example.invalid/a',
+        title: 'Fictional headline',
+      },
+    ],
     name: fullName(),
     sources: [{ 'country-codes': ['XX'], name: 'Adverse Media', types: ['adverse-media-v2-other-minor'] }],
     'entity-id': 'FAKEAM0001',

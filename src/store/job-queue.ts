@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
 
@@ -79,16 +79,7 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
         .select('j.id')
         .where('j.run_at', '<=', now)
         .where((eb) => eb.or([eb('j.locked_until', 'is', null), eb('j.locked_until', '<', now)]))
-        .where((eb) =>
-          eb.or([
-            eb('j.queue', 'is', null),
-            eb.not(
-              eb.exists(
-                eb.selectFrom('jobs as head').select('head.id').whereRef('head.queue', '=', 'j.queue').whereRef('head.id', '<', 'j.id'),
-              ),
-            ),
-          ]),
-        )
+        .where(isHeadOfQueue)
         .orderBy('j.run_at')
         .orderBy('j.id')
         .limit(limit);
@@ -137,13 +128,23 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
 
     async nextRunAt() {
       const row = await db
-        .selectFrom('jobs')
-        // a locked job becomes claimable again when its lease runs out (its worker may have died)
-        .select((eb) => eb.fn.min(eb.fn.coalesce('locked_until', 'run_at')).as('next'))
+        .selectFrom('jobs as j')
+        // a locked job becomes claimable again when its lease runs out (its worker may have died); a job
+        // waiting behind an earlier one in its queue is not due whatever its run_at says
+        .select((eb) => eb.fn.min(eb.fn.coalesce('j.locked_until', 'j.run_at')).as('next'))
+        .where(isHeadOfQueue)
         .executeTakeFirst();
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
   };
+}
+
+/** Jobs sharing a queue name run one at a time, oldest first: only the oldest job of a queue may be claimed. */
+function isHeadOfQueue(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>) {
+  return eb.or([
+    eb('j.queue', 'is', null),
+    eb.not(eb.exists(eb.selectFrom('jobs as head').select('head.id').whereRef('head.queue', '=', 'j.queue').whereRef('head.id', '<', 'j.id'))),
+  ]);
 }
 
 function toJob(row: Selectable<JobTable>): Job {

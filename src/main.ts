@@ -5,19 +5,17 @@ import { buildApp } from './app.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
 import { defaultPolicy } from './decision/policy.js';
 import { loadPolicyFile } from './decision/load-policy.js';
-import { createDownstreamClient } from './downstream/client.js';
 import { describeError } from './errors.js';
-import { createDeliverDecisionHandler, createDeliveryBody } from './jobs/deliver-decision.js';
-import { createProcessInquiryHandler } from './jobs/process-inquiry.js';
-import { type JobHandler, Worker } from './jobs/worker.js';
+import { createJobHandlers } from './jobs/handlers.js';
+import { Worker } from './jobs/worker.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPersonaClient } from './persona/client.js';
 import { createRateBudget } from './persona/rate-limit.js';
 import { connectDatabase } from './store/connect.js';
-import { createDecisionStore, DELIVER_DECISION } from './store/decision-store.js';
+import { createDecisionStore } from './store/decision-store.js';
 import { createDeliveryStore } from './store/delivery-store.js';
-import { createEventStore, PROCESS_INQUIRY } from './store/event-store.js';
+import { createEventStore } from './store/event-store.js';
 import { createJobQueue } from './store/job-queue.js';
 import { migrateToLatest } from './store/migrate.js';
 
@@ -41,7 +39,6 @@ async function main(): Promise<void> {
   const events = createEventStore({ db: database.db, queue, clock });
   const decisions = createDecisionStore({ db: database.db, queue, clock });
   const deliveries = createDeliveryStore({ db: database.db, queue, clock });
-  const deliveryBody = config.downstream ? createDeliveryBody(clock) : undefined;
 
   const persona = createPersonaClient({
     baseUrl: config.personaApiUrl,
@@ -56,35 +53,7 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'persona' }),
   });
 
-  const handlers: Record<string, JobHandler> = {
-    [PROCESS_INQUIRY]: createProcessInquiryHandler({
-      persona,
-      decisions,
-      policy,
-      clock,
-      random,
-      pollTimeoutMs: config.verificationPollTimeoutSeconds * 1000,
-      pollMinDelayMs: config.verificationPollMinDelayMs,
-      pollMaxDelayMs: config.verificationPollMaxDelayMs,
-      personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
-      ...(deliveryBody ? { deliveryBody } : {}),
-    }),
-  };
-  if (config.downstream) {
-    const d = config.downstream;
-    handlers[DELIVER_DECISION] = createDeliverDecisionHandler({
-      deliveries,
-      downstream: createDownstreamClient({ url: d.url, signingSecret: d.signingSecret, timeoutMs: d.timeoutMs, clock }),
-      clock,
-      random,
-      retry: {
-        retryForMs: d.retryForSeconds * 1000,
-        minDelayMs: d.retryMinDelayMs,
-        maxDelayMs: d.retryMaxDelaySeconds * 1000,
-        maxClientErrorAttempts: d.maxClientErrorAttempts,
-      },
-    });
-  }
+  const { handlers, deliveryBody } = createJobHandlers({ config, persona, decisions, deliveries, policy, clock, random });
 
   const worker = new Worker({
     queue,

@@ -1,13 +1,9 @@
 import nock from 'nock';
 import { defaultPolicy, type Policy } from '../../src/decision/policy.js';
-import { createDeliverDecisionHandler, createDeliveryBody } from '../../src/jobs/deliver-decision.js';
-import { createProcessInquiryHandler } from '../../src/jobs/process-inquiry.js';
-import { type JobHandler, Worker } from '../../src/jobs/worker.js';
-import { createDownstreamClient } from '../../src/downstream/client.js';
+import { createJobHandlers } from '../../src/jobs/handlers.js';
+import { Worker } from '../../src/jobs/worker.js';
 import { createPersonaClient } from '../../src/persona/client.js';
 import { createRateBudget } from '../../src/persona/rate-limit.js';
-import { DELIVER_DECISION } from '../../src/store/decision-store.js';
-import { PROCESS_INQUIRY } from '../../src/store/event-store.js';
 import {
   buildInquiry,
   buildInquiryResponse,
@@ -35,36 +31,15 @@ export function createTestWorker(ctx: TestContext, options: { policy?: Policy; c
     sleep,
     rateBudget: createRateBudget({ clock: ctx.clock, sleep }),
   });
-  const downstream = ctx.config.downstream;
-  const deliveryBody = downstream ? createDeliveryBody(ctx.clock) : undefined;
-  const handlers: Record<string, JobHandler> = {
-    [PROCESS_INQUIRY]: createProcessInquiryHandler({
-      persona,
-      decisions: ctx.decisions,
-      policy: options.policy ?? defaultPolicy,
-      clock: ctx.clock,
-      random,
-      pollTimeoutMs: ctx.config.verificationPollTimeoutSeconds * 1000,
-      pollMinDelayMs: ctx.config.verificationPollMinDelayMs,
-      pollMaxDelayMs: ctx.config.verificationPollMaxDelayMs,
-      personaOutageBudgetMs: ctx.config.personaRetryForSeconds * 1000,
-      ...(deliveryBody ? { deliveryBody } : {}),
-    }),
-  };
-  if (downstream) {
-    handlers[DELIVER_DECISION] = createDeliverDecisionHandler({
-      deliveries: ctx.deliveries,
-      downstream: createDownstreamClient({ url: downstream.url, signingSecret: downstream.signingSecret, timeoutMs: downstream.timeoutMs, clock: ctx.clock }),
-      clock: ctx.clock,
-      random,
-      retry: {
-        retryForMs: downstream.retryForSeconds * 1000,
-        minDelayMs: downstream.retryMinDelayMs,
-        maxDelayMs: downstream.retryMaxDelaySeconds * 1000,
-        maxClientErrorAttempts: downstream.maxClientErrorAttempts,
-      },
-    });
-  }
+  const { handlers } = createJobHandlers({
+    config: ctx.config,
+    persona,
+    decisions: ctx.decisions,
+    deliveries: ctx.deliveries,
+    policy: options.policy ?? defaultPolicy,
+    clock: ctx.clock,
+    random,
+  });
   return new Worker({
     queue: ctx.queue,
     handlers,

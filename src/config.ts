@@ -61,7 +61,7 @@ const schema = z
     PERSONA_RETRY_FOR_SECONDS: positiveInt.default(24 * 3600),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     DECISION_POLICY_FILE: optionalString,
-    WORKER_CONCURRENCY: positiveInt.default(4),
+    WORKER_CONCURRENCY: nonNegativeInt.default(4),
     JOB_LEASE_SECONDS: positiveInt.default(120),
     DOWNSTREAM_URL: optionalString.pipe(httpUrl.optional()),
     DOWNSTREAM_SIGNING_SECRET: optionalString.pipe(downstreamSecret.optional()),

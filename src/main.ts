@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, logger, clock, database, events, decisions, deliveries, deliveryBody, onEnqueued: () => worker.wake() });
 
   await app.listen({ port: config.port, host: config.host });
-  worker.start();
+  // WORKER_CONCURRENCY=0: an HTTP-only process (another process or replica runs the jobs)
+  if (config.workerConcurrency > 0) worker.start();
   logger.info({ policyVersion: policy.version, worker: worker.id }, 'ready');
   installShutdown(logger, async () => {
     await app.close(); // stop accepting, finish in-flight requests

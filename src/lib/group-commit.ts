@@ -1,0 +1,56 @@
+/**
+ * Group commit: callers arriving while a batch is being written wait for the next batch, which then carries all
+ * of them in one transaction (one fsync instead of one per caller). Under no load a batch holds one item, so
+ * nothing waits for a timer; under load, batches grow by themselves and throughput follows.
+ *
+ * If a batch fails, its items are retried one by one so that one bad item cannot fail its neighbours; each caller
+ * gets its own item's result or error.
+ */
+export interface GroupCommitOptions<I, O> {
+  /** Writes all items in one transaction; returns one result per item, in order. */
+  writeBatch: (items: readonly I[]) => Promise<O[]>;
+  /** Most items in one batch (bounds transaction size and latency). */
+  maxBatch: number;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (item: I) => Promise<O> {
+  const queue: Pending<I, O>[] = [];
+  let writing = false;
+
+  async function drain(): Promise<void> {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, options.maxBatch);
+        await writeOrSplit(batch);
+      }
+    } finally {
+      writing = false;
+    }
+  }
+
+  async function writeOrSplit(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await options.writeBatch(batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(results[i] as O));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      for (const p of batch) await writeOrSplit([p]);
+    }
+  }
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!writing) void drain();
+    });
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * zod schemas for the Persona JSON:API documents the service reads (kebab-case keys, API version 2025-12-08;
- * see ../shared/persona-openapi/2025-12-08 and ../shared/docs/persona-api.md §2.4, §3).
+ * see vendor/persona-openapi/2025-12-08 and ../shared/docs/persona-api.md §2.4, §3).
  *
  * - Strict where the service depends on a field: ids, types, statuses, timestamps, checks, `has-match`.
  * - Tolerant of everything else: `z.object` ignores undeclared keys, so new attributes do not break parsing.

@@ -1,6 +1,6 @@
 /**
  * Builders for realistic Persona JSON:API objects (API version 2025-12-08, kebab-case keys), shared by the Persona
- * simulator and the tests. Output validates against ../shared/persona-openapi/2025-12-08 for the inquiry, the
+ * simulator and the tests. Output validates against vendor/persona-openapi/2025-12-08 for the inquiry, the
  * government-id / selfie / database verifications and the watchlist / PEP / adverse-media reports
  * (test/unit/persona-fixtures-schema.test.ts keeps it that way). Other verification types get the shared
  * attributes only, so unknown-type handling can be exercised.

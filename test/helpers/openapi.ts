@@ -5,7 +5,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
 /**
- * Validates values against Persona's vendored OpenAPI 3.1 document (../shared/persona-openapi/<version>), so test
+ * Validates values against Persona's vendored OpenAPI 3.1 document (vendor/persona-openapi/<version>), so test
  * fixtures cannot drift from the real schemas. The whole bundled document is registered under the id `persona`
  * and any JSON pointer into it can be compiled: '#/components/schemas/inquiry',
  * '#/webhooks/inquiry.completed/post/requestBody/content/application~1json/schema'.
@@ -15,7 +15,7 @@ export interface OpenApiValidator {
   validate(pointer: string, value: unknown): string[];
 }
 
-const SPEC_ROOT = fileURLToPath(new URL('../../../shared/persona-openapi/', import.meta.url));
+const SPEC_ROOT = fileURLToPath(new URL('../../vendor/persona-openapi/', import.meta.url));
 const DOCUMENT_ID = 'persona';
 const NON_STANDARD_FORMATS = ['integer', 'json'] as const;
 

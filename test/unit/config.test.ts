@@ -64,7 +64,7 @@ describe('loadConfig', () => {
     ['PERSONA_API_URL', 'ftp://api.example'],
     ['PERSONA_API_VERSION', 'latest'],
     ['DOWNSTREAM_URL', 'nope'],
-    ['WORKER_CONCURRENCY', '0'],
+    ['WORKER_CONCURRENCY', '-1'],
     ['PERSONA_WEBHOOK_SECRET', ' , '],
   ])('rejects a malformed %s', (key, value) => {
     expect(errorOf({ ...minimal, [key]: value }).message).toContain(key);

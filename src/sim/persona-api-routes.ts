@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FaultInjector } from './faults.js';
+import type { FixedWindow, WindowState } from './fixed-window.js';
+import { inflectKeys, parseKeyInflection } from './inflect.js';
+import { parseInquiryId, parseResourceId } from './inquiry-ids.js';
+import { buildErrorBody } from './persona-objects.js';
+import type { ScenarioCatalog } from './scenario-catalog.js';
+import type { PathKind, SimStatsRecorder } from './sim-stats.js';
+
+/**
+ * The Persona API surface the service uses, mounted under /api/v1, answering the way Persona does: bearer auth
+ * first (401 without rate-limit headers, OAS components/responses/unauthorized), then the fixed-window rate limit
+ * (headers on every authenticated response, 429 body from components/responses/too-many-requests), then injected
+ * faults, then the JSON:API document.
+ */
+export interface PersonaApiRoutesOptions {
+  apiKey: string;
+  catalog: ScenarioCatalog;
+  window: FixedWindow;
+  windowSeconds: number;
+  faults: FaultInjector;
+  stats: SimStatsRecorder;
+  sleep: (ms: number) => Promise<void>;
+  nextRequestId: () => string;
+}
+
+interface Target {
+  kind: PathKind;
+  inquiryId: string | null;
+}
+
+type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: { include?: string | string[] } }>;
+
+const SERVER_ERROR_TITLES: Record<number, string> = {
+  500: 'Internal server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+export async function personaApiRoutes(app: FastifyInstance, options: PersonaApiRoutesOptions): Promise<void> {
+  const { catalog, stats } = options;
+
+  app.addHook('onRequest', (request, reply) => guard(request, reply, options));
+  app.addHook('onResponse', async (request, reply) => {
+    const target = targetOf(request);
+    stats.record(target.kind, target.inquiryId, reply.statusCode);
+  });
+
+  app.get('/inquiries/:id', async (request: IdRequest, reply) =>
+    answer(request, reply, catalog.inquiry(request.params.id, includeOf(request.query.include))),
+  );
+  app.get('/verifications/:id', async (request: IdRequest, reply) => answer(request, reply, catalog.verification(request.params.id)));
+  app.get('/reports/:id', async (request: IdRequest, reply) => answer(request, reply, catalog.report(request.params.id)));
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(buildErrorBody('Record not found')));
+}
+
+async function guard(request: FastifyRequest, reply: FastifyReply, options: PersonaApiRoutesOptions): Promise<FastifyReply | undefined> {
+  reply.header('Request-Id', options.nextRequestId());
+  if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
+    return reply.code(401).send(buildErrorBody('Must be authenticated to access this endpoint'));
+  }
+  const target = targetOf(request);
+  const verdict = options.faults.decide({ scenario: scenarioOf(target), inquiryId: target.inquiryId });
+  if (verdict.latencyMs > 0) await options.sleep(verdict.latencyMs);
+  const window = options.window.take();
+  setRateHeaders(reply, window);
+  if (!window.allowed) return reply.code(429).send(rateLimitedBody(window.limit, options.windowSeconds));
+  if (verdict.answer?.kind === 'rate-limited') {
+    setRateHeaders(reply, { ...window, remaining: 0, resetSeconds: verdict.answer.resetSeconds });
+    return reply.code(429).send(rateLimitedBody(window.limit, options.windowSeconds));
+  }
+  if (verdict.answer?.kind === 'server-error') {
+    const { status } = verdict.answer;
+    return reply.code(status).send(buildErrorBody(SERVER_ERROR_TITLES[status] ?? 'Service unavailable'));
+  }
+  return undefined;
+}
+
+function answer(request: FastifyRequest, reply: FastifyReply, document: object | null): FastifyReply {
+  if (document === null) return reply.code(404).send(buildErrorBody('Record not found'));
+  return reply.send(inflectKeys(document, parseKeyInflection(request.headers['key-inflection'])));
+}
+
+function setRateHeaders(reply: FastifyReply, window: Pick<WindowState, 'limit' | 'remaining' | 'resetSeconds'>): void {
+  reply.header('RateLimit-Limit', String(window.limit));
+  reply.header('RateLimit-Remaining', String(window.remaining));
+  reply.header('RateLimit-Reset', String(window.resetSeconds));
+}
+
+function rateLimitedBody(limit: number, windowSeconds: number): object {
+  const per = windowSeconds === 60 ? 'min' : `${windowSeconds} s`;
+  return buildErrorBody(
+    'Rate limit exceeded',
+    `You have hit your rate limit of ${limit} requests / ${per}. Please reach out to support@withpersona.com if you need this changed.`,
+  );
+}
+
+/** `include=verifications,reports` (possibly repeated) → the set of relationship names. */
+function includeOf(value: string | string[] | undefined): Set<string> {
+  const parts = (Array.isArray(value) ? value : [value ?? '']).flatMap((item) => item.split(','));
+  return new Set(parts.map((part) => part.trim()).filter((part) => part !== ''));
+}
+
+/** Which kind of object a request is about and which inquiry it belongs to, for stats and scenario faults. */
+function targetOf(request: FastifyRequest): Target {
+  const route = request.routeOptions.url ?? '';
+  const id = (request.params as { id?: string } | undefined)?.id ?? '';
+  if (route.endsWith('/inquiries/:id')) return { kind: 'inquiry', inquiryId: id };
+  const kind: PathKind = route.endsWith('/verifications/:id') ? 'verification' : route.endsWith('/reports/:id') ? 'report' : 'other';
+  return { kind, inquiryId: kind === 'other' ? null : (parseResourceId(id)?.inquiryId ?? null) };
+}
+
+function scenarioOf(target: Target) {
+  return target.inquiryId === null ? null : (parseInquiryId(target.inquiryId)?.scenario.key ?? null);
+}

@@ -1,0 +1,74 @@
+import { parseInquiryId, parseResourceId } from './inquiry-ids.js';
+import type { InquiryRef } from './inquiry-ids.js';
+import type { PersonaDocument, PersonaResource } from './persona-objects.js';
+import { buildInquiryResponse, buildResourceResponse } from './persona-objects.js';
+import type { MaterialiseOptions } from './scenario-objects.js';
+import { isServedPending, scenarioInquiry, scenarioReport, scenarioVerification } from './scenario-objects.js';
+
+/**
+ * The simulator's only domain state: how many times each pending verification has been served, so
+ * `settles-after-polls` flips from `initiated` to `passed` after N fetches. A verification counts as fetched when
+ * its full object is served, by `GET /verifications/{id}` or inside `included`; a bare linkage does not count.
+ */
+export interface ScenarioCatalog {
+  /** null: no such inquiry (404). `include` holds relationship names (`verifications`, `reports`). */
+  inquiry(inquiryId: string, include: ReadonlySet<string>): PersonaDocument | null;
+  verification(verificationId: string): { data: PersonaResource } | null;
+  report(reportId: string): { data: PersonaResource } | null;
+  reset(): void;
+}
+
+export interface ScenarioCatalogOptions extends MaterialiseOptions {
+  /** How many fetches a `settles` verification stays `initiated` for. */
+  pendingFetches: number;
+}
+
+export function createScenarioCatalog(options: ScenarioCatalogOptions): ScenarioCatalog {
+  const served = new Map<string, number>();
+
+  function serveVerification(ref: InquiryRef, slot: string): PersonaResource | null {
+    const spec = ref.scenario.verifications.find((v) => v.slot === slot);
+    if (!spec) return null;
+    const key = `${ref.inquiryId}/${slot}`;
+    const before = served.get(key) ?? 0;
+    served.set(key, before + 1);
+    return scenarioVerification(ref, spec, isServedPending(spec, before, options.pendingFetches), options);
+  }
+
+  function serveReport(ref: InquiryRef, slot: string): PersonaResource | null {
+    const spec = ref.scenario.reports.find((r) => r.slot === slot);
+    return spec ? scenarioReport(ref, spec, options) : null;
+  }
+
+  function resolve(id: string, kind: 'verification' | 'report'): { ref: InquiryRef; slot: string } | null {
+    const parsed = parseResourceId(id);
+    const ref = parsed?.kind === kind ? parseInquiryId(parsed.inquiryId) : null;
+    return parsed && ref ? { ref, slot: parsed.slot } : null;
+  }
+
+  return {
+    inquiry(inquiryId, include) {
+      const ref = parseInquiryId(inquiryId);
+      if (!ref) return null;
+      // Since API 2025-10-27 `included` holds only what `include` names (persona-api.md §2.2).
+      const verifications = include.has('verifications') ? ref.scenario.verifications : [];
+      const reports = include.has('reports') ? ref.scenario.reports : [];
+      const included = [
+        ...verifications.flatMap((v) => serveVerification(ref, v.slot) ?? []),
+        ...reports.flatMap((r) => serveReport(ref, r.slot) ?? []),
+      ];
+      return buildInquiryResponse(scenarioInquiry(ref, options), included);
+    },
+    verification(verificationId) {
+      const found = resolve(verificationId, 'verification');
+      const resource = found ? serveVerification(found.ref, found.slot) : null;
+      return resource ? buildResourceResponse(resource) : null;
+    },
+    report(reportId) {
+      const found = resolve(reportId, 'report');
+      const resource = found ? serveReport(found.ref, found.slot) : null;
+      return resource ? buildResourceResponse(resource) : null;
+    },
+    reset: () => served.clear(),
+  };
+}

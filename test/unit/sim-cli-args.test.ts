@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../src/sim/cli-args.js';
+import { SCENARIO_KEYS } from '../../src/sim/scenarios.js';
+
+describe('persona-sim command line', () => {
+  it('serves with the stack defaults when given nothing', () => {
+    expect(parseCliArgs([], {})).toEqual({ ok: true, value: { command: 'serve', stack: {}, json: false } });
+  });
+
+  it('reads serve flags, with flags winning over SIM_* variables', () => {
+    const argv = ['--port', '4010', '--rate-limit', '30/6', '--latency-ms', '50', '--api-key', 'k1', '--json'];
+    const env = { SIM_PORT: '9999', SIM_SINK_PORT: '4011', SIM_WEBHOOK_SECRET: 'wbhsec_env' };
+    expect(parseCliArgs(argv, env)).toEqual({
+      ok: true,
+      value: {
+        command: 'serve',
+        json: true,
+        stack: { port: 4010, sinkPort: 4011, apiKey: 'k1', webhookSecret: 'wbhsec_env', rateLimit: { limit: 30, windowMs: 6000 }, latencyMs: 50 },
+      },
+    });
+  });
+
+  it('reports every malformed value at once', () => {
+    const result = parseCliArgs(['--port', 'x', '--rate-limit', 'fast', '--latency-ms=-1'], {});
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toHaveLength(3);
+  });
+
+  it('parses fire with scenarios, counts, duplicates and a rotation secret pair', () => {
+    const argv = ['fire', '--target', 'http://127.0.0.1:3000/webhooks/persona', '--scenario', 'all-passed', '--scenario', 'watchlist-hit'];
+    const result = parseCliArgs([...argv, '--count', '3', '--duplicates', '2', '--webhook-secret', 'new,old'], {});
+    expect(result).toMatchObject({
+      ok: true,
+      value: { command: 'fire', fire: { scenarios: ['all-passed', 'watchlist-hit'], count: 3, duplicates: 2, secrets: ['new', 'old'], outOfOrder: false } },
+    });
+  });
+
+  it('fires every scenario by default', () => {
+    const result = parseCliArgs(['fire'], {});
+    expect(result.ok && result.value.command === 'fire' && result.value.fire.scenarios).toEqual([...SCENARIO_KEYS]);
+  });
+
+  it.each([
+    [['fire', '--scenario', 'nope']],
+    [['fire', '--webhook-secret', 'a,b,c']],
+    [['fire', '--count', '0']],
+    [['explode']],
+    [['--no-such-flag']],
+  ])('refuses %j', (argv) => {
+    expect(parseCliArgs(argv, {}).ok).toBe(false);
+  });
+
+  it('lists scenarios and prints help', () => {
+    expect(parseCliArgs(['scenarios'], {})).toEqual({ ok: true, value: { command: 'scenarios' } });
+    expect(parseCliArgs(['--help'], {})).toEqual({ ok: true, value: { command: 'help' } });
+  });
+});

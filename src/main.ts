@@ -12,12 +12,14 @@ import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPersonaClient } from './persona/client.js';
 import { createRateBudget } from './persona/rate-limit.js';
+import { createSharedRateBudget } from './persona/shared-rate-budget.js';
 import { connectDatabase } from './store/connect.js';
 import { createDecisionStore } from './store/decision-store.js';
 import { createDeliveryStore } from './store/delivery-store.js';
 import { createEventStore } from './store/event-store.js';
 import { createJobQueue } from './store/job-queue.js';
 import { migrateToLatest } from './store/migrate.js';
+import { createRateBudgetStore } from './store/rate-budget-store.js';
 
 /**
  * Composition root: the only place that reads the environment, the real clock and randomness. It builds every
@@ -31,11 +33,15 @@ async function main(): Promise<void> {
   logger.info({ config: describeConfig(config) }, 'starting');
 
   const policy = config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy;
-  const database = await connectDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
-  const applied = await migrateToLatest(database.db);
+  const database = await connectDatabase(config.databaseUrl, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    logger: logger.child({ component: 'database' }),
+    random,
+  });
+  const applied = await migrateToLatest(database.db); // on PostgreSQL under an advisory lock: one replica migrates
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
-  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock });
+  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock, notifier: database.notifier });
   const events = createEventStore({ db: database.db, queue, clock });
   const decisions = createDecisionStore({ db: database.db, queue, clock });
   const deliveries = createDeliveryStore({ db: database.db, queue, clock });
@@ -49,7 +55,17 @@ async function main(): Promise<void> {
     clock,
     random,
     sleep: (ms) => sleep(ms),
-    rateBudget: createRateBudget({ clock, sleep: (ms) => sleep(ms) }),
+    // PostgreSQL: one Persona budget shared by every replica (a locked row); SQLite: one process, one in-memory budget
+    rateBudget:
+      database.dialect === 'postgres'
+        ? createSharedRateBudget({
+            store: createRateBudgetStore(database),
+            clock,
+            sleep: (ms) => sleep(ms),
+            grantTtlMs: config.personaTimeoutMs + 5_000,
+            logger: logger.child({ component: 'rate-budget' }),
+          })
+        : createRateBudget({ clock, sleep: (ms) => sleep(ms) }),
     logger: logger.child({ component: 'persona' }),
   });
 
@@ -66,14 +82,18 @@ async function main(): Promise<void> {
   });
   const app = await buildApp({ config, logger, clock, database, events, decisions, deliveries, deliveryBody, onEnqueued: () => worker.wake() });
 
-  await app.listen({ port: config.port, host: config.host });
+  const url = await app.listen({ port: config.port, host: config.host });
   // WORKER_CONCURRENCY=0: an HTTP-only process (another process or replica runs the jobs)
-  if (config.workerConcurrency > 0) worker.start();
-  logger.info({ policyVersion: policy.version, worker: worker.id }, 'ready');
+  if (config.workerConcurrency > 0) {
+    worker.start();
+    // jobs enqueued by other replicas (PostgreSQL LISTEN/NOTIFY); the worker's idle poll stays as a safety net
+    await database.notifier.listen(() => worker.wake());
+  }
+  logger.info({ url, policyVersion: policy.version, worker: config.workerConcurrency > 0 ? worker.id : null }, 'ready');
   installShutdown(logger, async () => {
     await app.close(); // stop accepting, finish in-flight requests
     await worker.stop(); // finish running jobs; the rest stay queued in the database
-    await database.close();
+    await database.close(); // also closes the LISTEN connection
   });
 }
 

@@ -1,0 +1,126 @@
+/**
+ * npm run demo — the whole flow on this machine, with no Persona account, no .env and no network:
+ * the Persona simulator and a downstream sink on free loopback ports, the real service (`node dist/main.js`) on
+ * SQLite in a temp folder, one signed webhook per scenario, then a table of what was decided and delivered.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildInquiryEvent } from '../src/sim/inquiry-event.js';
+import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
+import { listScenarios, type Scenario } from '../src/sim/scenarios.js';
+import { startSimulatorStack } from '../src/sim/stack.js';
+import { type ServiceProcess, startService } from './lib/service-process.js';
+import { formatTable, waitFor } from './lib/report.js';
+
+const API_TOKEN = 'demo-read-token';
+const POLL_TIMEOUT_SECONDS = 4; // shortened from the default 900 so the never-settles scenario ends in the demo
+
+interface Row {
+  scenario: Scenario;
+  inquiryId: string;
+  sentAt: number;
+  decision?: { outcome: string; reasons: { code: string }[]; personaCalls: number };
+  deliveredAt?: number;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'persona-decider-demo-'));
+  step('starting the Persona simulator and the downstream sink');
+  const stack = await startSimulatorStack();
+  let service: ServiceProcess | undefined;
+  try {
+    step(`starting the service: node dist/main.js, SQLite in ${dir}`);
+    service = await startService({
+      ...stack.env,
+      DATABASE_URL: `sqlite:${join(dir, 'decisions.db')}`,
+      API_TOKENS: API_TOKEN,
+      VERIFICATION_POLL_TIMEOUT_SECONDS: String(POLL_TIMEOUT_SECONDS),
+      VERIFICATION_POLL_MIN_DELAY_MS: '250',
+      VERIFICATION_POLL_MAX_DELAY_MS: '1000',
+    });
+    info(`service ${service.url} (pid ${service.pid}), simulator ${stack.persona.url}, sink ${stack.sink.url}`);
+
+    const rows = await sendOnePerScenario(service.url, stack.createSender(`${service.url}/webhooks/persona`));
+    step(`waiting for decisions (verifications still running are polled; never-settles gives up after ${POLL_TIMEOUT_SECONDS} s)`);
+    await collectDecisions(service.url, rows);
+    await collectDeliveries(rows, () => stack.sink.deliveries());
+    printTable(rows);
+    const wrong = rows.filter((r) => r.decision?.outcome !== r.scenario.expectedOutcome || !r.deliveredAt);
+    step(wrong.length === 0 ? 'every scenario decided as the default policy says, and delivered' : `${wrong.length} scenario(s) did not end as expected`);
+    process.exitCode = wrong.length === 0 ? 0 : 1;
+  } finally {
+    step('stopping everything');
+    if (service) await service.stop();
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function sendOnePerScenario(serviceUrl: string, sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const scenario of listScenarios()) {
+    const inquiryId = inquiryIdFor(scenario.key);
+    const sentAt = Date.now();
+    const result = await sender.send(buildInquiryEvent({ inquiryId }));
+    if (!result.acked) throw new Error(`webhook for ${scenario.key} not acknowledged (${result.status ?? result.error})`);
+    rows.push({ scenario, inquiryId, sentAt });
+  }
+  step(`sent ${rows.length} signed inquiry.completed webhooks to ${serviceUrl}/webhooks/persona (all answered 200)`);
+  return rows;
+}
+
+async function collectDecisions(serviceUrl: string, rows: Row[]): Promise<void> {
+  await waitFor(async () => {
+    for (const row of rows.filter((r) => !r.decision)) {
+      const res = await fetch(`${serviceUrl}/decisions/${row.inquiryId}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+      const body = (await res.json()) as { status: string; outcome: string; reasons: { code: string }[]; personaCalls: number };
+      if (body.status !== 'decided') continue;
+      row.decision = body;
+      info(`${body.outcome === row.scenario.expectedOutcome ? '✓' : '✗'} ${row.scenario.key.padEnd(26)} ${body.outcome}`);
+    }
+    return rows.every((r) => r.decision);
+  }, (POLL_TIMEOUT_SECONDS + 20) * 1000);
+}
+
+async function collectDeliveries(rows: Row[], deliveries: () => { inquiryId?: string; verified: boolean; receivedAt: string }[]): Promise<void> {
+  await waitFor(async () => {
+    for (const d of deliveries()) {
+      const row = rows.find((r) => r.inquiryId === d.inquiryId);
+      if (row && d.verified && !row.deliveredAt) row.deliveredAt = Date.parse(d.receivedAt);
+    }
+    return rows.every((r) => r.deliveredAt);
+  }, 10_000).catch(() => undefined);
+}
+
+function printTable(rows: Row[]): void {
+  console.log();
+  console.log(
+    formatTable(
+      ['inquiry', 'scenario', 'outcome', 'reasons', 'Persona calls', 'delivered', 'latency'],
+      rows.map((r) => [
+        r.inquiryId,
+        r.scenario.key,
+        `${r.decision?.outcome ?? '—'}${r.decision?.outcome === r.scenario.expectedOutcome ? '' : ' (!)'}`,
+        (r.decision?.reasons ?? []).filter((x, i, all) => all.findIndex((y) => y.code === x.code) === i).slice(0, 3).map((x) => x.code).join(', '),
+        String(r.decision?.personaCalls ?? '—'),
+        r.deliveredAt ? 'yes, verified' : 'no',
+        r.deliveredAt ? `${r.deliveredAt - r.sentAt} ms` : '—',
+      ]),
+    ),
+  );
+  console.log('\nlatency: webhook sent → signed decision received by the sink (includes polling for the pending scenarios)\n');
+}
+
+function step(message: string): void {
+  console.log(`▸ ${message}`);
+}
+
+function info(message: string): void {
+  console.log(`  ${message}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -41,7 +41,10 @@ const SERVER_ERROR_TITLES: Record<number, string> = {
 export async function personaApiRoutes(app: FastifyInstance, options: PersonaApiRoutesOptions): Promise<void> {
   const { catalog, stats } = options;
 
-  app.addHook('onRequest', (request, reply) => guard(request, reply, options));
+  app.addHook('onRequest', (request, reply) => {
+    stats.start();
+    return guard(request, reply, options);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const target = targetOf(request);
     stats.record(target.kind, target.inquiryId, reply.statusCode);

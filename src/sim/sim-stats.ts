@@ -19,6 +19,8 @@ export interface CallCounts {
 export interface SimStats {
   /** Every request under /api/v1, whatever it was answered with. */
   totals: CallCounts;
+  /** Requests received and not yet answered (e.g. waiting out injected latency). */
+  inFlight: number;
   unauthorized: number;
   notFound: number;
   /** Response count per HTTP status. */
@@ -28,6 +30,8 @@ export interface SimStats {
 }
 
 export interface SimStatsRecorder {
+  /** A request arrived (it is counted by `record` when answered). */
+  start(): void;
   record(kind: PathKind, inquiryId: string | null, status: number): void;
   snapshot(): SimStats;
   reset(): void;
@@ -48,9 +52,14 @@ export function createSimStats(): SimStatsRecorder {
   let notFound = 0;
   let statuses = new Map<number, number>();
   let byInquiry = new Map<string, CallCounts>();
+  let inFlight = 0;
 
   return {
+    start() {
+      inFlight += 1;
+    },
     record(kind, inquiryId, status) {
+      inFlight = Math.max(0, inFlight - 1);
       add(totals, kind, status);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status === 401) unauthorized += 1;
@@ -63,6 +72,7 @@ export function createSimStats(): SimStatsRecorder {
     snapshot() {
       return {
         totals: { ...totals },
+        inFlight,
         unauthorized,
         notFound,
         statuses: Object.fromEntries([...statuses].map(([status, n]) => [String(status), n])),

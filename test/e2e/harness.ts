@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildInquiryEvent, type WebhookEvent } from '../../src/sim/inquiry-event.js';
+import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
+import type { ScenarioKey } from '../../src/sim/scenarios.js';
+import { type SimulatorStack, type SimulatorStackOptions, startSimulatorStack } from '../../src/sim/stack.js';
+import type { SinkDelivery } from '../../src/sim/sink.js';
+import { type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
+import { waitFor } from '../../scripts/lib/report.js';
+
+export const E2E_TOKEN = 'e2e-read-token';
+
+export interface DecisionView {
+  status: string;
+  outcome: string | null;
+  reasons: { code: string }[];
+  sequence: number | null;
+  personaCalls: number | null;
+  eventId?: string;
+}
+
+/**
+ * One end-to-end world: the simulator and the sink in this process (real servers on loopback), the service as a
+ * real child process on SQLite in a temp folder. `close()` stops the service by PID and everything else.
+ */
+export class E2eWorld {
+  readonly dir = mkdtempSync(join(tmpdir(), 'persona-decider-e2e-'));
+  service: ServiceProcess | undefined;
+  private constructor(readonly stack: SimulatorStack, private readonly serviceEnv: Record<string, string>) {}
+
+  static async start(options: { sim?: SimulatorStackOptions; env?: Record<string, string> } = {}): Promise<E2eWorld> {
+    const stack = await startSimulatorStack(options.sim);
+    const world = new E2eWorld(stack, options.env ?? {});
+    try {
+      await world.startService();
+    } catch (error) {
+      await world.close();
+      throw error;
+    }
+    return world;
+  }
+
+  /** Starts (or restarts, on the same port and database) the service process. */
+  async startService(port = '0'): Promise<ServiceProcess> {
+    this.service = await startService({
+      ...this.stack.env,
+      DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
+      API_TOKENS: E2E_TOKEN,
+      PORT: port,
+      VERIFICATION_POLL_TIMEOUT_SECONDS: '3',
+      VERIFICATION_POLL_MIN_DELAY_MS: '100',
+      VERIFICATION_POLL_MAX_DELAY_MS: '500',
+      DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
+      DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+      // a killed process's claimed jobs are taken over when their lease expires: keep that short here
+      JOB_LEASE_SECONDS: '3',
+      ...this.serviceEnv,
+    });
+    return this.service;
+  }
+
+  get url(): string {
+    if (!this.service) throw new Error('service not started');
+    return this.service.url;
+  }
+
+  sender(options: { retryUntilAcked?: { maxAttempts?: number; delayMs?: number } } = {}) {
+    return this.stack.createSender(`${this.url}/webhooks/persona`, options);
+  }
+
+  event(scenario: ScenarioKey, overrides: { eventId?: string; createdAt?: string; inquiryId?: string } = {}): WebhookEvent {
+    return buildInquiryEvent({ inquiryId: overrides.inquiryId ?? inquiryIdFor(scenario), ...overrides });
+  }
+
+  async decision(inquiryId: string): Promise<DecisionView | null> {
+    const res = await fetch(`${this.url}/decisions/${inquiryId}`, { headers: { authorization: `Bearer ${E2E_TOKEN}` } });
+    if (res.status === 404) return null;
+    return (await res.json()) as DecisionView;
+  }
+
+  /** Waits until every inquiry is decided and its decision delivered (verified) to the sink. */
+  async settled(inquiryIds: readonly string[], timeoutMs = 30_000): Promise<Map<string, DecisionView>> {
+    const decided = new Map<string, DecisionView>();
+    await waitFor(async () => {
+      for (const id of inquiryIds) {
+        if (decided.has(id)) continue;
+        const view = await this.decision(id);
+        if (view?.status === 'decided') decided.set(id, view);
+      }
+      const delivered = new Set(this.deliveries().map((d) => d.inquiryId));
+      return decided.size === inquiryIds.length && inquiryIds.every((id) => delivered.has(id));
+    }, timeoutMs);
+    return decided;
+  }
+
+  /** Deliveries the sink verified and acknowledged. */
+  deliveries(): SinkDelivery[] {
+    return this.stack.sink.deliveries().filter((d) => d.verified && d.status < 300);
+  }
+
+  async close(): Promise<void> {
+    if (this.service) await this.service.stop();
+    await this.stack.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -105,7 +105,8 @@ export class Worker {
         }
       }
       if (claimed > 0 && claimed === free) continue;
-      await this.idle(await this.untilNextJob());
+      // no free slot: a finishing job wakes the loop, so there is nothing to look up
+      await this.idle(free === 0 ? (this.options.idlePollMs ?? 5_000) : await this.untilNextJob());
     }
   }
 
@@ -144,10 +145,29 @@ export class Worker {
     });
   }
 
+  /**
+   * While a job runs, its lease is renewed every third of the lease, so a slow job (Persona retrying with backoff,
+   * a slow consumer) is never taken over by another worker; a dead worker stops renewing and its job is retaken.
+   */
+  private heartbeat(job: Job, log: Logger): () => void {
+    const { queue, leaseMs } = this.options;
+    const timer = setInterval(() => {
+      queue.extendLease(job, this.id, leaseMs).then(
+        (held) => {
+          if (!held) log.warn('job lease lost while running');
+        },
+        (error: unknown) => log.warn({ err: error }, 'job lease renewal failed'),
+      );
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   private async run(job: Job): Promise<void> {
     const { queue, handlers, clock, random } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     let outcome: JobOutcome;
+    const stopHeartbeat = this.heartbeat(job, log);
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
@@ -157,6 +177,8 @@ export class Worker {
       log.error({ err: error }, 'job failed unexpectedly; will retry');
       const delay = backoffDelayMs(job.attempts, { minMs: 1_000, maxMs: 15 * 60_000 }, random);
       outcome = { type: 'reschedule', runAt: clock.now() + delay, error: describeError(error) };
+    } finally {
+      stopHeartbeat();
     }
     try {
       const kept = outcome.type === 'done' ? await queue.complete(job, this.id) : await queue.reschedule(job, this.id, outcome);

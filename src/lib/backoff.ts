@@ -22,7 +22,8 @@ export function backoffDelayMs(attempt: number, opts: BackoffOptions, random: ()
   assertOptions(minMs, maxMs, factor, jitter);
   const n = Number.isNaN(attempt) || attempt < 1 ? 1 : Math.floor(attempt);
   // Infinity (huge attempt numbers overflow) is fine here: the cap absorbs it.
-  const base = Math.min(maxMs, minMs * factor ** (n - 1));
+  // 0 * Infinity is NaN: a zero minimum stays zero however many attempts
+  const base = minMs === 0 ? 0 : Math.min(maxMs, minMs * factor ** (n - 1));
   const spread = jitter * (2 * clampUnit(random()) - 1); // in [-jitter, +jitter]
   // Ceil keeps the lower bound; the cap applies after jitter so the ceiling is never exceeded.
   return Math.min(maxMs, Math.ceil(base * (1 + spread)));

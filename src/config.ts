@@ -60,6 +60,7 @@ const schema = z
     VERIFICATION_POLL_MAX_DELAY_MS: positiveInt.default(60_000),
     PERSONA_RETRY_FOR_SECONDS: positiveInt.default(24 * 3600),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    DATABASE_POOL_SIZE: positiveInt.default(10),
     DECISION_POLICY_FILE: optionalString,
     WORKER_CONCURRENCY: nonNegativeInt.default(4),
     JOB_LEASE_SECONDS: positiveInt.default(120),
@@ -100,6 +101,7 @@ export interface Config {
   verificationPollMaxDelayMs: number;
   personaRetryForSeconds: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  databasePoolSize: number;
   decisionPolicyFile: string | undefined;
   workerConcurrency: number;
   jobLeaseSeconds: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     verificationPollMaxDelayMs: e.VERIFICATION_POLL_MAX_DELAY_MS,
     personaRetryForSeconds: e.PERSONA_RETRY_FOR_SECONDS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     decisionPolicyFile: e.DECISION_POLICY_FILE,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const policy = config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy;
   const database = await connectDatabase(config.databaseUrl, {
     sqliteSynchronous: config.sqliteSynchronous,
+    poolSize: config.databasePoolSize,
     logger: logger.child({ component: 'database' }),
     random,
   });

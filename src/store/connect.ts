@@ -3,22 +3,28 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database, Db, Dialect } from './database.js';
+import { connectPostgres, type PostgresOptions } from './connect-postgres.js';
+import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
 
 export interface DatabaseHandle {
   db: Db;
   dialect: Dialect;
+  /** Wakes workers in other processes when a job is committed (PostgreSQL); a no-op on SQLite. */
+  notifier: JobNotifier;
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface ConnectOptions {
+export interface ConnectOptions extends PostgresOptions {
   /** SQLite `synchronous`: FULL (default) makes every acknowledged webhook survive a power cut, not only a crash. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
 }
 
+/** `sqlite:<path>` or `postgres://…` / `postgresql://…` (one store for many replicas; see docs/postgres.md). */
 export async function connectDatabase(url: string, options: ConnectOptions = {}): Promise<DatabaseHandle> {
   if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length), options);
+  if (/^postgres(ql)?:\/\//.test(url)) return connectPostgres(url, options);
   throw new Error(`unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
 }
 
@@ -34,6 +40,7 @@ function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
   return {
     db,
     dialect: 'sqlite',
+    notifier: createLocalJobNotifier(),
     ping: async () => {
       sqlite.prepare('select 1').get();
     },

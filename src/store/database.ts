@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import type { Logger } from '../logger.js';
 
 /**
  * Table types shared by both dialects. Instants the queue compares (run_at, locked_until, …) are epoch
@@ -11,6 +12,8 @@ export interface Database {
   jobs: JobTable;
   decisions: DecisionTable;
   deliveries: DeliveryTable;
+  rate_budget: RateBudgetTable;
+  rate_budget_grants: RateBudgetGrantTable;
 }
 
 export interface PersonaEventTable {
@@ -82,5 +85,25 @@ export interface DeliveryTable {
   delivered_at: number | null;
 }
 
+/** One shared client-side rate budget (Persona's per-environment limit), as last reported by any replica. */
+export interface RateBudgetTable {
+  name: string;
+  limit_per_window: number | null;
+  remaining: number | null;
+  reset_at: number | null;
+  next_grant_at: number;
+  updated_at: number;
+}
+
+/** A granted request whose response has not been observed yet; it stops counting at `expires_at` (a dead replica). */
+export interface RateBudgetGrantTable {
+  grant_id: string;
+  name: string;
+  expires_at: number;
+}
+
 export type Db = Kysely<Database>;
 export type Dialect = 'sqlite' | 'postgres';
+
+/** What the store logs (connection trouble only): a subset of the app's pino logger. */
+export type StoreLogger = Pick<Logger, 'info' | 'warn' | 'error'>;

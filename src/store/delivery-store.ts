@@ -97,7 +97,10 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
         const key = `deliver:${deliveryId}`;
         const payload: DeliverDecisionPayload = { deliveryId };
         const added = await queue.enqueue({ kind: DELIVER_DECISION, key, queue: `deliver:${row.inquiry_id}`, payload, runAt: now }, trx);
-        if (!added) await trx.updateTable('jobs').set({ run_at: now }).where('key', '=', key).execute();
+        if (!added) {
+          await trx.updateTable('jobs').set({ run_at: now }).where('key', '=', key).execute();
+          await queue.notifyWorkers(trx);
+        }
         return 'requeued';
       }),
 

@@ -62,15 +62,9 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
         if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
 
         // Persona does not guarantee order: an event older than one already seen for the inquiry adds nothing,
-        // because processing always fetches the inquiry's current state. It is kept for the record only.
-        const known = await trx
-          .selectFrom('inquiries')
-          .select('last_event_created_at')
-          .where('inquiry_id', '=', event.inquiryId)
-          .executeTakeFirst();
-        if (known && known.last_event_created_at > event.createdAt) return 'superseded';
-
-        await trx
+        // because processing always fetches the inquiry's current state. It is kept for the record only. The check
+        // is part of the upsert, so two replicas storing events of one inquiry at once cannot both win.
+        const current = await trx
           .insertInto('inquiries')
           .values({
             inquiry_id: event.inquiryId,
@@ -82,15 +76,20 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
             updated_at: nowIso,
           })
           .onConflict((oc) =>
-            oc.column('inquiry_id').doUpdateSet({
-              status: 'processing',
-              last_event_id: event.eventId,
-              last_event_created_at: event.createdAt,
-              error: null,
-              updated_at: nowIso,
-            }),
+            oc
+              .column('inquiry_id')
+              .doUpdateSet({
+                status: 'processing',
+                last_event_id: event.eventId,
+                last_event_created_at: event.createdAt,
+                error: null,
+                updated_at: nowIso,
+              })
+              .where('inquiries.last_event_created_at', '<=', event.createdAt),
           )
-          .execute();
+          .returning('inquiry_id')
+          .executeTakeFirst();
+        if (!current) return 'superseded';
         const payload: ProcessInquiryPayload = {
           eventId: event.eventId,
           inquiryId: event.inquiryId,

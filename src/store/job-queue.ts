@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
+import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
 
 /**
  * A durable job queue in the spirit of graphile-worker: one `jobs` row per unit of work, unique by `key` (so an
@@ -32,6 +33,8 @@ export interface JobQueue {
   /** Inserts the job unless one with the same key exists. Pass a transaction to enqueue atomically with other writes. */
   enqueue(job: NewJob, executor?: Kysely<Database>): Promise<boolean>;
   claim(workerId: string, limit: number, leaseMs: number): Promise<Job[]>;
+  /** Pushes the lease of a running job forward (a heartbeat), if this worker still holds it. */
+  extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean>;
   /** Deletes a finished job, if this worker still holds it. */
   complete(job: Job, workerId: string): Promise<boolean>;
   /** Releases the job to run again at `runAt` (a poll, or a retry after an error). */
@@ -40,6 +43,8 @@ export interface JobQueue {
   runNow(key: string): Promise<boolean>;
   /** When the next job becomes claimable, so an idle worker can sleep exactly until then. */
   nextRunAt(): Promise<number | null>;
+  /** Tells workers in other processes that a job became due (in `executor`'s transaction: sent on commit). */
+  notifyWorkers(executor?: Kysely<Database>): Promise<void>;
 }
 
 export interface Reschedule {
@@ -50,8 +55,17 @@ export interface Reschedule {
   resetAttempts?: boolean;
 }
 
-export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock }): JobQueue {
+export interface JobQueueOptions {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  /** Wakes other processes' workers on enqueue (PostgreSQL LISTEN/NOTIFY); none by default. */
+  notifier?: JobNotifier;
+}
+
+export function createJobQueue(options: JobQueueOptions): JobQueue {
   const { db, dialect, clock } = options;
+  const notifier = options.notifier ?? createLocalJobNotifier();
   return {
     async enqueue(job, executor = db) {
       const inserted = await executor
@@ -68,7 +82,9 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
         .onConflict((oc) => oc.column('key').doNothing())
         .returning('id')
         .executeTakeFirst();
-      return inserted !== undefined;
+      if (inserted === undefined) return false;
+      await notifier.notify(executor);
+      return true;
     },
 
     async claim(workerId, limit, leaseMs) {
@@ -80,10 +96,13 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
         .where('j.run_at', '<=', now)
         .where((eb) => eb.or([eb('j.locked_until', 'is', null), eb('j.locked_until', '<', now)]))
         .where(isHeadOfQueue)
+        .where((eb) => noSiblingLeased(eb, now))
         .orderBy('j.run_at')
         .orderBy('j.id')
         .limit(limit);
-      // On PostgreSQL concurrent claimers skip each other's rows instead of waiting; SQLite has one writer.
+      // On PostgreSQL concurrent claimers skip each other's rows instead of waiting, and a row claimed by a claimer
+      // that committed after this statement's snapshot is re-checked against the WHERE clause (READ COMMITTED), so
+      // no job is claimed twice. SQLite has one writer.
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db
         .updateTable('jobs')
@@ -92,6 +111,16 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
         .returningAll()
         .execute();
       return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+    },
+
+    async extendLease(job, workerId, leaseMs) {
+      const result = await db
+        .updateTable('jobs')
+        .set({ locked_until: clock.now() + leaseMs })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', workerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async complete(job, workerId) {
@@ -123,19 +152,32 @@ export function createJobQueue(options: { db: Db; dialect: Dialect; clock: Clock
         .where('key', '=', key)
         .where('locked_by', 'is', null)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const updated = Number(result.numUpdatedRows) > 0;
+      if (updated) await notifier.notify(db);
+      return updated;
     },
 
     async nextRunAt() {
+      const now = clock.now();
       const row = await db
         .selectFrom('jobs as j')
         // a locked job becomes claimable again when its lease runs out (its worker may have died); a job
         // waiting behind an earlier one in its queue is not due whatever its run_at says
         .select((eb) => eb.fn.min(eb.fn.coalesce('j.locked_until', 'j.run_at')).as('next'))
-        .where(isHeadOfQueue)
+        // the heads as one grouped pass over the jobs_queue index: a per-row NOT EXISTS costs twice as much here
+        .where((eb) =>
+          eb.or([
+            eb('j.queue', 'is', null),
+            eb('j.id', 'in', eb.selectFrom('jobs as h').select((h) => h.fn.min('h.id').as('id')).where('h.queue', 'is not', null).groupBy('h.queue')),
+          ]),
+        )
+        // a head held back by a running sibling is not due (its sibling's end wakes the worker); counting it would spin
+        .where((eb) => noSiblingLeased(eb, now))
         .executeTakeFirst();
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
+
+    notifyWorkers: (executor = db) => notifier.notify(executor),
   };
 }
 
@@ -145,6 +187,24 @@ function isHeadOfQueue(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>) {
     eb('j.queue', 'is', null),
     eb.not(eb.exists(eb.selectFrom('jobs as head').select('head.id').whereRef('head.queue', '=', 'j.queue').whereRef('head.id', '<', 'j.id'))),
   ]);
+}
+
+/**
+ * A queue whose job is running (live lease) has nothing else claimable. Redundant with the head rule except on
+ * PostgreSQL when two jobs of one queue commit out of id order: the later id may already run when the earlier
+ * one becomes visible, and must not be joined by it.
+ */
+function noSiblingLeased(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>, now: number) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('jobs as busy')
+        .select('busy.id')
+        .whereRef('busy.queue', '=', 'j.queue')
+        .whereRef('busy.id', '<>', 'j.id')
+        .where('busy.locked_until', '>=', now),
+    ),
+  );
 }
 
 function toJob(row: Selectable<JobTable>): Job {

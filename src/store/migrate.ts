@@ -1,6 +1,7 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.js';
 import * as initial from './migrations/2026-11-29-001-initial.js';
+import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -8,11 +9,32 @@ import * as initial from './migrations/2026-11-29-001-initial.js';
  */
 const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
+  '2026-11-29-002-scale-out': scaleOut,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The advisory lock key for migrations: an arbitrary constant, distinct from Kysely's own migration lock key. */
+export const MIGRATION_LOCK_KEY = 7_061_737_360_646_563;
+
+/**
+ * Applies pending migrations; returns the names applied by this call. On PostgreSQL, replicas starting together
+ * queue on an advisory lock held by one dedicated connection for the whole run (bookkeeping tables included), so
+ * exactly one of them migrates and the others find nothing left to do. SQLite has a single process.
+ */
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return runMigrations(db);
+  return db.connection().execute(async (lockConnection) => {
+    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
+    try {
+      return await runMigrations(db);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
+    }
+  });
+}
+
+async function runMigrations(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });

@@ -74,7 +74,7 @@ export async function createTestContext(
   const { logger, lines } = createCapturedLogger();
   const database = await connectDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock });
+  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock, notifier: database.notifier });
   const events = createEventStore({ db: database.db, queue, clock });
   const decisions = createDecisionStore({ db: database.db, queue, clock });
   const deliveries = createDeliveryStore({ db: database.db, queue, clock });

@@ -1,0 +1,87 @@
+import type { Db, Dialect } from './database.js';
+
+/** The shared view of one rate-limit window (same shape as persona/rate-window.ts's RateWindow). */
+export interface SharedRateWindow {
+  limit: number | null;
+  remaining: number | null;
+  resetAt: number | null;
+  /** Live grants of every process (granted, not yet observed, not expired). Derived, never stored. */
+  inFlight: number;
+  nextGrantAt: number;
+}
+
+export interface RateBudgetChange<T> {
+  /** Written back (`inFlight` is ignored: grants are rows). */
+  window: SharedRateWindow;
+  addGrant?: { id: string; expiresAt: number };
+  removeGrant?: string | undefined;
+  result: T;
+}
+
+export interface RateBudgetStore {
+  /**
+   * One short transaction on the named budget: its row locked against every other process (`SELECT … FOR UPDATE`
+   * on PostgreSQL; SQLite has a single writer), unexpired grants counted as `inFlight`; then
+   * `change` (pure and quick: the row is locked meanwhile) says what to write back.
+   */
+  update<T>(name: string, now: number, change: (window: SharedRateWindow) => RateBudgetChange<T>): Promise<T>;
+}
+
+export function createRateBudgetStore(options: { db: Db; dialect: Dialect }): RateBudgetStore {
+  const { db, dialect } = options;
+  const known = new Set<string>();
+
+  const ensureRow = async (name: string, now: number) => {
+    if (known.has(name)) return;
+    await db
+      .insertInto('rate_budget')
+      .values({ name, limit_per_window: null, remaining: null, reset_at: null, next_grant_at: 0, updated_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    known.add(name);
+  };
+
+  return {
+    async update(name, now, change) {
+      await ensureRow(name, now);
+      return db.transaction().execute(async (trx) => {
+        let select = trx.selectFrom('rate_budget').selectAll().where('name', '=', name);
+        if (dialect === 'postgres') select = select.forUpdate();
+        const row = await select.executeTakeFirstOrThrow();
+        const live = await trx
+          .selectFrom('rate_budget_grants')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('name', '=', name)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        const { window, addGrant, removeGrant, result } = change({
+          limit: row.limit_per_window === null ? null : Number(row.limit_per_window),
+          remaining: row.remaining === null ? null : Number(row.remaining),
+          resetAt: row.reset_at === null ? null : Number(row.reset_at),
+          nextGrantAt: Number(row.next_grant_at),
+          inFlight: Number(live?.n ?? 0),
+        });
+        await trx
+          .updateTable('rate_budget')
+          .set({
+            limit_per_window: window.limit,
+            remaining: window.remaining,
+            reset_at: window.resetAt,
+            next_grant_at: Math.ceil(window.nextGrantAt),
+            updated_at: now,
+          })
+          .where('name', '=', name)
+          .execute();
+        if (addGrant) await trx.insertInto('rate_budget_grants').values({ grant_id: addGrant.id, name, expires_at: addGrant.expiresAt }).execute();
+        if (removeGrant) {
+          // the observed grant, and any a dead process left behind
+          await trx
+            .deleteFrom('rate_budget_grants')
+            .where((eb) => eb.or([eb('grant_id', '=', removeGrant), eb.and([eb('name', '=', name), eb('expires_at', '<=', now)])]))
+            .execute();
+        }
+        return result;
+      });
+    },
+  };
+}

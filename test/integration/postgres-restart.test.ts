@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildVerification } from '../../src/sim/persona-objects.js';
+import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
+import { createJobQueue } from '../../src/store/job-queue.js';
+import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
+import { createTestWorker, interceptInquiry } from '../helpers/pipeline.js';
+import { postgresTestUrl } from '../helpers/postgres.js';
+import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
+
+/**
+ * Stops and starts PostgreSQL under a running app. The test owns a cluster of its own (scripts/pg-test-cluster.sh,
+ * ~2 s to create) so that stopping it cannot disturb the other test files running in parallel.
+ */
+const SCRIPT = join(import.meta.dirname, '../../scripts/pg-test-cluster.sh');
+const cluster = (...args: string[]): string => execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+function skipReason(): string | null {
+  if (!postgresTestUrl) return 'DATABASE_URL_TEST is not set (PostgreSQL tests are off)';
+  try {
+    cluster('bin');
+    return null;
+  } catch {
+    return 'PostgreSQL server binaries not found (apt-get install -y postgresql, or set PG_BIN)';
+  }
+}
+const reason = skipReason();
+
+/** Awaits what a reconnecting pool or listener makes true; bounded, no fixed sleeps. */
+async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.skipIf(reason !== null)(`PostgreSQL restart under a running app${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let dir: string;
+  let ctx: TestContext;
+  let listener: DatabaseHandle;
+  let wakes = 0;
+
+  beforeAll(async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+    dir = mkdtempSync(join(tmpdir(), 'pd-restart-'));
+    const url = /DATABASE_URL_TEST=(\S+)/.exec(cluster('up', dir))?.[1];
+    if (!url) throw new Error('pg-test-cluster.sh printed no URL');
+    ctx = await createTestContext({ env: { DATABASE_URL: url } });
+    listener = await connectDatabase(url, { listenReconnect: { minMs: 50, maxMs: 500 } });
+    await listener.notifier.listen(() => {
+      wakes += 1;
+    });
+  });
+  afterAll(async () => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await listener?.close();
+    await ctx?.cleanup();
+    if (dir) cluster('down', dir);
+  });
+
+  const webhook = (eventId: string, inquiryId: string) => {
+    const request = signedWebhookRequest(buildInquiryEventBody({ eventId, inquiryId }), {
+      secrets: [TEST_WEBHOOK_SECRET],
+      timestampSeconds: Math.floor(ctx.clock.now() / 1000),
+    });
+    return ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+  };
+  const readyz = () => ctx.app.inject({ method: 'GET', url: '/readyz' });
+
+  it('answers 503 while the database is down and recovers on its own when it is back, losing nothing acknowledged', async () => {
+    expect((await webhook('evt_before', 'inq_before')).statusCode).toBe(200);
+    expect((await readyz()).statusCode).toBe(200);
+
+    cluster('stop', dir);
+    const wakesWhileDown = wakes;
+    expect((await readyz()).statusCode).toBe(503);
+    const refused = await webhook('evt_during', 'inq_during');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
+    const worker = createTestWorker(ctx);
+    await expect(worker.runOnce()).rejects.toThrow();
+
+    cluster('start', dir);
+    await eventually(async () => (await readyz()).statusCode === 200);
+    // Persona retries the refused delivery; it is stored now
+    expect((await webhook('evt_during', 'inq_during')).json()).toMatchObject({ status: 'stored' });
+    // the LISTEN connection came back by itself (it wakes the worker once on reconnecting) and hears new work
+    await eventually(() => wakes > wakesWhileDown);
+    const wakesAfterReconnect = wakes;
+    await ctx.database.notifier.notify(ctx.database.db);
+    await eventually(() => wakes > wakesAfterReconnect);
+
+    const passed = [buildVerification({ id: 'ver_1', type: 'verification/government-id', status: 'passed', createdAt: '2026-11-29T09:00:00.000Z', checks: [{ name: 'id_expired_detection', status: 'passed' }] })];
+    const personaCalls = [interceptInquiry('inq_before', passed), interceptInquiry('inq_during', passed)];
+    expect(await worker.drain()).toBe(2);
+    expect(personaCalls.every((scope) => scope.isDone())).toBe(true);
+    for (const inquiryId of ['inq_before', 'inq_during']) {
+      const res = await ctx.app.inject({ method: 'GET', url: `/decisions/${inquiryId}`, headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+      expect(res.json()).toMatchObject({ inquiryId, status: 'decided', outcome: 'approved' });
+    }
+    const queue = createJobQueue({ db: ctx.database.db, dialect: 'postgres', clock: ctx.clock });
+    expect(await queue.nextRunAt()).toBeNull();
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { NewDecision } from '../../src/store/decision-store.js';
+import type { IncomingEvent } from '../../src/store/event-store.js';
+import { dialectTitle, storeDialects } from './dialects.js';
+import { useStoreHarness } from './store-harness.js';
+
+const incoming = (eventId: string, inquiryId: string, createdAt: string, name = 'inquiry.completed'): IncomingEvent => ({
+  event: { eventId, name, createdAt, objectType: 'inquiry', objectId: inquiryId, inquiryId },
+  disposition: name === 'inquiry.completed' ? 'accepted' : 'ignored',
+  attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
+});
+
+const decision = (inquiryId: string, eventId: string, eventCreatedAt: string): NewDecision => ({
+  inquiryId,
+  eventId,
+  eventCreatedAt,
+  outcome: 'approved',
+  reasons: [{ code: 'all_evidence_passed' }],
+  policyVersion: 'default-1',
+  evidence: { verifications: [] },
+  personaCalls: 1,
+});
+
+describe.each(storeDialects)('event and decision store contract', (d) => {
+  describe.skipIf(d.skipReason !== null)(dialectTitle(d), () => {
+    const h = useStoreHarness(d);
+    const count = async (table: 'persona_events' | 'jobs' | 'decisions' | 'deliveries') =>
+      (await h().database.db.selectFrom(table).selectAll().execute()).length;
+
+    it('stores an event with its job once; a repeat is a duplicate', async () => {
+      const e = incoming('evt_1', 'inq_1', '2026-11-29T09:00:00.000Z');
+      expect(await h().events.record(e)).toBe('stored');
+      expect(await h().events.record(e)).toBe('duplicate');
+      expect(await count('persona_events')).toBe(1);
+      expect(await count('jobs')).toBe(1);
+      expect(await h().events.count()).toBe(1);
+    });
+
+    it('stores one event and one job when 20 copies arrive at once', async () => {
+      const e = incoming('evt_race', 'inq_race', '2026-11-29T09:00:00.000Z');
+      const results = await Promise.all(Array.from({ length: 20 }, () => h().events.record(e)));
+      expect(results.filter((r) => r === 'stored')).toHaveLength(1);
+      expect(results.filter((r) => r === 'duplicate')).toHaveLength(19);
+      expect(await count('persona_events')).toBe(1);
+      expect(await count('jobs')).toBe(1);
+    });
+
+    it('records an event older than one already seen for the inquiry as superseded, without a job', async () => {
+      expect(await h().events.record(incoming('evt_new', 'inq_1', '2026-11-29T09:05:00.000Z'))).toBe('stored');
+      expect(await h().events.record(incoming('evt_old', 'inq_1', '2026-11-29T09:00:00.000Z'))).toBe('superseded');
+      expect(await count('persona_events')).toBe(2);
+      expect(await count('jobs')).toBe(1);
+      const inquiry = await h().database.db.selectFrom('inquiries').selectAll().executeTakeFirstOrThrow();
+      expect(inquiry.last_event_id).toBe('evt_new');
+    });
+
+    it('keeps the newest event of an inquiry whatever the order of concurrent writes', async () => {
+      const times = Array.from({ length: 10 }, (_, i) => `2026-11-29T09:00:${String(i).padStart(2, '0')}.000Z`);
+      await Promise.all(times.map((t, i) => h().events.record(incoming(`evt_${i}`, 'inq_1', t))));
+      const inquiry = await h().database.db.selectFrom('inquiries').selectAll().executeTakeFirstOrThrow();
+      expect(inquiry.last_event_id).toBe('evt_9');
+    });
+
+    it('records an event the service does not act on as ignored, without a job', async () => {
+      expect(await h().events.record(incoming('evt_x', 'inq_1', '2026-11-29T09:00:00.000Z', 'inquiry.created'))).toBe('stored');
+      expect(await count('jobs')).toBe(0);
+    });
+
+    it('numbers the decisions of an inquiry and drops one made from older evidence', async () => {
+      await h().events.record(incoming('evt_1', 'inq_1', '2026-11-29T09:00:00.000Z'));
+      const first = await h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
+      const second = await h().decisions.save(decision('inq_1', 'evt_2', '2026-11-29T09:01:00.000Z'));
+      expect([first?.sequence, second?.sequence]).toEqual([1, 2]);
+      expect(await h().decisions.save(decision('inq_1', 'evt_0', '2026-11-29T08:59:00.000Z'))).toBeNull();
+      expect((await h().decisions.latestDecision('inq_1'))?.decisionId).toBe(second?.decisionId);
+      const view = await h().decisions.getInquiryView('inq_1');
+      expect(view).toMatchObject({ inquiryId: 'inq_1', status: 'decided', error: null, decision: { sequence: 2, reasons: [{ code: 'all_evidence_passed' }] } });
+    });
+
+    it('writes a decision, its delivery and the delivery job in one transaction', async () => {
+      const saved = await h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'), {
+        deliveryBody: (dec, deliveryId) => JSON.stringify({ deliveryId, decisionId: dec.decisionId }),
+      });
+      const jobs = await h().database.db.selectFrom('jobs').selectAll().execute();
+      const deliveries = await h().database.db.selectFrom('deliveries').selectAll().execute();
+      expect(deliveries).toHaveLength(1);
+      expect(deliveries[0]).toMatchObject({ decision_id: saved?.decisionId, status: 'pending', sequence: 1 });
+      expect(jobs.map((j) => [j.kind, j.key])).toEqual([['deliver_decision', `deliver:${deliveries[0]?.delivery_id}`]]);
+    });
+
+    it('writes nothing when building the outbox entry fails', async () => {
+      const failing = h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'), {
+        deliveryBody: () => {
+          throw new Error('body builder broke');
+        },
+      });
+      await expect(failing).rejects.toThrow('body builder broke');
+      expect([await count('decisions'), await count('deliveries'), await count('jobs')]).toEqual([0, 0, 0]);
+    });
+
+    it('marks an inquiry failed only for its newest event', async () => {
+      await h().events.record(incoming('evt_1', 'inq_1', '2026-11-29T09:00:00.000Z'));
+      await h().decisions.markFailed('inq_1', 'evt_other', 'PERSONA_NOT_FOUND: gone');
+      expect((await h().decisions.getInquiryView('inq_1'))?.status).toBe('processing');
+      await h().decisions.markFailed('inq_1', 'evt_1', 'PERSONA_NOT_FOUND: gone');
+      expect(await h().decisions.getInquiryView('inq_1')).toMatchObject({ status: 'failed', error: 'PERSONA_NOT_FOUND: gone' });
+    });
+  });
+});

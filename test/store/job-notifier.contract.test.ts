@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/lib/clock.js';
+import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
+import { createJobQueue, type JobQueue, type NewJob } from '../../src/store/job-queue.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { JOBS_CHANNEL } from '../../src/store/pg-job-notifier.js';
+import { createCapturedLogger } from '../helpers/test-app.js';
+import { createTempPostgresDatabase, POSTGRES_SKIP_REASON, postgresTestUrl, type TempDatabase } from '../helpers/postgres.js';
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Awaits a condition that another connection makes true (a notification, a reconnect): bounded, no fixed sleeps. */
+async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const job = (key: string): NewJob => ({ kind: 'test', key, queue: null, payload: {}, runAt: 0 });
+
+describe.skipIf(!postgresTestUrl)(`job notifications across processes (PostgreSQL)${postgresTestUrl ? '' : ` (skipped: ${POSTGRES_SKIP_REASON})`}`, () => {
+  let temp: TempDatabase;
+  let producer: DatabaseHandle;
+  let consumer: DatabaseHandle;
+  let queue: JobQueue;
+  const { logger, lines } = createCapturedLogger();
+
+  beforeAll(async () => {
+    temp = await createTempPostgresDatabase(postgresTestUrl as string);
+    producer = await connectDatabase(temp.url);
+    await migrateToLatest(producer.db);
+    consumer = await connectDatabase(temp.url, { logger, listenReconnect: { minMs: 10, maxMs: 50 } });
+    queue = createJobQueue({ db: producer.db, dialect: 'postgres', clock: createManualClock(), notifier: producer.notifier });
+  });
+  afterAll(async () => {
+    await consumer?.close();
+    await producer?.close();
+    await temp?.drop();
+  });
+
+  it('signals a committed enqueue, and neither a rolled-back nor a duplicate one', async () => {
+    const raw = new pg.Client({ connectionString: temp.url });
+    const received: string[] = [];
+    raw.on('notification', (n) => received.push(n.channel));
+    await raw.connect();
+    try {
+      await raw.query(`LISTEN ${JOBS_CHANNEL}`);
+      await raw.query('LISTEN test_sentinel');
+      await producer.db
+        .transaction()
+        .execute(async (trx) => {
+          await queue.enqueue(job('rolled-back'), trx);
+          throw new Error('abort');
+        })
+        .catch(() => undefined);
+      await queue.enqueue(job('committed'));
+      await queue.enqueue(job('committed')); // duplicate key: nothing new to run
+      await sql`select pg_notify('test_sentinel', '')`.execute(producer.db);
+      await eventually(() => received.includes('test_sentinel'));
+      // notifications arrive in commit order: everything sent before the sentinel is here now
+      expect(received).toEqual([JOBS_CHANNEL, 'test_sentinel']);
+    } finally {
+      await raw.end();
+    }
+  });
+
+  it('wakes a listening process when another one enqueues, and again after its connection is cut', async () => {
+    let wakes = 0;
+    await consumer.notifier.listen(() => {
+      wakes += 1;
+    });
+    expect(wakes).toBe(1); // on connecting: work enqueued while nobody listened
+    await queue.enqueue(job('first'));
+    await eventually(() => wakes === 2);
+
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = ${`LISTEN ${JOBS_CHANNEL}`}`.execute(producer.db);
+    await eventually(() => wakes === 3); // reconnected (and woke once to catch up)
+    expect(lines.some((l) => l.includes('job listener disconnected; reconnecting'))).toBe(true);
+    await queue.enqueue(job('second'));
+    await eventually(() => wakes === 4);
+  });
+
+  it('survives the server cutting idle pooled connections: logged, and the next query gets a fresh one', async () => {
+    await consumer.ping();
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and application_name = 'persona-decider' and pid <> pg_backend_pid()`.execute(producer.db);
+    await eventually(() => lines.some((l) => l.includes('database connection lost')));
+    await expect(consumer.ping()).resolves.toBeUndefined();
+    await flush();
+  });
+});

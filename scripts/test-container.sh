@@ -16,7 +16,7 @@
 #   5. containers, volume and the built image (with its build-stage layers) are removed on every exit path
 #
 # It never skips: if podman is missing, the base image cannot be made or the build fails, it fails (exit 1).
-# Knobs: SMOKE_KEEP_IMAGE=1 keeps the image and the layer cache (fast re-runs while iterating);
+# Knobs: SMOKE_KEEP_IMAGE=1 keeps the image and builds with the layer cache (fast re-runs while iterating);
 #        SMOKE_NO_CACHE=1 builds with --no-cache; SMOKE_PULL_BASE=1 pulls the base image from its registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +59,7 @@ cleanup() {
         echo "----- last log lines of $c -----"
         podman logs --tail 40 "$c" 2>&1
       fi
-      podman rm -f -t 0 "$c" >/dev/null 2>&1
+      podman rm -f -v -t 0 "$c" >/dev/null 2>&1 # -v: also the anonymous volume of VOLUME /app/data
     fi
   done
   podman volume rm -f "$VOL" >/dev/null 2>&1
@@ -97,6 +97,9 @@ ok "podman $(podman version --format '{{.Client.Version}}'), base image $BASE_IM
 # 2. build (HEALTHCHECK needs the docker image format; the build's network is the host's, no bridge needed)
 images_before=$(podman images -aq --no-trunc | sort -u)
 build_args=(--pull=never --format docker --network host -t "$IMAGE")
+# Without SMOKE_KEEP_IMAGE, no layer cache: it would be thrown away anyway, and committing every step's layer costs
+# ~100 s (measured: 302 s with layers, 204 s without, on 2 cores).
+if [ "${SMOKE_KEEP_IMAGE:-0}" = 1 ]; then build_args+=(--layers); else build_args+=(--layers=false); fi
 [ "${SMOKE_NO_CACHE:-0}" = 1 ] && build_args+=(--no-cache)
 log "podman build ${build_args[*]} . (log: steps only; the full log is printed on failure)"
 t=$(date +%s%N)
@@ -116,6 +119,7 @@ APP_BYTES=$((IMAGE_BYTES - BASE_BYTES))
 
 # The image's metadata, as a runtime would read it (podman puts a docker-format HEALTHCHECK beside .Config).
 podman image inspect "$IMAGE" >"$WORK/inspect.json"
+# shellcheck disable=SC2016 # JavaScript, not shell
 problems=$(node -e '
   const [img] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const c = img.Config ?? {}, hc = img.Healthcheck ?? c.Healthcheck;
@@ -132,6 +136,7 @@ problems=$(node -e '
 ok "image metadata: USER node, STOPSIGNAL SIGTERM, VOLUME /app/data, HEALTHCHECK /healthz, NODE_ENV=production"
 
 # Only what the runtime needs: no sources, tests, npm caches or dev dependencies.
+# shellcheck disable=SC2016 # expanded by the container's shell
 pm run --rm --pull=never --network none --read-only "$IMAGE" sh -c '
   set -e
   for p in /app/src /app/test /app/.env /app/.git /app/tsconfig.json /app/node_modules/typescript /app/node_modules/vitest \
@@ -192,7 +197,7 @@ stop_service() { # label
   [ "$ms" -lt 10000 ] || die "$1: took ${ms} ms to stop (limit 10000)"
   podman logs "$SVC" 2>&1 | grep -q '"msg":"stopped"' || die "$1: no 'stopped' log line (drain did not finish)"
   ok "$1: SIGTERM -> drained, exit code 0 in ${ms} ms"
-  pm rm "$SVC" >/dev/null
+  pm rm -v "$SVC" >/dev/null
 }
 
 podman volume create "$VOL" >/dev/null
@@ -204,7 +209,7 @@ ok "service ready on $SVC_URL in ${READY_MS} ms (read-only root, no tmpfs, volum
 pid1_uid=$(podman exec "$SVC" sh -c 'awk "/^Uid:/ {print \$2}" /proc/1/status')
 exec_uid=$(podman exec "$SVC" id -u)
 pid1_cmd=$(podman exec "$SVC" sh -c 'tr "\0" " " </proc/1/cmdline' | sed 's/ *$//')
-[ "$pid1_uid" = 1000 ] && [ "$exec_uid" = 1000 ] || die "process uid is $pid1_uid (exec: $exec_uid), want 1000"
+if [ "$pid1_uid" != 1000 ] || [ "$exec_uid" != 1000 ]; then die "process uid is $pid1_uid (exec: $exec_uid), want 1000"; fi
 ok "PID 1 ($pid1_cmd) runs as uid $pid1_uid"
 
 podman exec "$SVC" sh -c 'touch /app/probe 2>/dev/null || touch /tmp/probe 2>/dev/null' \

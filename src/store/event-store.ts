@@ -1,6 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
+import { createGroupCommit } from '../lib/group-commit.js';
 import type { PersonaWebhookEvent } from '../persona/webhook-event.js';
-import type { Db } from './database.js';
+import type { Database, Db } from './database.js';
 import type { JobQueue } from './job-queue.js';
 
 export const PROCESS_INQUIRY = 'process_inquiry';
@@ -35,79 +37,86 @@ export interface EventStore {
 
 export function createEventStore(options: { db: Db; queue: JobQueue; clock: Clock }): EventStore {
   const { db, queue, clock } = options;
-  return {
-    record: (incoming) =>
-      db.transaction().execute(async (trx) => {
-        const { event, disposition, attempts } = incoming;
-        const nowIso = new Date(clock.now()).toISOString();
-        const inserted = await trx
-          .insertInto('persona_events')
-          .values({
-            event_id: event.eventId,
-            name: event.name,
-            object_type: event.objectType,
-            object_id: event.objectId,
-            inquiry_id: event.inquiryId,
-            persona_created_at: event.createdAt,
-            received_at: nowIso,
-            disposition,
-            attempts_made: attempts.attemptsMade,
-            attempts_left: attempts.attemptsLeft,
-            first_attempted_at: attempts.firstAttemptedAt,
-          })
-          .onConflict((oc) => oc.column('event_id').doNothing())
-          .returning('event_id')
-          .executeTakeFirst();
-        if (!inserted) return 'duplicate';
-        if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
 
-        // Persona does not guarantee order: an event older than one already seen for the inquiry adds nothing,
-        // because processing always fetches the inquiry's current state. It is kept for the record only. The check
-        // is part of the upsert, so two replicas storing events of one inquiry at once cannot both win.
-        const current = await trx
-          .insertInto('inquiries')
-          .values({
-            inquiry_id: event.inquiryId,
-            status: 'processing',
-            last_event_id: event.eventId,
-            last_event_created_at: event.createdAt,
-            first_seen_at: nowIso,
-            error: null,
-            updated_at: nowIso,
-          })
-          .onConflict((oc) =>
-            oc
-              .column('inquiry_id')
-              .doUpdateSet({
-                status: 'processing',
-                last_event_id: event.eventId,
-                last_event_created_at: event.createdAt,
-                error: null,
-                updated_at: nowIso,
-              })
-              .where('inquiries.last_event_created_at', '<=', event.createdAt),
-          )
-          .returning('inquiry_id')
-          .executeTakeFirst();
-        if (!current) return 'superseded';
-        const payload: ProcessInquiryPayload = {
-          eventId: event.eventId,
-          inquiryId: event.inquiryId,
-          eventCreatedAt: event.createdAt,
-          receivedAtMs: clock.now(),
-          polls: 0,
-          personaCalls: 0,
-        };
-        await queue.enqueue(
-          { kind: PROCESS_INQUIRY, key: `process:${event.eventId}`, queue: `inquiry:${event.inquiryId}`, payload, runAt: clock.now() },
-          trx,
-        );
-        return 'stored';
+  async function recordOne(trx: Kysely<Database>, incoming: IncomingEvent): Promise<RecordResult> {
+    const { event, disposition } = incoming;
+    const nowIso = new Date(clock.now()).toISOString();
+    if (!(await insertEvent(trx, incoming, nowIso))) return 'duplicate';
+    if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
+    if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
+    const payload: ProcessInquiryPayload = {
+      eventId: event.eventId,
+      inquiryId: event.inquiryId,
+      eventCreatedAt: event.createdAt,
+      receivedAtMs: clock.now(),
+      polls: 0,
+      personaCalls: 0,
+    };
+    await queue.enqueue(
+      { kind: PROCESS_INQUIRY, key: `process:${event.eventId}`, queue: `inquiry:${event.inquiryId}`, payload, runAt: clock.now() },
+      trx,
+    );
+    return 'stored';
+  }
+
+  // Group commit: webhooks arriving while a transaction is being written share the next one (one fsync for many
+  // acknowledgements). Nothing is acknowledged before its transaction commits.
+  const writeGrouped = createGroupCommit<IncomingEvent, RecordResult>({
+    maxBatch: 128,
+    writeBatch: (items) =>
+      db.transaction().execute(async (trx) => {
+        const results: RecordResult[] = [];
+        for (const item of items) results.push(await recordOne(trx, item));
+        return results;
       }),
+  });
+
+  return {
+    record: writeGrouped,
 
     async count() {
       const row = await db.selectFrom('persona_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
       return Number(row?.n ?? 0);
     },
   };
+}
+
+/** Inserts the event row; false when the event id was already stored (a duplicate delivery). */
+async function insertEvent(trx: Kysely<Database>, { event, disposition, attempts }: IncomingEvent, nowIso: string): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('persona_events')
+    .values({
+      event_id: event.eventId,
+      name: event.name,
+      object_type: event.objectType,
+      object_id: event.objectId,
+      inquiry_id: event.inquiryId,
+      persona_created_at: event.createdAt,
+      received_at: nowIso,
+      disposition,
+      attempts_made: attempts.attemptsMade,
+      attempts_left: attempts.attemptsLeft,
+      first_attempted_at: attempts.firstAttemptedAt,
+    })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .returning('event_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/**
+ * Makes this event the inquiry's latest, unless a newer one was already seen. Persona does not guarantee order: an
+ * event older than one already seen adds nothing, because processing always fetches the inquiry's current state;
+ * it is kept for the record only. The check is part of the upsert, so two replicas storing events of one inquiry
+ * at once cannot both win.
+ */
+async function advanceInquiry(trx: Kysely<Database>, event: PersonaWebhookEvent, inquiryId: string, nowIso: string): Promise<boolean> {
+  const latest = { status: 'processing' as const, last_event_id: event.eventId, last_event_created_at: event.createdAt, error: null, updated_at: nowIso };
+  const current = await trx
+    .insertInto('inquiries')
+    .values({ inquiry_id: inquiryId, first_seen_at: nowIso, ...latest })
+    .onConflict((oc) => oc.column('inquiry_id').doUpdateSet(latest).where('inquiries.last_event_created_at', '<=', event.createdAt))
+    .returning('inquiry_id')
+    .executeTakeFirst();
+  return current !== undefined;
 }

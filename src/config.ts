@@ -59,6 +59,8 @@ const schema = z
     VERIFICATION_POLL_MIN_DELAY_MS: positiveInt.default(2_000),
     VERIFICATION_POLL_MAX_DELAY_MS: positiveInt.default(60_000),
     PERSONA_RETRY_FOR_SECONDS: positiveInt.default(24 * 3600),
+    PERSONA_RATE_LOW_WATER_PERCENT: nonNegativeInt.max(100).default(15),
+    PERSONA_RATE_RESET_GUARD_MS: nonNegativeInt.max(60_000).default(1000),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     DATABASE_POOL_SIZE: positiveInt.default(10),
     DECISION_POLICY_FILE: optionalString,
@@ -100,6 +102,10 @@ export interface Config {
   verificationPollMinDelayMs: number;
   verificationPollMaxDelayMs: number;
   personaRetryForSeconds: number;
+  /** Below this share of Persona's limit left in a window, calls are spread over the rest of it (0 = off). */
+  personaRateLowWaterPercent: number;
+  /** Added to Persona's whole-second `RateLimit-Reset` before a new window is assumed. */
+  personaRateResetGuardMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   databasePoolSize: number;
   decisionPolicyFile: string | undefined;
@@ -151,6 +157,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     verificationPollMinDelayMs: e.VERIFICATION_POLL_MIN_DELAY_MS,
     verificationPollMaxDelayMs: e.VERIFICATION_POLL_MAX_DELAY_MS,
     personaRetryForSeconds: e.PERSONA_RETRY_FOR_SECONDS,
+    personaRateLowWaterPercent: e.PERSONA_RATE_LOW_WATER_PERCENT,
+    personaRateResetGuardMs: e.PERSONA_RATE_RESET_GUARD_MS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     decisionPolicyFile: e.DECISION_POLICY_FILE,

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const decisions = createDecisionStore({ db: database.db, queue, clock });
   const deliveries = createDeliveryStore({ db: database.db, queue, clock });
 
+  const rateWindow = { lowWaterFraction: config.personaRateLowWaterPercent / 100, resetGuardMs: config.personaRateResetGuardMs };
   const persona = createPersonaClient({
     baseUrl: config.personaApiUrl,
     apiKey: config.personaApiKey,
@@ -63,10 +64,11 @@ async function main(): Promise<void> {
             store: createRateBudgetStore(database),
             clock,
             sleep: (ms) => sleep(ms),
+            ...rateWindow,
             grantTtlMs: config.personaTimeoutMs + 5_000,
             logger: logger.child({ component: 'rate-budget' }),
           })
-        : createRateBudget({ clock, sleep: (ms) => sleep(ms) }),
+        : createRateBudget({ clock, sleep: (ms) => sleep(ms), ...rateWindow }),
     logger: logger.child({ component: 'persona' }),
   });
 

@@ -1,7 +1,7 @@
 /**
  * Group commit: callers arriving while a batch is being written wait for the next batch, which then carries all
- * of them in one transaction (one fsync instead of one per caller). Under no load a batch holds one item, so
- * nothing waits for a timer; under load, batches grow by themselves and throughput follows.
+ * of them in one transaction (one fsync instead of one per caller). Under no load a batch holds one item and
+ * waits one event-loop turn, never a timer; under load, batches grow by themselves and throughput follows.
  *
  * If a batch fails, its items are retried one by one so that one bad item cannot fail its neighbours; each caller
  * gets its own item's result or error.
@@ -27,6 +27,9 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
     writing = true;
     try {
       while (queue.length > 0) {
+        // Let requests already received reach the queue first: a synchronous driver (better-sqlite3) writes a whole
+        // batch without yielding, so without this turn every batch would hold exactly one item.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = queue.splice(0, options.maxBatch);
         await writeOrSplit(batch);
       }

@@ -1,6 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import type { RateObservation, RateWindow, RateWindowOptions } from './rate-window.js';
-import { grant, initialRateWindow, nextStep, observe, rollOver } from './rate-window.js';
+import { DEFAULT_RATE_WINDOW_OPTIONS, grant, initialRateWindow, nextStep, observe, rollOver } from './rate-window.js';
 
 /** Waiting is an input like time: tests pass a sleep that resolves at once (and moves a manual clock). */
 export type Sleep = (ms: number) => Promise<void>;
@@ -23,7 +23,7 @@ export interface RateBudgetOptions extends Partial<RateWindowOptions> {
   sleep: Sleep;
 }
 
-const DEFAULTS: RateWindowOptions = { lowWaterFraction: 0.15, resetGuardMs: 1000, unknownResetWaitMs: 1000 };
+const DEFAULTS = DEFAULT_RATE_WINDOW_OPTIONS;
 
 /**
  * One in-process budget. Waiters are served in FIFO order by a single loop, so concurrent callers never

@@ -33,6 +33,9 @@ export interface RateWindowOptions {
   unknownResetWaitMs: number;
 }
 
+/** Persona's advice (throttle below ~15 %), and a full second of guard for the whole-second `Reset`. */
+export const DEFAULT_RATE_WINDOW_OPTIONS: RateWindowOptions = { lowWaterFraction: 0.15, resetGuardMs: 1000, unknownResetWaitMs: 1000 };
+
 export type RateStep =
   | { kind: 'grant' }
   | { kind: 'sleep'; ms: number; forgetAfter: boolean }

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { RateBudgetStore, SharedRateWindow } from '../store/rate-budget-store.js';
 import type { RateBudget, Sleep } from './rate-limit.js';
 import type { RateStep, RateWindowOptions } from './rate-window.js';
-import { grant, nextStep, observe as observeWindow, rollOver } from './rate-window.js';
+import { DEFAULT_RATE_WINDOW_OPTIONS, grant, nextStep, observe as observeWindow, rollOver } from './rate-window.js';
 
 export interface SharedRateBudgetOptions extends Partial<RateWindowOptions> {
   store: RateBudgetStore;
@@ -22,7 +22,7 @@ export interface SharedRateBudgetOptions extends Partial<RateWindowOptions> {
 }
 
 // The same defaults as the in-process budget (rate-limit.ts).
-const DEFAULTS: RateWindowOptions = { lowWaterFraction: 0.15, resetGuardMs: 1000, unknownResetWaitMs: 1000 };
+const DEFAULTS = DEFAULT_RATE_WINDOW_OPTIONS;
 
 type Decision = { kind: 'grant'; grantId: string } | Exclude<RateStep, { kind: 'grant' }>;
 

@@ -13,55 +13,60 @@ function controlledWriter(fail: (item: number) => boolean = () => false) {
   return { batches, writeBatch, releaseNext: () => releases.shift()?.() };
 }
 
-const flush = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets the event loop turn (the group commit waits one turn before writing a batch). */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('createGroupCommit', () => {
-  it('writes a lone item at once, in a batch of one', async () => {
+  it('writes a lone item after one event-loop turn, in a batch of one', async () => {
     const w = controlledWriter();
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100 });
     const result = write(1);
-    await flush();
+    await turn();
     expect(w.batches).toEqual([[1]]);
     w.releaseNext();
     await expect(result).resolves.toBe(10);
   });
 
-  it('gathers items that arrive during a write into the next batch', async () => {
+  it('puts items that arrive together in one batch, and items arriving during a write in the next', async () => {
     const w = controlledWriter();
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100 });
-    const results = [write(1), write(2), write(3), write(4)];
-    await flush();
-    expect(w.batches).toEqual([[1]]);
+    const first = [write(1), write(2)];
+    await turn();
+    expect(w.batches).toEqual([[1, 2]]);
+    const second = [write(3), write(4), write(5)];
+    await turn();
+    expect(w.batches).toEqual([[1, 2]]); // still writing the first batch
     w.releaseNext();
-    await flush();
-    expect(w.batches).toEqual([[1], [2, 3, 4]]);
+    await turn();
+    await turn();
+    expect(w.batches).toEqual([[1, 2], [3, 4, 5]]);
     w.releaseNext();
-    await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40]);
+    await expect(Promise.all([...first, ...second])).resolves.toEqual([10, 20, 30, 40, 50]);
   });
 
   it('caps batches at maxBatch', async () => {
     const w = controlledWriter();
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 2 });
     const results = [1, 2, 3, 4, 5].map(write);
-    for (let i = 0; i < 4; i++) {
-      await flush();
+    for (let i = 0; i < 3; i++) {
+      await turn();
+      await turn();
       w.releaseNext();
     }
     await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40, 50]);
-    expect(w.batches).toEqual([[1], [2, 3], [4, 5]]);
+    expect(w.batches).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('retries a failed batch item by item, so only the bad item fails', async () => {
     const w = controlledWriter((i) => i === 3);
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100 });
-    const first = write(1);
-    const rest = [2, 3, 4].map((i) => write(i).then((v) => ({ ok: v }), (e: Error) => ({ err: e.message })));
-    for (let i = 0; i < 6; i++) {
-      await flush();
+    const results = [1, 2, 3, 4].map((i) => write(i).then((v) => ({ ok: v }), (e: Error) => ({ err: e.message })));
+    for (let i = 0; i < 5; i++) {
+      await turn();
+      await turn();
       w.releaseNext();
     }
-    await expect(first).resolves.toBe(10);
-    expect(await Promise.all(rest)).toEqual([{ ok: 20 }, { err: 'bad item in 3' }, { ok: 40 }]);
-    expect(w.batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+    expect(await Promise.all(results)).toEqual([{ ok: 10 }, { ok: 20 }, { err: 'bad item in 3' }, { ok: 40 }]);
+    expect(w.batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 });

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { SIM_DEFAULTS } from '../../src/sim/stack.js';
+
+export const API_TOKEN = 'bench-read-token';
+
+/** The service's environment for a benchmark: SQLite FILE in the run's temp folder, loopback only. */
+export function serviceEnv(dir: string, name: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`,
+    API_TOKENS: API_TOKEN,
+    PERSONA_WEBHOOK_SECRET: SIM_DEFAULTS.webhookSecret,
+    PERSONA_API_KEY: SIM_DEFAULTS.apiKey,
+    // never called when WORKER_CONCURRENCY=0; port 9 (discard) refuses if it ever were
+    PERSONA_API_URL: 'http://127.0.0.1:9/api/v1',
+    ...extra,
+  };
+}
+
+export interface DecisionView {
+  status: string;
+  outcome?: string;
+  decidedAt?: string;
+  personaCalls?: number;
+}
+
+/** GET /decisions/:inquiryId; null for 404. */
+export async function getDecision(serviceUrl: string, inquiryId: string): Promise<DecisionView | null> {
+  const res = await fetch(`${serviceUrl}/decisions/${encodeURIComponent(inquiryId)}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) throw new Error(`GET /decisions/${inquiryId} answered ${res.status}`);
+  return (await res.json()) as DecisionView;
+}

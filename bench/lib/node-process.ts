@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readPeakRssKb, stopChild } from '../../scripts/lib/service-process.js';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
@@ -108,26 +109,6 @@ function tail(file: string): string {
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
   const errors = lines.filter((l) => /error|failed/i.test(l) && !l.trimStart().startsWith('at '));
   return (errors.length > 0 ? errors : lines).slice(-4).join(' | ').slice(-800);
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    return await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function readPeakRssKb(pid: number): number | null {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match?.[1] ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
 }
 
 let ticksPerSecond: number | null = null;

@@ -79,7 +79,8 @@ function parseLine(line: string): Record<string, unknown> | null {
   }
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<number | null> {
+/** SIGTERM, wait for the exit, SIGKILL after `timeoutMs`; the exit code (null when killed by a signal). */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -91,7 +92,7 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, ti
 }
 
 /** VmHWM: the process's peak resident set size so far (Linux). */
-function readPeakRssKb(pid: number | undefined): number | null {
+export function readPeakRssKb(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

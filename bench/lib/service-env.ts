@@ -13,6 +13,13 @@ export function serviceEnv(dir: string, name: string, extra: Record<string, stri
     // never called when WORKER_CONCURRENCY=0; port 9 (discard) refuses if it ever were
     PERSONA_API_URL: 'http://127.0.0.1:9/api/v1',
     ...extra,
+    // e.g. BENCH_SERVICE_ENV='PERSONA_RATE_LOW_WATER_PERCENT=0,PERSONA_RATE_RESET_GUARD_MS=0' to compare settings
+    ...Object.fromEntries(
+      (process.env.BENCH_SERVICE_ENV ?? '')
+        .split(',')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    ),
   };
 }
 

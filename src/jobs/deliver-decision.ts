@@ -47,7 +47,7 @@ export function createDeliverDecisionHandler(options: {
   retry: DeliveryRetryPolicy;
 }) {
   const { deliveries, downstream, clock, random, retry } = options;
-  return async function deliverDecision(job: Job, { log }: JobContext): Promise<JobOutcome> {
+  return async function deliverDecision(job: Job, { log, finishWithin }: JobContext): Promise<JobOutcome> {
     const { deliveryId } = job.payload as DeliverDecisionPayload;
     const delivery = await deliveries.get(deliveryId);
     if (!delivery || delivery.status !== 'pending') return { type: 'done' };
@@ -60,9 +60,9 @@ export function createDeliverDecisionHandler(options: {
       lastError: result.ok ? null : result.error,
     };
     if (result.ok) {
-      await deliveries.markDelivered(deliveryId, attempt);
+      await deliveries.markDelivered(deliveryId, attempt, finishWithin);
       deliveryLog.info({ status: result.status, attempts: attempt.attempts }, 'decision delivered');
-      return { type: 'done' };
+      return { type: 'done', finished: true };
     }
 
     const now = clock.now();
@@ -70,9 +70,9 @@ export function createDeliverDecisionHandler(options: {
       ? now - delivery.scheduleStartedAt >= retry.retryForMs
       : attempt.attempts >= retry.maxClientErrorAttempts;
     if (exhausted) {
-      await deliveries.markFailed(deliveryId, attempt);
+      await deliveries.markFailed(deliveryId, attempt, finishWithin);
       deliveryLog.error({ status: result.status, error: result.error, attempts: attempt.attempts }, 'delivery dead-lettered');
-      return { type: 'done' };
+      return { type: 'done', finished: true };
     }
     const backoff = backoffDelayMs(attempt.attempts, { minMs: retry.minDelayMs, maxMs: retry.maxDelayMs }, random);
     // Honour Retry-After, within our own ceiling: a consumer cannot park a delivery for a week.

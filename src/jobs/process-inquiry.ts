@@ -49,7 +49,7 @@ interface PollState extends ProcessInquiryPayload {
 export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
   const { persona, decisions, policy, clock, random } = options;
 
-  return async function processInquiry(job: Job, { log }: JobContext): Promise<JobOutcome> {
+  return async function processInquiry(job: Job, { log, finishWithin }: JobContext): Promise<JobOutcome> {
     const state = job.payload as PollState;
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
     const previous = await decisions.latestDecision(state.inquiryId);
@@ -89,14 +89,14 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
         evidence: { ...evidence, supersededVerificationIds: decision.supersededVerificationIds, polls: state.polls },
         personaCalls: calls,
       },
-      options.deliveryBody ? { deliveryBody: options.deliveryBody } : {},
+      { within: finishWithin, ...(options.deliveryBody ? { deliveryBody: options.deliveryBody } : {}) },
     );
     if (saved) {
       jobLog.info({ decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls }, 'inquiry decided');
     } else {
       jobLog.info('a decision from newer evidence exists; this one was dropped');
     }
-    return { type: 'done' };
+    return { type: 'done', finished: true };
   };
 
   async function onPersonaError(error: unknown, state: PollState, job: Job, calls: number, jobLog: JobContext['log']): Promise<JobOutcome> {

@@ -3,15 +3,24 @@ import { describeError } from '../errors.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
 import type { Job, JobQueue } from '../store/job-queue.js';
 
 /** What a handler asks the worker to do with its job. Handlers return outcomes; they throw only on bugs. */
 export type JobOutcome =
-  | { type: 'done' }
+  /** `finished`: the handler already deleted the job in its own transaction (JobContext.finishWithin). */
+  | { type: 'done'; finished?: boolean }
   | { type: 'reschedule'; runAt: number; payload?: unknown; error?: string | null; resetAttempts?: boolean };
 
 export interface JobContext {
   log: Logger;
+  /**
+   * Deletes the job inside the handler's own transaction, so its result and the job's end commit together (one
+   * write fewer, and no result is ever committed twice). Throws when another worker has taken the job over, which
+   * rolls the handler's transaction back.
+   */
+  finishWithin(executor: Kysely<Database>): Promise<void>;
 }
 
 export type JobHandler = (job: Job, context: JobContext) => Promise<JobOutcome>;
@@ -163,6 +172,12 @@ export class Worker {
     return () => clearInterval(timer);
   }
 
+  private async finishWithin(job: Job, executor: Kysely<Database>): Promise<void> {
+    if (!(await this.options.queue.complete(job, this.id, executor))) {
+      throw new Error(`job ${job.id} was taken over by another worker (lease expired); its result is discarded`);
+    }
+  }
+
   private async run(job: Job): Promise<void> {
     const { queue, handlers, clock, random } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
@@ -171,7 +186,7 @@ export class Worker {
     try {
       const handler = handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      outcome = await handler(job, { log });
+      outcome = await handler(job, { log, finishWithin: (executor) => this.finishWithin(job, executor) });
     } catch (error) {
       // A handler bug or an unexpected failure: keep the job, retry later, say so loudly.
       log.error({ err: error }, 'job failed unexpectedly; will retry');
@@ -181,6 +196,7 @@ export class Worker {
       stopHeartbeat();
     }
     try {
+      if (outcome.type === 'done' && outcome.finished) return;
       const kept = outcome.type === 'done' ? await queue.complete(job, this.id) : await queue.reschedule(job, this.id, outcome);
       if (!kept) log.warn('job lease was lost before it finished; another worker owns it now');
     } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import type { Db, DecisionTable } from './database.js';
+import type { Database, Db, DecisionTable } from './database.js';
 import type { JobQueue } from './job-queue.js';
 
 export const DELIVER_DECISION = 'deliver_decision';
@@ -34,6 +34,8 @@ export interface DeliverDecisionPayload {
 }
 
 export interface SaveOptions {
+  /** Runs inside the decision's transaction (the worker ends the job there: see JobContext.finishWithin). */
+  within?: (trx: Kysely<Database>) => Promise<void>;
   /** When set, a delivery row and its job are written in the same transaction (transactional outbox). */
   deliveryBody?: (decision: DecisionRecord, deliveryId: string) => string;
 }
@@ -71,6 +73,7 @@ export function createDecisionStore(options: { db: Db; queue: JobQueue; clock: C
 
     save: (input, saveOptions = {}) =>
       db.transaction().execute(async (trx) => {
+        await saveOptions.within?.(trx);
         const previous = await latest(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return null;
         const now = clock.now();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import type { Db, DeliveryTable } from './database.js';
+import type { Database, Db, DeliveryTable } from './database.js';
 import { DELIVER_DECISION, type DecisionRecord, type DeliverDecisionPayload } from './decision-store.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -37,10 +37,11 @@ export interface DeliveryPage {
 export interface DeliveryStore {
   get(deliveryId: string): Promise<Delivery | null>;
   list(query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<DeliveryPage>;
-  markDelivered(deliveryId: string, attempt: AttemptRecord): Promise<void>;
+  /** `within` runs in the same transaction (the worker ends the delivery job there). */
+  markDelivered(deliveryId: string, attempt: AttemptRecord, within?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
   markRetrying(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: number): Promise<void>;
   /** Dead letter: the schedule is exhausted. The row stays, queryable and replayable. */
-  markFailed(deliveryId: string, attempt: AttemptRecord): Promise<void>;
+  markFailed(deliveryId: string, attempt: AttemptRecord, within?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
   retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
   /** Queues the decision again under a new webhook-id. */
@@ -49,8 +50,15 @@ export interface DeliveryStore {
 
 export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: Clock }): DeliveryStore {
   const { db, queue, clock } = options;
-  const update = async (deliveryId: string, values: Partial<Selectable<DeliveryTable>>) => {
-    await db.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
+  const update = async (deliveryId: string, values: Partial<Selectable<DeliveryTable>>, within?: (trx: Kysely<Database>) => Promise<void>) => {
+    if (!within) {
+      await db.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
+      return;
+    }
+    await db.transaction().execute(async (trx) => {
+      await within(trx);
+      await trx.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
+    });
   };
   const attemptColumns = (a: AttemptRecord) => ({ attempts: a.attempts, last_status: a.lastStatus, last_error: a.lastError });
 
@@ -75,13 +83,14 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
       return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
     },
 
-    markDelivered: (deliveryId, attempt) =>
-      update(deliveryId, { ...attemptColumns(attempt), status: 'delivered', delivered_at: clock.now(), next_attempt_at: null }),
+    markDelivered: (deliveryId, attempt, within) =>
+      update(deliveryId, { ...attemptColumns(attempt), status: 'delivered', delivered_at: clock.now(), next_attempt_at: null }, within),
 
     markRetrying: (deliveryId, attempt, nextAttemptAt) =>
       update(deliveryId, { ...attemptColumns(attempt), status: 'pending', next_attempt_at: nextAttemptAt }),
 
-    markFailed: (deliveryId, attempt) => update(deliveryId, { ...attemptColumns(attempt), status: 'failed', next_attempt_at: null }),
+    markFailed: (deliveryId, attempt, within) =>
+      update(deliveryId, { ...attemptColumns(attempt), status: 'failed', next_attempt_at: null }, within),
 
     retryNow: (deliveryId) =>
       db.transaction().execute(async (trx) => {

@@ -35,8 +35,8 @@ export interface JobQueue {
   claim(workerId: string, limit: number, leaseMs: number): Promise<Job[]>;
   /** Pushes the lease of a running job forward (a heartbeat), if this worker still holds it. */
   extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean>;
-  /** Deletes a finished job, if this worker still holds it. */
-  complete(job: Job, workerId: string): Promise<boolean>;
+  /** Deletes a finished job, if this worker still holds it; pass a transaction to finish it atomically with other writes. */
+  complete(job: Job, workerId: string, executor?: Kysely<Database>): Promise<boolean>;
   /** Releases the job to run again at `runAt` (a poll, or a retry after an error). */
   reschedule(job: Job, workerId: string, next: Reschedule): Promise<boolean>;
   /** Makes a waiting job due now (used by operators' "retry now"). */
@@ -123,8 +123,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    async complete(job, workerId) {
-      const result = await db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).executeTakeFirst();
+    async complete(job, workerId, executor = db) {
+      const result = await executor.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
 

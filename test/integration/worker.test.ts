@@ -65,4 +65,37 @@ describe('Worker', () => {
     expect(job.locked_by).toBeNull();
     expect(job.run_at).toBeGreaterThan(ctx.clock.now());
   });
+
+  it('rolls back a job result when another worker took the job over meanwhile (no double result)', async () => {
+    await ctx.queue.enqueue({ kind: 'late', key: 'late:1', queue: null, payload: {}, runAt: ctx.clock.now() });
+    let outcome = '';
+    const worker = new Worker({
+      queue: ctx.queue,
+      handlers: {
+        late: async (_job, { finishWithin }) => {
+          ctx.clock.advance(120_000); // the lease ran out (say the process was paused) and a rival took the job
+          expect(await ctx.queue.claim('rival', 1, 60_000)).toHaveLength(1);
+          const write = ctx.database.db.transaction().execute(async (trx) => {
+            await trx
+              .insertInto('inquiries')
+              .values({ inquiry_id: 'inq_late', status: 'decided', last_event_id: 'e', last_event_created_at: 'x', first_seen_at: 'x', error: null, updated_at: 'x' })
+              .execute();
+            await finishWithin(trx);
+          });
+          outcome = await write.then(() => 'committed', (error: Error) => error.message);
+          return { type: 'done', finished: true };
+        },
+      },
+      clock: ctx.clock,
+      random: () => 0.5,
+      logger: ctx.logger,
+      concurrency: 1,
+      leaseMs: 60_000,
+    });
+    await worker.runOnce();
+    expect(outcome).toContain('taken over by another worker');
+    expect(await ctx.database.db.selectFrom('inquiries').selectAll().execute()).toHaveLength(0);
+    const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
+    expect(job.locked_by).toBe('rival');
+  });
 });

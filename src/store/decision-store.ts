@@ -3,8 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, DecisionTable } from './database.js';
 import type { JobQueue } from './job-queue.js';
-
-export const DELIVER_DECISION = 'deliver_decision';
+import { addToOutbox, type DeliveryBody } from './outbox.js';
 
 export interface DecisionRecord {
   decisionId: string;
@@ -29,15 +28,11 @@ export interface InquiryView {
   decision: DecisionRecord | null;
 }
 
-export interface DeliverDecisionPayload {
-  deliveryId: string;
-}
-
 export interface SaveOptions {
   /** Runs inside the decision's transaction (the worker ends the job there: see JobContext.finishWithin). */
   within?: (trx: Kysely<Database>) => Promise<void>;
   /** When set, a delivery row and its job are written in the same transaction (transactional outbox). */
-  deliveryBody?: (decision: DecisionRecord, deliveryId: string) => string;
+  deliveryBody?: DeliveryBody;
 }
 
 export interface DecisionStore {
@@ -106,32 +101,7 @@ export function createDecisionStore(options: { db: Db; queue: JobQueue; clock: C
           .where('inquiry_id', '=', record.inquiryId)
           .where('last_event_id', '=', record.eventId)
           .execute();
-        if (saveOptions.deliveryBody) {
-          const deliveryId = `msg_${randomUUID().replaceAll('-', '')}`;
-          await trx
-            .insertInto('deliveries')
-            .values({
-              delivery_id: deliveryId,
-              decision_id: record.decisionId,
-              inquiry_id: record.inquiryId,
-              sequence: record.sequence,
-              status: 'pending',
-              body: saveOptions.deliveryBody(record, deliveryId),
-              attempts: 0,
-              last_status: null,
-              last_error: null,
-              next_attempt_at: now,
-              created_at: now,
-              schedule_started_at: now,
-              delivered_at: null,
-            })
-            .execute();
-          const payload: DeliverDecisionPayload = { deliveryId };
-          await queue.enqueue(
-            { kind: DELIVER_DECISION, key: `deliver:${deliveryId}`, queue: `deliver:${record.inquiryId}`, payload, runAt: now },
-            trx,
-          );
-        }
+        if (saveOptions.deliveryBody) await addToOutbox(trx, queue, record, saveOptions.deliveryBody, now);
         return record;
       }),
 

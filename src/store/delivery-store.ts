@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, DeliveryTable } from './database.js';
-import { DELIVER_DECISION, type DecisionRecord, type DeliverDecisionPayload } from './decision-store.js';
+import type { DecisionRecord } from './decision-store.js';
+import { addToOutbox, DELIVER_DECISION, type DeliverDecisionPayload, type DeliveryBody } from './outbox.js';
 import type { JobQueue } from './job-queue.js';
 
 export type DeliveryStatus = DeliveryTable['status'];
@@ -45,7 +45,7 @@ export interface DeliveryStore {
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
   retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
   /** Queues the decision again under a new webhook-id. */
-  redeliver(decision: DecisionRecord, body: (decision: DecisionRecord, deliveryId: string) => string): Promise<Delivery>;
+  redeliver(decision: DecisionRecord, body: DeliveryBody): Promise<Delivery>;
 }
 
 export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: Clock }): DeliveryStore {
@@ -114,32 +114,7 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
       }),
 
     redeliver: (decision, body) =>
-      db.transaction().execute(async (trx) => {
-        const now = clock.now();
-        const deliveryId = `msg_${randomUUID().replaceAll('-', '')}`;
-        const row = {
-          delivery_id: deliveryId,
-          decision_id: decision.decisionId,
-          inquiry_id: decision.inquiryId,
-          sequence: decision.sequence,
-          status: 'pending' as const,
-          body: body(decision, deliveryId),
-          attempts: 0,
-          last_status: null,
-          last_error: null,
-          next_attempt_at: now,
-          created_at: now,
-          schedule_started_at: now,
-          delivered_at: null,
-        };
-        await trx.insertInto('deliveries').values(row).execute();
-        const payload: DeliverDecisionPayload = { deliveryId };
-        await queue.enqueue(
-          { kind: DELIVER_DECISION, key: `deliver:${deliveryId}`, queue: `deliver:${decision.inquiryId}`, payload, runAt: now },
-          trx,
-        );
-        return toDelivery(row);
-      }),
+      db.transaction().execute(async (trx) => toDelivery(await addToOutbox(trx, queue, decision, body, clock.now()))),
   };
   return store;
 }

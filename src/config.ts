@@ -75,6 +75,12 @@ const schema = z
     DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
   })
   .superRefine((env, ctx) => {
+    if (env.VERIFICATION_POLL_MIN_DELAY_MS > env.VERIFICATION_POLL_MAX_DELAY_MS) {
+      ctx.addIssue({ code: 'custom', path: ['VERIFICATION_POLL_MIN_DELAY_MS'], message: 'must not exceed VERIFICATION_POLL_MAX_DELAY_MS' });
+    }
+    if (env.DOWNSTREAM_RETRY_MIN_DELAY_MS > env.DOWNSTREAM_RETRY_MAX_DELAY_SECONDS * 1000) {
+      ctx.addIssue({ code: 'custom', path: ['DOWNSTREAM_RETRY_MIN_DELAY_MS'], message: 'must not exceed DOWNSTREAM_RETRY_MAX_DELAY_SECONDS' });
+    }
     if (env.DOWNSTREAM_URL && !env.DOWNSTREAM_SIGNING_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -183,9 +189,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 export function describeConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
+    databaseUrl: redactUrl(config.databaseUrl),
     personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
     personaApiKey: '[set]',
     apiTokens: `[set: ${config.apiTokens.length}]`,
-    downstream: config.downstream ? { ...config.downstream, signingSecret: '[set]' } : undefined,
+    downstream: config.downstream ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' } : undefined,
   };
+}
+
+/** A URL without its password and query string (either may carry a credential). */
+function redactUrl(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '[redacted]';
+    if (parsed.search) parsed.search = '?[redacted]';
+    return parsed.toString();
+  } catch {
+    return '[unparseable URL]';
+  }
 }

@@ -40,20 +40,20 @@ interface StatusRule {
   retryable: boolean;
 }
 
-const RETRYABLE_5XX = new Set([500, 502, 503, 504]);
 
 /**
  * 401/403 → UNAUTHORIZED, 404 → NOT_FOUND, other 4xx → CLIENT_ERROR: not retryable, the same request will fail
- * again. 408 (documented on Persona's reports paths), 429 and 500/502/503/504 are transient. Other 5xx (501,
- * 505) describe the request, not a passing state, and 1xx/3xx are not part of the contract at all.
+ * again. 408 (documented on Persona's reports paths), 429 and every 5xx are transient: a proxy or CDN in front
+ * of Persona answers 520-529, and a 5xx that really is permanent still ends after the retry budget (the job is
+ * rescheduled, then marked failed and can be re-queued with POST /inquiries/:id/reprocess). 1xx/3xx are not part of
+ * the contract at all.
  */
 function ruleFor(status: number): StatusRule {
   if (status === 401 || status === 403) return { code: ErrorCodes.PERSONA_UNAUTHORIZED, statusCode: 502, retryable: false };
   if (status === 404) return { code: ErrorCodes.PERSONA_NOT_FOUND, statusCode: 404, retryable: false };
   if (status === 408) return { code: ErrorCodes.PERSONA_TIMEOUT, statusCode: 504, retryable: true };
   if (status === 429) return { code: ErrorCodes.PERSONA_RATE_LIMITED, statusCode: 503, retryable: true };
-  if (RETRYABLE_5XX.has(status)) return { code: ErrorCodes.PERSONA_UNAVAILABLE, statusCode: 503, retryable: true };
-  if (status >= 500) return { code: ErrorCodes.PERSONA_UNAVAILABLE, statusCode: 502, retryable: false };
+  if (status >= 500) return { code: ErrorCodes.PERSONA_UNAVAILABLE, statusCode: 503, retryable: true };
   if (status >= 400) return { code: ErrorCodes.PERSONA_CLIENT_ERROR, statusCode: 502, retryable: false };
   return { code: ErrorCodes.PERSONA_BAD_RESPONSE, statusCode: 502, retryable: false };
 }
@@ -92,8 +92,8 @@ export function transportError(label: RequestLabel, error: unknown, timeoutMs: n
 
 /**
  * A 2xx whose body is not JSON or not the documented shape. Not retryable: the same request returns the same
- * bytes, so retrying only spends rate budget; it needs a human (or a schema update), and the job should be parked
- * where it can be replayed. `detail` lists schema paths and issue codes only, never values.
+ * bytes, so retrying only spends rate budget; it needs a human (or a schema update): the inquiry is marked failed
+ * and can be re-queued with POST /inquiries/:id/reprocess. `detail` lists schema paths and issue codes only, never values.
  */
 export function badResponseError(label: RequestLabel, detail: string, cause?: unknown): PersonaApiError {
   return new PersonaApiError(ErrorCodes.PERSONA_BAD_RESPONSE, `Persona ${label.method} ${label.path} returned ${detail}`, {

@@ -35,8 +35,13 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     connectionString: url,
     types,
     application_name: 'persona-decider',
-    // a dead peer is noticed by TCP keepalive, not only when the next query times out
+    // a dead peer is noticed by TCP keepalive after ~10 s, not after the OS default of two hours
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    // a half-open connection (network partition) must not hang a webhook past Persona's 5 s: the store throws,
+    // the webhook answers 503 and Persona retries. The service's statements take milliseconds.
+    statement_timeout: 5_000,
+    query_timeout: 6_000,
     // fail fast while the database is down: /readyz and webhooks answer 503 instead of hanging
     connectionTimeoutMillis: 5_000,
     // a hung process must not hold row locks (the job queue, the rate budget) forever

@@ -5,7 +5,9 @@ import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
- * Names sort by date; a new migration is a new file added to this list, never an edit of an old one.
+ * Names sort by date; a new migration is a new file added to this list, never an edit of an old one. On PostgreSQL
+ * the pool's connections carry `statement_timeout = 5 s`: a migration step that may take longer (an index on a big
+ * table) starts with `SET LOCAL statement_timeout = 0`.
  */
 const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -25,11 +27,14 @@ export const MIGRATION_LOCK_KEY = 7_061_737_360_646_563;
 export async function migrateToLatest(db: Db): Promise<string[]> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return runMigrations(db);
   return db.connection().execute(async (lockConnection) => {
+    // waiting for another replica's migration may take longer than the pool's 5 s statement limit
+    await sql`set statement_timeout = 0`.execute(lockConnection);
     await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
     try {
       return await runMigrations(db);
     } finally {
       await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
+      await sql`reset statement_timeout`.execute(lockConnection); // the connection goes back to the pool
     }
   });
 }

@@ -70,6 +70,11 @@ describe('loadConfig', () => {
     expect(errorOf({ ...minimal, [key]: value }).message).toContain(key);
   });
 
+  it('rejects a minimum delay above its maximum', () => {
+    expect(errorOf({ ...minimal, VERIFICATION_POLL_MIN_DELAY_MS: '120000' }).message).toContain('VERIFICATION_POLL_MIN_DELAY_MS must not exceed');
+    expect(errorOf({ ...minimal, DOWNSTREAM_RETRY_MIN_DELAY_MS: '7200000' }).message).toContain('DOWNSTREAM_RETRY_MIN_DELAY_MS must not exceed');
+  });
+
   it('requires a Standard Webhooks signing secret when DOWNSTREAM_URL is set', () => {
     expect(errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook' }).message).toContain('DOWNSTREAM_SIGNING_SECRET');
     expect(errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook', DOWNSTREAM_SIGNING_SECRET: 'plain' }).message).toContain('whsec_');
@@ -91,5 +96,18 @@ describe('loadConfig', () => {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('[set');
+  });
+
+  it('keeps the database password and URL query strings out of the logged config', () => {
+    const config = loadConfig({
+      ...minimal,
+      DATABASE_URL: 'postgres://decider:S3cretPw@db:5432/app',
+      DOWNSTREAM_URL: 'https://hooks.example/x?token=abc123',
+      DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0',
+    });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('S3cretPw');
+    expect(text).not.toContain('abc123');
+    expect(text).toContain('db:5432/app');
   });
 });

@@ -22,7 +22,8 @@ describe('statusError', () => {
     [502, ErrorCodes.PERSONA_UNAVAILABLE, true],
     [503, ErrorCodes.PERSONA_UNAVAILABLE, true],
     [504, ErrorCodes.PERSONA_UNAVAILABLE, true],
-    [501, ErrorCodes.PERSONA_UNAVAILABLE, false],
+    [501, ErrorCodes.PERSONA_UNAVAILABLE, true],
+    [520, ErrorCodes.PERSONA_UNAVAILABLE, true], // a CDN in front of the API
     [302, ErrorCodes.PERSONA_BAD_RESPONSE, false],
   ])('classifies HTTP %i as %s (retryable: %s)', (status, code, retryable) => {
     expect(statusError(label, status, null, 5000)).toMatchObject({ code, retryable, httpStatus: status });

@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onEnqueued: deps.onEnqueued,
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
-  await app.register(decisionRoutes, { decisions: deps.decisions, requireBearer });
+  await app.register(decisionRoutes, { decisions: deps.decisions, events: deps.events, requireBearer, onEnqueued: deps.onEnqueued });
   await app.register(deliveryRoutes, {
     deliveries: deps.deliveries,
     decisions: deps.decisions,

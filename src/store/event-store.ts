@@ -33,6 +33,11 @@ export interface EventStore {
    */
   record(incoming: IncomingEvent): Promise<RecordResult>;
   count(): Promise<number>;
+  /**
+   * Queues the inquiry for processing again from its latest event: after a failure that needed a human (a rejected
+   * API key, a Persona outage longer than the retry window), or to re-evaluate under a new policy.
+   */
+  reprocess(inquiryId: string): Promise<'queued' | 'not_found'>;
 }
 
 export function createEventStore(options: { db: Db; queue: JobQueue; clock: Clock }): EventStore {
@@ -73,6 +78,28 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
 
   return {
     record: writeGrouped,
+
+    reprocess: (inquiryId) =>
+      db.transaction().execute(async (trx) => {
+        const inquiry = await trx.selectFrom('inquiries').selectAll().where('inquiry_id', '=', inquiryId).executeTakeFirst();
+        if (!inquiry) return 'not_found';
+        const now = clock.now();
+        await trx
+          .updateTable('inquiries')
+          .set({ status: 'processing', error: null, updated_at: new Date(now).toISOString() })
+          .where('inquiry_id', '=', inquiryId)
+          .execute();
+        const payload: ProcessInquiryPayload = {
+          eventId: inquiry.last_event_id,
+          inquiryId,
+          eventCreatedAt: inquiry.last_event_created_at,
+          receivedAtMs: now,
+          polls: 0,
+          personaCalls: 0,
+        };
+        await queue.enqueue({ kind: PROCESS_INQUIRY, key: `reprocess:${inquiryId}:${now}`, queue: `inquiry:${inquiryId}`, payload, runAt: now }, trx);
+        return 'queued';
+      }),
 
     async count() {
       const row = await db.selectFrom('persona_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();

@@ -141,6 +141,22 @@ describe('webhook → worker → decision', () => {
     expect(await ctx.queue.nextRunAt()).toBeNull();
   });
 
+  it('lets an operator re-queue a failed inquiry once the cause is fixed', async () => {
+    nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/inquiries/inq_fix`).query(true).reply(401, { errors: [{ title: 'Must be authenticated to access this endpoint' }] });
+    await sendWebhook('inq_fix');
+    await runUntilIdle();
+    expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'failed' });
+    interceptInquiry('inq_fix', [govId('ver_g1', 'passed')]); // the key was corrected
+    const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
+    const res = await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_fix/reprocess', headers: auth });
+    expect(res.statusCode).toBe(202);
+    expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'processing', error: null });
+    await runUntilIdle();
+    expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'decided', outcome: 'approved' });
+    expect((await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_none/reprocess', headers: auth })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_fix/reprocess' })).statusCode).toBe(401);
+  });
+
   it('marks the inquiry failed when the API key is rejected (401), after exactly one call', async () => {
     const scope = nock(PERSONA_ORIGIN)
       .get(`${PERSONA_BASE}/inquiries/inq_key`)

@@ -1,9 +1,12 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { ErrorCodes } from '../../errors.js';
 import type { DecisionStore } from '../../store/decision-store.js';
+import type { EventStore } from '../../store/event-store.js';
 
 export interface DecisionRoutesOptions {
   decisions: DecisionStore;
+  events: EventStore;
+  onEnqueued: () => void;
   requireBearer: preHandlerAsyncHookHandler;
 }
 
@@ -37,6 +40,24 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
         personaCalls: d?.personaCalls ?? null,
         error: view.error,
       };
+    },
+  );
+
+  /** Re-queues an inquiry from its latest event: recovery after a failure, or re-evaluation under a new policy. */
+  app.post<{ Params: { inquiryId: string } }>(
+    '/inquiries/:inquiryId/reprocess',
+    { preHandler: options.requireBearer },
+    async (request, reply) => {
+      const { inquiryId } = request.params;
+      if (!INQUIRY_ID.test(inquiryId)) {
+        return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
+      }
+      if ((await options.events.reprocess(inquiryId)) === 'not_found') {
+        return reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: 'no such inquiry' } });
+      }
+      options.onEnqueued();
+      request.log.info({ inquiryId }, 'inquiry re-queued by operator');
+      return reply.status(202).send({ inquiryId, status: 'processing' });
     },
   );
 }

@@ -49,7 +49,7 @@ export function createDeliverDecisionHandler(options: {
 }) {
   const { deliveries, downstream, clock, random, retry } = options;
   return async function deliverDecision(job: Job, { log, finishWithin }: JobContext): Promise<JobOutcome> {
-    const { deliveryId } = job.payload as DeliverDecisionPayload;
+    const { deliveryId, clientErrors = 0 } = job.payload as DeliverDecisionPayload;
     const delivery = await deliveries.get(deliveryId);
     if (!delivery || delivery.status !== 'pending') return { type: 'done' };
     const deliveryLog = log.child({ deliveryId, inquiryId: delivery.inquiryId, sequence: delivery.sequence });
@@ -67,9 +67,12 @@ export function createDeliverDecisionHandler(options: {
     }
 
     const now = clock.now();
+    // Only answers that blame the request (4xx, 3xx) count toward the client-error limit: earlier timeouts or 5xx
+    // of the same delivery do not make one 400 final.
+    const clientErrorCount = result.retryable ? clientErrors : clientErrors + 1;
     const exhausted = result.retryable
       ? now - delivery.scheduleStartedAt >= retry.retryForMs
-      : attempt.attempts >= retry.maxClientErrorAttempts;
+      : clientErrorCount >= retry.maxClientErrorAttempts;
     if (exhausted) {
       await deliveries.markFailed(deliveryId, attempt, finishWithin);
       deliveryLog.error({ status: result.status, error: result.error, attempts: attempt.attempts }, 'delivery dead-lettered');
@@ -80,6 +83,6 @@ export function createDeliverDecisionHandler(options: {
     const delay = Math.min(retry.maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
     await deliveries.markRetrying(deliveryId, attempt, now + delay);
     deliveryLog.warn({ status: result.status, error: result.error, attempts: attempt.attempts, delayMs: delay }, 'delivery failed; will retry');
-    return { type: 'reschedule', runAt: now + delay, error: result.error };
+    return { type: 'reschedule', runAt: now + delay, error: result.error, payload: { deliveryId, clientErrors: clientErrorCount } };
   };
 }

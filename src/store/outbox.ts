@@ -8,6 +8,8 @@ export const DELIVER_DECISION = 'deliver_decision';
 
 export interface DeliverDecisionPayload {
   deliveryId: string;
+  /** 4xx/3xx answers so far in this schedule (the delivery job keeps the count between attempts). */
+  clientErrors?: number;
 }
 
 export type DeliveryBody = (decision: DecisionRecord, deliveryId: string) => string;

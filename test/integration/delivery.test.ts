@@ -156,6 +156,14 @@ describe('downstream delivery', () => {
     expect(await ctx.queue.nextRunAt()).toBeNull();
   });
 
+  it('counts only client errors toward the client-error limit: two timeouts and one 400 are not final', async () => {
+    const received = consumer([503, 503, 400, 204]);
+    await decide('inq_mixed');
+    await runRounds(10);
+    expect(received).toHaveLength(4);
+    expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 4 });
+  });
+
   it('dead-letters a retryable failure only when the retry window has passed', async () => {
     nock(ORIGIN).post(PATH).times(1000).reply(503);
     await decide('inq_window');

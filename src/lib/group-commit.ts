@@ -11,6 +11,21 @@ export interface GroupCommitOptions<I, O> {
   writeBatch: (items: readonly I[]) => Promise<O[]>;
   /** Most items in one batch (bounds transaction size and latency). */
   maxBatch: number;
+  /**
+   * Whether a failed batch may be the fault of one of its items (a constraint or data error): then the items are
+   * retried one by one. Anything else (the database is down) fails the whole batch at once. Default: always split.
+   */
+  isItemError?: (error: unknown) => boolean;
+  /** Callers waiting beyond this are refused at once (back-pressure while the database is slow). Default: no bound. */
+  maxPending?: number;
+}
+
+/** Thrown to callers when `maxPending` are already waiting. */
+export class GroupCommitOverloadedError extends Error {
+  constructor() {
+    super('too many writes waiting; try again later');
+    this.name = 'GroupCommitOverloadedError';
+  }
 }
 
 interface Pending<I, O> {
@@ -43,8 +58,8 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
       const results = await options.writeBatch(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i] as O));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || !(options.isItemError ?? (() => true))(error)) {
+        for (const p of batch) p.reject(error);
         return;
       }
       for (const p of batch) await writeOrSplit([p]);
@@ -53,6 +68,10 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
+      if (options.maxPending !== undefined && queue.length >= options.maxPending) {
+        reject(new GroupCommitOverloadedError());
+        return;
+      }
       queue.push({ item, resolve, reject });
       if (!writing) void drain();
     });

@@ -68,6 +68,9 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
   // acknowledgements). Nothing is acknowledged before its transaction commits.
   const writeGrouped = createGroupCommit<IncomingEvent, RecordResult>({
     maxBatch: 128,
+    // beyond this many webhooks waiting for the database, answer 503 at once (Persona retries) rather than queue
+    maxPending: 4096,
+    isItemError,
     writeBatch: (items) =>
       db.transaction().execute(async (trx) => {
         const results: RecordResult[] = [];
@@ -146,4 +149,13 @@ async function advanceInquiry(trx: Kysely<Database>, event: PersonaWebhookEvent,
     .returning('inquiry_id')
     .executeTakeFirst();
   return current !== undefined;
+}
+
+/**
+ * A constraint or data error can come from one webhook of a batch: retry the batch's items one by one. Anything
+ * else (connection lost, database locked, disk full) would fail each item again: fail the batch at once.
+ */
+function isItemError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code) || /^2[23]/.test(code); // PostgreSQL classes 22, 23
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommit } from '../../src/lib/group-commit.js';
+import { createGroupCommit, GroupCommitOverloadedError } from '../../src/lib/group-commit.js';
 
 /** A batch writer whose batches complete only when the test says so. */
 function controlledWriter(fail: (item: number) => boolean = () => false) {
@@ -68,5 +68,25 @@ describe('createGroupCommit', () => {
     }
     expect(await Promise.all(results)).toEqual([{ ok: 10 }, { ok: 20 }, { err: 'bad item in 3' }, { ok: 40 }]);
     expect(w.batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+  });
+
+  it('fails the whole batch at once when the error is not about one item (the database is down)', async () => {
+    const w = controlledWriter(() => true);
+    const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, isItemError: () => false });
+    const results = [1, 2, 3].map((i) => write(i).then(() => 'ok', () => 'failed'));
+    await turn();
+    w.releaseNext();
+    expect(await Promise.all(results)).toEqual(['failed', 'failed', 'failed']);
+    expect(w.batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('refuses new writes at once when maxPending are already waiting', async () => {
+    const w = controlledWriter();
+    const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, maxPending: 2 });
+    const accepted = [write(1), write(2)];
+    await expect(write(3)).rejects.toBeInstanceOf(GroupCommitOverloadedError);
+    await turn();
+    w.releaseNext();
+    await expect(Promise.all(accepted)).resolves.toEqual([10, 20]);
   });
 });

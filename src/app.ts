@@ -40,6 +40,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // the webhook route sets its own (configurable) limit; other routes take no large bodies
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // a client that sends its body at a trickle must not hold a connection forever (the webhook route is public)
+    requestTimeout: 30_000,
   });
   installErrorHandler(app);
 

@@ -9,8 +9,15 @@ export function readRateLimitHeaders(headers: Headers): RateObservation {
   return {
     limit: readCount(headers.get('ratelimit-limit')),
     remaining: readCount(headers.get('ratelimit-remaining')),
-    resetSeconds: readCount(headers.get('ratelimit-reset')),
+    resetSeconds: capReset(readCount(headers.get('ratelimit-reset'))),
   };
+}
+
+/** Persona's window is a minute; a wild value (or one past setTimeout's 2^31 ms) must not park the budget for days. */
+const MAX_RESET_SECONDS = 3600;
+
+function capReset(seconds: number | null): number | null {
+  return seconds === null ? null : Math.min(seconds, MAX_RESET_SECONDS);
 }
 
 /** What an observation looks like when no response arrived. */

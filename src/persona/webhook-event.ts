@@ -48,8 +48,21 @@ function inflectedObject<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.preprocess((value) => pickInflected(value, Object.keys(shape)), z.object(shape));
 }
 
-// Ids become database keys: bound them so a hostile body cannot make them huge.
-const identifier = z.string().min(1).max(255);
+// Ids become database keys and URL path segments (GET /decisions/:inquiryId): Persona's are `evt_…`, `inq_…`
+// (letters, digits, underscores). Bounded, and no control characters (PostgreSQL text rejects NUL, which would turn
+// a bad event into a 503 Persona retries for two days instead of a 400).
+const identifier = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _');
+
+// Event names (`inquiry.completed`) and resource types (`verification/government-id`): printable, bounded.
+const label = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 // Persona sends e.g. 2024-03-15T18:35:00.100Z; offsets are accepted, a zone is required so ordering is unambiguous.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -70,10 +83,10 @@ const envelopeSchema = inflectedObject({
     type: z.literal('event'),
     id: identifier,
     attributes: inflectedObject({
-      name: identifier,
+      name: label,
       'created-at': dateTime,
       payload: inflectedObject({
-        data: inflectedObject({ type: identifier, id: identifier, relationships: inquiryRelationship }),
+        data: inflectedObject({ type: label, id: identifier, relationships: inquiryRelationship }),
       }),
     }),
   }),

@@ -141,6 +141,11 @@ describe('POST /webhooks/persona', () => {
     expect((await counts()).events).toHaveLength(0);
   });
 
+  it('says plainly that a correctly signed body is not JSON', async () => {
+    const res = await post('{"data": ');
+    expect(res.json().error.message).toContain('the body is not JSON');
+  });
+
   it('answers 413 to a body over the limit', async () => {
     const body = buildInquiryEventBody() as { data: { attributes: Record<string, unknown> } };
     body.data.attributes.padding = 'x'.repeat(1024 * 1024);

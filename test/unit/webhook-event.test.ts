@@ -173,6 +173,16 @@ describe('parsePersonaEvent', () => {
     }
   });
 
+  it.each([
+    ['an event id with a NUL byte', 'evt_bad\u0000id', 'inq_ok'],
+    ['an inquiry id with dots (it must fit the /decisions/:inquiryId path)', 'evt_ok', 'inq.with.dots'],
+    ['an inquiry id of ..', 'evt_ok', '..'],
+  ])('rejects %s', (_name, eventId, inquiryId) => {
+    const result = parsePersonaEvent(buildInquiryEventBody({ eventId, inquiryId }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toContain('must be letters, digits, - or _');
+  });
+
   it('accepts an unknown event name and unknown extra attributes', () => {
     const body = kebabBody();
     const attributes = at(body, ['data', 'attributes']);

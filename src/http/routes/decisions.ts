@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { ErrorCodes } from '../../errors.js';
 import type { DecisionStore } from '../../store/decision-store.js';
 import type { EventStore } from '../../store/event-store.js';
@@ -7,7 +7,7 @@ export interface DecisionRoutesOptions {
   decisions: DecisionStore;
   events: EventStore;
   onEnqueued: () => void;
-  requireBearer: preHandlerAsyncHookHandler;
+  requireBearer: onRequestAsyncHookHandler;
 }
 
 const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -16,7 +16,7 @@ const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
   app.get<{ Params: { inquiryId: string } }>(
     '/decisions/:inquiryId',
-    { preHandler: options.requireBearer },
+    { onRequest: options.requireBearer },
     async (request, reply) => {
       const { inquiryId } = request.params;
       if (!INQUIRY_ID.test(inquiryId)) {
@@ -46,7 +46,7 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
   /** Re-queues an inquiry from its latest event: recovery after a failure, or re-evaluation under a new policy. */
   app.post<{ Params: { inquiryId: string } }>(
     '/inquiries/:inquiryId/reprocess',
-    { preHandler: options.requireBearer },
+    { onRequest: options.requireBearer },
     async (request, reply) => {
       const { inquiryId } = request.params;
       if (!INQUIRY_ID.test(inquiryId)) {

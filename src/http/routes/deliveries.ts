@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes } from '../../errors.js';
 import type { DecisionRecord, DecisionStore } from '../../store/decision-store.js';
@@ -7,7 +7,7 @@ import { type Delivery, type DeliveryStore, isValidCursor } from '../../store/de
 export interface DeliveryRoutesOptions {
   deliveries: DeliveryStore;
   decisions: DecisionStore;
-  requireBearer: preHandlerAsyncHookHandler;
+  requireBearer: onRequestAsyncHookHandler;
   /** Undefined when DOWNSTREAM_URL is not set: nothing is delivered, redelivery is refused. */
   deliveryBody: ((decision: DecisionRecord, deliveryId: string) => string) | undefined;
   onEnqueued: () => void;
@@ -26,7 +26,7 @@ const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
   const { deliveries, decisions, requireBearer } = options;
 
-  app.get('/deliveries', { preHandler: requireBearer }, async (request, reply) => {
+  app.get('/deliveries', { onRequest: requireBearer }, async (request, reply) => {
     const parsed = listQuery.safeParse(request.query);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
@@ -36,7 +36,7 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   });
 
-  app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/retry', { preHandler: requireBearer }, async (request, reply) => {
+  app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/retry', { onRequest: requireBearer }, async (request, reply) => {
     const { deliveryId } = request.params;
     if (!DELIVERY_ID.test(deliveryId)) return badRequest(reply, 'malformed delivery id');
     const result = await deliveries.retryNow(deliveryId);
@@ -47,7 +47,7 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
     return reply.status(202).send(toView((await deliveries.get(deliveryId)) as Delivery));
   });
 
-  app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { preHandler: requireBearer }, async (request, reply) => {
+  app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { onRequest: requireBearer }, async (request, reply) => {
     const { inquiryId } = request.params;
     if (!INQUIRY_ID.test(inquiryId)) return badRequest(reply, 'malformed inquiry id');
     if (!options.deliveryBody) return conflict(reply, 'downstream delivery is not configured (DOWNSTREAM_URL)');

@@ -46,7 +46,8 @@ export async function personaWebhookRoutes(app: FastifyInstance, options: Person
       return reject(reply, 401, ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
 
-    const parsed = parsePersonaEvent(parseJson(rawBody));
+    const json = parseJson(rawBody);
+    const parsed = json === undefined ? { ok: false as const, reason: 'the body is not JSON' } : parsePersonaEvent(json);
     if (!parsed.ok) {
       request.log.warn({ reason: parsed.reason }, 'webhook rejected: not a Persona event');
       return reject(reply, 400, ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);

@@ -3,7 +3,7 @@ import type { Policy } from '../decision/policy.js';
 import { createDownstreamClient } from '../downstream/client.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { DecisionRecord, DecisionStore } from '../store/decision-store.js';
-import { DELIVER_DECISION } from '../store/outbox.js';
+import { DELIVER_DECISION, type DeliverDecisionPayload } from '../store/outbox.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import { PROCESS_INQUIRY } from '../store/event-store.js';
 import { createDeliverDecisionHandler, createDeliveryBody } from './deliver-decision.js';
@@ -45,7 +45,20 @@ export function createJobHandlers(deps: JobHandlerDeps): JobHandlers {
       ...(deliveryBody ? { deliveryBody } : {}),
     }),
   };
-  if (downstream) {
+  if (!downstream) {
+    // Deliveries queued while a DOWNSTREAM_URL was set, and it has since been removed: dead-letter them (visible
+    // and replayable with POST /deliveries/:id/retry once a URL is set again) instead of retrying forever.
+    handlers[DELIVER_DECISION] = async (job, { finishWithin }) => {
+      const { deliveryId } = job.payload as DeliverDecisionPayload;
+      const delivery = await deps.deliveries.get(deliveryId);
+      if (delivery?.status === 'pending') {
+        const attempt = { attempts: delivery.attempts, lastStatus: null, lastError: 'downstream delivery is not configured (DOWNSTREAM_URL)' };
+        await deps.deliveries.markFailed(deliveryId, attempt, finishWithin);
+        return { type: 'done', finished: true };
+      }
+      return { type: 'done' };
+    };
+  } else {
     handlers[DELIVER_DECISION] = createDeliverDecisionHandler({
       deliveries: deps.deliveries,
       downstream: createDownstreamClient({ url: downstream.url, signingSecret: downstream.signingSecret, timeoutMs: downstream.timeoutMs, clock }),

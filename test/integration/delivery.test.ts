@@ -227,6 +227,20 @@ describe('downstream delivery', () => {
     }
   });
 
+  it('dead-letters (replayably) deliveries left queued when DOWNSTREAM_URL is removed, instead of retrying forever', async () => {
+    await decide('inq_unset');
+    await ctx.close();
+    const reopened = await createTestContext({ dir: ctx.dir, clock: ctx.clock });
+    try {
+      await createTestWorker(reopened).drain();
+      const row = await reopened.database.db.selectFrom('deliveries').selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: 'failed', last_error: 'downstream delivery is not configured (DOWNSTREAM_URL)' });
+      expect(await reopened.queue.nextRunAt()).toBeNull();
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('also re-sends a delivery whose worker died mid-attempt once the lease expires', async () => {
     await decide('inq_lease');
     const claimed = await ctx.queue.claim('dead-worker', 1, 60_000);

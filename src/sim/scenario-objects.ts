@@ -1,7 +1,9 @@
 import type { InquiryRef } from './inquiry-ids.js';
 import { reportIdFor, verificationIdFor } from './inquiry-ids.js';
 import type { PersonaResource } from './persona-objects.js';
-import { buildInquiry, buildReport, buildVerification, DEFAULT_CREATED_AT } from './persona-objects.js';
+import { buildInquiry, DEFAULT_CREATED_AT } from './persona-objects.js';
+import { buildVerification } from './persona-verifications.js';
+import { buildReport } from './persona-reports.js';
 import type { ReportSpec, VerificationSpec } from './scenarios.js';
 
 /**

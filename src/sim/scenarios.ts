@@ -1,6 +1,6 @@
 import type { Outcome } from '../decision/policy.js';
 import type { ReasonCode } from '../decision/reasons.js';
-import type { CheckInput } from './persona-objects.js';
+import type { CheckInput } from './persona-verifications.js';
 
 /**
  * Named Persona inquiries, one per outcome of the default decision policy (docs/decision-policy.md). A scenario

@@ -4,11 +4,7 @@ import { createJobHandlers } from '../../src/jobs/handlers.js';
 import { Worker } from '../../src/jobs/worker.js';
 import { createPersonaClient } from '../../src/persona/client.js';
 import { createRateBudget } from '../../src/persona/rate-limit.js';
-import {
-  buildInquiry,
-  buildInquiryResponse,
-  type PersonaResource,
-} from '../../src/sim/persona-objects.js';
+import { buildInquiry, buildInquiryResponse, type PersonaResource } from '../../src/sim/persona-objects.js';
 import type { TestContext } from './test-app.js';
 
 export const PERSONA_ORIGIN = 'https://persona.test';

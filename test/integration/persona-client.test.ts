@@ -6,16 +6,9 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { createPersonaClient } from '../../src/persona/client.js';
 import type { PersonaClientOptions } from '../../src/persona/client.js';
 import { createRateBudget } from '../../src/persona/rate-limit.js';
-import {
-  FAKE_PII_VALUES,
-  buildErrorBody,
-  buildInquiry,
-  buildInquiryResponse,
-  buildInquiryTemplate,
-  buildReport,
-  buildResourceResponse,
-  buildVerification,
-} from '../../src/sim/persona-objects.js';
+import { FAKE_PII_VALUES, buildErrorBody, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { buildReport } from '../../src/sim/persona-reports.js';
 import type { PersonaResource } from '../../src/sim/persona-objects.js';
 
 const ORIGIN = 'https://persona.test';

@@ -1,6 +1,8 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildReport, buildVerification, FAKE_PII_VALUES, type PersonaResource } from '../../src/sim/persona-objects.js';
+import { FAKE_PII_VALUES, type PersonaResource } from '../../src/sim/persona-objects.js';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { buildReport } from '../../src/sim/persona-reports.js';
 import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN, createTestWorker } from '../helpers/pipeline.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';

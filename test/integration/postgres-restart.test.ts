@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerification } from '../../src/sim/persona-objects.js';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
 import { createJobQueue } from '../../src/store/job-queue.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildErrorBody,
-  buildInquiry,
-  buildInquiryResponse,
-  buildInquiryTemplate,
-  buildReport,
-  buildResourceResponse,
-  buildVerification,
-} from '../../src/sim/persona-objects.js';
+import { buildErrorBody, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { buildReport } from '../../src/sim/persona-reports.js';
 import type { PersonaResource } from '../../src/sim/persona-objects.js';
 import { createOpenApiValidator } from '../helpers/openapi.js';
 

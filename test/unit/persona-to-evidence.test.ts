@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from '../../src/persona/schemas.js';
 import { missingLinks, toEvidence, toVerificationEvidence } from '../../src/persona/to-evidence.js';
-import {
-  FAKE_PII_VALUES,
-  buildInquiry,
-  buildInquiryResponse,
-  buildInquiryTemplate,
-  buildReport,
-  buildResourceResponse,
-  buildVerification,
-} from '../../src/sim/persona-objects.js';
+import { FAKE_PII_VALUES, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { buildReport } from '../../src/sim/persona-reports.js';
 import type { JsonObject, PersonaResource } from '../../src/sim/persona-objects.js';
 
 const INQUIRY_ID = 'inq_Map1';

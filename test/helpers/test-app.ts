@@ -65,10 +65,11 @@ export interface TestContext {
 
 /** A fresh app on a real SQLite file in a temp dir, with a manual clock and captured logs. */
 export async function createTestContext(
-  options: { env?: Record<string, string | undefined>; dir?: string; clock?: ManualClock } = {},
+  options: { env?: Record<string, string | undefined>; dir?: string; clock?: ManualClock; databaseUrl?: string } = {},
 ): Promise<TestContext> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'persona-decider-test-'));
-  const databaseUrl = `sqlite:${join(dir, 'decisions.db')}`;
+  // SQLite in the temp dir unless the test names a database (e.g. a PostgreSQL one of test/store/dialects.ts)
+  const databaseUrl = options.databaseUrl ?? `sqlite:${join(dir, 'decisions.db')}`;
   const config = loadConfig(testEnv({ DATABASE_URL: databaseUrl, ...options.env }));
   const clock = options.clock ?? createManualClock(Date.parse('2026-11-29T10:00:00.000Z'));
   const { logger, lines } = createCapturedLogger();

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const decisions = createDecisionStore({ db: database.db, queue, clock });
   const deliveries = createDeliveryStore({ db: database.db, queue, clock });
 
+  const wait = (ms: number): Promise<void> => sleep(ms);
   const rateWindow = { lowWaterFraction: config.personaRateLowWaterPercent / 100, resetGuardMs: config.personaRateResetGuardMs };
   const persona = createPersonaClient({
     baseUrl: config.personaApiUrl,
@@ -56,19 +57,19 @@ async function main(): Promise<void> {
     maxRetries: config.personaMaxRetries,
     clock,
     random,
-    sleep: (ms) => sleep(ms),
+    sleep: wait,
     // PostgreSQL: one Persona budget shared by every replica (a locked row); SQLite: one process, one in-memory budget
     rateBudget:
       database.dialect === 'postgres'
         ? createSharedRateBudget({
             store: createRateBudgetStore(database),
             clock,
-            sleep: (ms) => sleep(ms),
+            sleep: wait,
             ...rateWindow,
             grantTtlMs: config.personaTimeoutMs + 5_000,
             logger: logger.child({ component: 'rate-budget' }),
           })
-        : createRateBudget({ clock, sleep: (ms) => sleep(ms), ...rateWindow }),
+        : createRateBudget({ clock, sleep: wait, ...rateWindow }),
     logger: logger.child({ component: 'persona' }),
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERSONA_ID } from './ids.js';
 
 /**
  * The few envelope facts the service needs from a Persona webhook. The payload object itself is PII and is never
@@ -55,7 +56,7 @@ const identifier = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _');
+  .regex(PERSONA_ID, 'must be letters, digits, - or _');
 
 // Event names (`inquiry.completed`) and resource types (`verification/government-id`): printable, bounded.
 const label = z

@@ -49,18 +49,7 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
     if (!(await insertEvent(trx, incoming, nowIso))) return 'duplicate';
     if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
     if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
-    const payload: ProcessInquiryPayload = {
-      eventId: event.eventId,
-      inquiryId: event.inquiryId,
-      eventCreatedAt: event.createdAt,
-      receivedAtMs: clock.now(),
-      polls: 0,
-      personaCalls: 0,
-    };
-    await queue.enqueue(
-      { kind: PROCESS_INQUIRY, key: `process:${event.eventId}`, queue: `inquiry:${event.inquiryId}`, payload, runAt: clock.now() },
-      trx,
-    );
+    await enqueueProcessing(trx, queue, { key: `process:${event.eventId}`, eventId: event.eventId, inquiryId: event.inquiryId, eventCreatedAt: event.createdAt, now: clock.now() });
     return 'stored';
   }
 
@@ -92,15 +81,13 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
           .set({ status: 'processing', error: null, updated_at: new Date(now).toISOString() })
           .where('inquiry_id', '=', inquiryId)
           .execute();
-        const payload: ProcessInquiryPayload = {
+        await enqueueProcessing(trx, queue, {
+          key: `reprocess:${inquiryId}:${now}`,
           eventId: inquiry.last_event_id,
           inquiryId,
           eventCreatedAt: inquiry.last_event_created_at,
-          receivedAtMs: now,
-          polls: 0,
-          personaCalls: 0,
-        };
-        await queue.enqueue({ kind: PROCESS_INQUIRY, key: `reprocess:${inquiryId}:${now}`, queue: `inquiry:${inquiryId}`, payload, runAt: now }, trx);
+          now,
+        });
         return 'queued';
       }),
 
@@ -158,4 +145,21 @@ async function advanceInquiry(trx: Kysely<Database>, event: PersonaWebhookEvent,
 function isItemError(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code) || /^2[23]/.test(code); // PostgreSQL classes 22, 23
+}
+
+/** The processing job of an inquiry, from one of its events: queued per inquiry, so its jobs run one at a time. */
+async function enqueueProcessing(
+  trx: Kysely<Database>,
+  queue: JobQueue,
+  job: { key: string; eventId: string; inquiryId: string; eventCreatedAt: string; now: number },
+): Promise<void> {
+  const payload: ProcessInquiryPayload = {
+    eventId: job.eventId,
+    inquiryId: job.inquiryId,
+    eventCreatedAt: job.eventCreatedAt,
+    receivedAtMs: job.now,
+    polls: 0,
+    personaCalls: 0,
+  };
+  await queue.enqueue({ kind: PROCESS_INQUIRY, key: job.key, queue: `inquiry:${job.inquiryId}`, payload, runAt: job.now }, trx);
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { ErrorCodes } from '../../errors.js';
+import { PERSONA_ID } from '../../persona/ids.js';
 import type { DecisionStore } from '../../store/decision-store.js';
 import type { EventStore } from '../../store/event-store.js';
 
@@ -10,7 +11,6 @@ export interface DecisionRoutesOptions {
   requireBearer: onRequestAsyncHookHandler;
 }
 
-const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** GET /decisions/:inquiryId — the current decision for internal services (bearer auth). */
 export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
@@ -19,7 +19,7 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     { onRequest: options.requireBearer },
     async (request, reply) => {
       const { inquiryId } = request.params;
-      if (!INQUIRY_ID.test(inquiryId)) {
+      if (!PERSONA_ID.test(inquiryId)) {
         return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
       }
       const view = await options.decisions.getInquiryView(inquiryId);
@@ -49,7 +49,7 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     { onRequest: options.requireBearer },
     async (request, reply) => {
       const { inquiryId } = request.params;
-      if (!INQUIRY_ID.test(inquiryId)) {
+      if (!PERSONA_ID.test(inquiryId)) {
         return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
       }
       if ((await options.events.reprocess(inquiryId)) === 'not_found') {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes } from '../../errors.js';
+import { PERSONA_ID } from '../../persona/ids.js';
 import type { DecisionRecord, DecisionStore } from '../../store/decision-store.js';
 import { type Delivery, type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
 
@@ -20,7 +21,6 @@ const listQuery = z.object({
 });
 
 const DELIVERY_ID = /^msg_[A-Za-z0-9]{1,64}$/;
-const INQUIRY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Operations API for downstream delivery: inspect, retry a dead letter, redeliver a decision. */
 export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
@@ -49,7 +49,7 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
 
   app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { onRequest: requireBearer }, async (request, reply) => {
     const { inquiryId } = request.params;
-    if (!INQUIRY_ID.test(inquiryId)) return badRequest(reply, 'malformed inquiry id');
+    if (!PERSONA_ID.test(inquiryId)) return badRequest(reply, 'malformed inquiry id');
     if (!options.deliveryBody) return conflict(reply, 'downstream delivery is not configured (DOWNSTREAM_URL)');
     const decision = await decisions.latestDecision(inquiryId);
     if (!decision) return notFound(reply, 'no decision for this inquiry');

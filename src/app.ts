@@ -1,29 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Config } from './config.js';
+import type { Deps } from './deps.js';
 import { createBearerAuth } from './http/bearer-auth.js';
 import { installErrorHandler } from './http/errors.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
-import type { Clock } from './lib/clock.js';
-import type { Logger } from './logger.js';
-import type { DatabaseHandle } from './store/connect.js';
-import type { DecisionRecord, DecisionStore } from './store/decision-store.js';
-import type { DeliveryStore } from './store/delivery-store.js';
-import type { EventStore } from './store/event-store.js';
 
-/** Everything the HTTP layer needs, built by main.ts (or by a test with overrides). */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  clock: Clock;
-  database: Pick<DatabaseHandle, 'ping'>;
-  events: EventStore;
-  decisions: DecisionStore;
-  deliveries: DeliveryStore;
-  /** Builds the downstream body; undefined when DOWNSTREAM_URL is not set. */
-  deliveryBody: ((decision: DecisionRecord, deliveryId: string) => string) | undefined;
+/** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
+export interface AppDeps extends Pick<Deps, 'config' | 'logger' | 'clock' | 'database' | 'events' | 'decisions' | 'deliveries'> {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
 }
@@ -61,7 +46,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deliveries: deps.deliveries,
     decisions: deps.decisions,
     requireBearer,
-    deliveryBody: deps.deliveryBody,
     onEnqueued: deps.onEnqueued,
   });
   return app;

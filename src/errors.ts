@@ -16,7 +16,12 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** Too many webhooks already wait for the database (group commit's queue is full): answer 503, Persona retries. */
+  INTAKE_OVERLOADED: 'INTAKE_OVERLOADED',
   INTERNAL: 'INTERNAL',
+  // storage
+  /** A row read back from the database does not match the schema this version expects. */
+  STORED_ROW_INVALID: 'STORED_ROW_INVALID',
   // Persona API
   PERSONA_RATE_LIMITED: 'PERSONA_RATE_LIMITED',
   PERSONA_UNAVAILABLE: 'PERSONA_UNAVAILABLE',

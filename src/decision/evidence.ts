@@ -38,6 +38,17 @@ export interface Evidence {
   reports: ReportEvidence[];
 }
 
+/**
+ * What a decision keeps of its evidence (the `evidence` of a stored decision, served by GET /decisions/:id): the
+ * evidence the engine read, plus how it was gathered. PII-free like Evidence; enough to explain or re-evaluate.
+ */
+export interface EvidenceSummary extends Evidence {
+  /** Earlier attempts of a verification type, replaced by a later attempt (decide() reads only the latest). */
+  supersededVerificationIds: string[];
+  /** How many times pending evidence was polled before it settled (or the poll deadline passed). */
+  polls: number;
+}
+
 /** Verification statuses that may still change: the pipeline polls until none is left (or a deadline passes). */
 const PENDING_VERIFICATION_STATUSES = new Set(['initiated', 'submitted', 'tentatively_passed', 'tentatively_failed']);
 const PENDING_REPORT_STATUSES = new Set(['pending']);

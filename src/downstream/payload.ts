@@ -1,3 +1,7 @@
+import type { Outcome } from '../decision/policy.js';
+import type { Reason } from '../decision/reasons.js';
+import type { Clock } from '../lib/clock.js';
+
 /**
  * The body delivered downstream. Only ids, the outcome and reason codes leave the service: Persona payloads are
  * PII, and a decision message is built from fields chosen here one by one, never by spreading an input object.
@@ -5,8 +9,8 @@
 export interface DecisionMessage {
   decisionId: string;
   inquiryId: string;
-  outcome: string;
-  reasons: unknown[];
+  outcome: Outcome;
+  reasons: Reason[];
   decidedAt: string;
   policyVersion: string;
   /** Per-inquiry ordering, so consumers can drop a late delivery that an earlier retry overtook. */
@@ -32,4 +36,12 @@ export function toDecisionPayload(msg: DecisionMessage, timestampIso: string): s
       eventId: msg.eventId,
     },
   });
+}
+
+/**
+ * The outbox body of a decision: built once, in the decision's transaction, and sent unchanged on every retry.
+ * A stored decision is a DecisionMessage with more fields; toDecisionPayload picks only the message's.
+ */
+export function createDeliveryBody(clock: Clock): (decision: DecisionMessage, deliveryId: string) => string {
+  return (decision) => toDecisionPayload(decision, new Date(clock.now()).toISOString());
 }

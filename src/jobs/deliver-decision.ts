@@ -1,12 +1,8 @@
 import type { DownstreamClient } from '../downstream/client.js';
-import { toDecisionPayload } from '../downstream/payload.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
-import type { DecisionRecord } from '../store/decision-store.js';
-import type { DeliverDecisionPayload } from '../store/outbox.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
-import type { Job } from '../store/job-queue.js';
-import type { JobContext, JobOutcome } from './worker.js';
+import type { JobHandler } from './worker.js';
 
 export interface DeliveryRetryPolicy {
   /** Retryable failures (5xx, 408, 429, timeouts, network) are retried this long before dead-lettering. */
@@ -15,24 +11,6 @@ export interface DeliveryRetryPolicy {
   maxDelayMs: number;
   /** Other 4xx/3xx are a consumer bug to surface, not to hammer: this many tries, then dead letter. */
   maxClientErrorAttempts: number;
-}
-
-/** The outbox body for a decision: built once, in the decision's transaction, and sent unchanged on every retry. */
-export function createDeliveryBody(clock: Clock) {
-  return (decision: DecisionRecord, _deliveryId: string): string =>
-    toDecisionPayload(
-      {
-        decisionId: decision.decisionId,
-        inquiryId: decision.inquiryId,
-        outcome: decision.outcome,
-        reasons: decision.reasons,
-        decidedAt: decision.decidedAt,
-        policyVersion: decision.policyVersion,
-        sequence: decision.sequence,
-        eventId: decision.eventId,
-      },
-      new Date(clock.now()).toISOString(),
-    );
 }
 
 /**
@@ -46,10 +24,9 @@ export function createDeliverDecisionHandler(options: {
   clock: Clock;
   random: Random;
   retry: DeliveryRetryPolicy;
-}) {
+}): JobHandler<'deliver_decision'> {
   const { deliveries, downstream, clock, random, retry } = options;
-  return async function deliverDecision(job: Job, { log, finishWithin }: JobContext): Promise<JobOutcome> {
-    const { deliveryId, clientErrors = 0 } = job.payload as DeliverDecisionPayload;
+  return async function deliverDecision({ deliveryId, clientErrors = 0 }, _job, { log, finishWithin }) {
     const delivery = await deliveries.get(deliveryId);
     if (!delivery || delivery.status !== 'pending') return { type: 'done' };
     const deliveryLog = log.child({ deliveryId, inquiryId: delivery.inquiryId, sequence: delivery.sequence });

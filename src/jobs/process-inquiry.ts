@@ -7,12 +7,12 @@ import {
 } from '../decision/evidence.js';
 import type { Policy } from '../decision/policy.js';
 import { describeError, isAppError } from '../errors.js';
+import type { ProcessInquiryPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
-import type { DecisionRecord, DecisionStore } from '../store/decision-store.js';
-import type { ProcessInquiryPayload } from '../store/event-store.js';
+import type { DecisionStore } from '../store/decision-store.js';
 import type { Job } from '../store/job-queue.js';
-import type { JobContext, JobOutcome } from './worker.js';
+import type { JobContext, JobHandler, JobOutcome } from './worker.js';
 
 /** The Persona API as the pipeline needs it (persona/client.ts implements it). `ctx.calls` counts HTTP requests. */
 export interface EvidenceSource {
@@ -21,36 +21,35 @@ export interface EvidenceSource {
   getReport(reportId: string, ctx?: { calls: number }): Promise<ReportEvidence>;
 }
 
+export interface PollingOptions {
+  /** Polling stops this long after the webhook arrived; the decision is then manual_review (not settled). */
+  timeoutMs: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
 export interface ProcessInquiryOptions {
   persona: EvidenceSource;
   decisions: DecisionStore;
   policy: Policy;
   clock: Clock;
   random: Random;
-  /** Polling stops this long after the webhook arrived; the decision is then manual_review (not settled). */
-  pollTimeoutMs: number;
-  pollMinDelayMs: number;
-  pollMaxDelayMs: number;
+  polling: PollingOptions;
   /** Persona outages are retried (with backoff) for this long after the webhook arrived, then the job fails visibly. */
   personaOutageBudgetMs: number;
-  /** Set when decisions are delivered downstream: builds the outbox body in the decision's transaction. */
-  deliveryBody?: (decision: DecisionRecord, deliveryId: string) => string;
 }
 
-/** Between polls the job keeps the PII-free evidence so far, so a re-poll fetches only what is still pending. */
-interface PollState extends ProcessInquiryPayload {
-  evidence?: Evidence;
-}
+/** Between polls the job keeps the PII-free evidence so far (in its payload), so a re-poll fetches only what is pending. */
+type PollState = ProcessInquiryPayload;
 
 /**
  * inquiry.completed → fetch evidence (one call) → poll what is still running, durably (the job is rescheduled,
  * nothing waits in memory) → decide → store the decision (and its delivery) in one transaction.
  */
-export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
-  const { persona, decisions, policy, clock, random } = options;
+export function createProcessInquiryHandler(options: ProcessInquiryOptions): JobHandler<'process_inquiry'> {
+  const { persona, decisions, policy, clock, random, polling } = options;
 
-  return async function processInquiry(job: Job, { log, finishWithin }: JobContext): Promise<JobOutcome> {
-    const state = job.payload as PollState;
+  return async function processInquiry(state, job, { log, finishWithin }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
     const previous = await decisions.latestDecision(state.inquiryId);
     if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
@@ -69,9 +68,9 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
     const now = clock.now();
     const pending = pendingEvidence(evidence, policy.reportTypes);
     const stillPending = pending.verificationIds.length + pending.reportIds.length > 0;
-    if (stillPending && now < state.receivedAtMs + options.pollTimeoutMs) {
-      const delay = backoffDelayMs(state.polls + 1, { minMs: options.pollMinDelayMs, maxMs: options.pollMaxDelayMs }, random);
-      const runAt = Math.min(now + delay, state.receivedAtMs + options.pollTimeoutMs);
+    if (stillPending && now < state.receivedAtMs + polling.timeoutMs) {
+      const delay = backoffDelayMs(state.polls + 1, { minMs: polling.minDelayMs, maxMs: polling.maxDelayMs }, random);
+      const runAt = Math.min(now + delay, state.receivedAtMs + polling.timeoutMs);
       jobLog.info({ pending: pending.verificationIds.length + pending.reportIds.length, delayMs: runAt - now }, 'evidence pending; polling');
       const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence };
       return { type: 'reschedule', runAt, payload: next, resetAttempts: true, error: null };
@@ -86,10 +85,17 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
         outcome: decision.outcome,
         reasons: decision.reasons,
         policyVersion: decision.policyVersion,
-        evidence: { ...evidence, supersededVerificationIds: decision.supersededVerificationIds, polls: state.polls },
+        evidence: {
+          inquiryId: evidence.inquiryId,
+          inquiryStatus: evidence.inquiryStatus,
+          verifications: evidence.verifications,
+          reports: evidence.reports,
+          supersededVerificationIds: decision.supersededVerificationIds,
+          polls: state.polls,
+        },
         personaCalls: calls,
       },
-      { within: finishWithin, ...(options.deliveryBody ? { deliveryBody: options.deliveryBody } : {}) },
+      { within: finishWithin },
     );
     if (saved) {
       jobLog.info({ decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls }, 'inquiry decided');
@@ -99,7 +105,13 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions) {
     return { type: 'done', finished: true };
   };
 
-  async function onPersonaError(error: unknown, state: PollState, job: Job, calls: number, jobLog: JobContext['log']): Promise<JobOutcome> {
+  async function onPersonaError(
+    error: unknown,
+    state: PollState,
+    job: Job,
+    calls: number,
+    jobLog: JobContext['log'],
+  ): Promise<JobOutcome<PollState>> {
     const now = clock.now();
     const message = describeError(error);
     const payload: PollState = { ...state, personaCalls: state.personaCalls + calls };

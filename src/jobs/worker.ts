@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { describeError } from '../errors.js';
+import { isJobKind, type JobKind, type JobPayload, parseJobPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { Job, JobQueue } from '../store/job-queue.js';
 
 /** What a handler asks the worker to do with its job. Handlers return outcomes; they throw only on bugs. */
-export type JobOutcome =
+export type JobOutcome<P = JobPayload<JobKind>> =
   /** `finished`: the handler already deleted the job in its own transaction (JobContext.finishWithin). */
   | { type: 'done'; finished?: boolean }
-  | { type: 'reschedule'; runAt: number; payload?: unknown; error?: string | null; resetAttempts?: boolean };
+  /** `payload` replaces the stored one (a poll keeps its progress there). */
+  | { type: 'reschedule'; runAt: number; payload?: P; error?: string | null; resetAttempts?: boolean }
+  /** Can never succeed (e.g. its payload does not parse): out of the queue, kept in `failed_jobs` with `error`. */
+  | { type: 'fail'; error: string };
 
 export interface JobContext {
   log: Logger;
@@ -23,11 +27,15 @@ export interface JobContext {
   finishWithin(executor: Kysely<Database>): Promise<void>;
 }
 
-export type JobHandler = (job: Job, context: JobContext) => Promise<JobOutcome>;
+/** A handler gets its job's payload already parsed against its kind's schema (src/job-kinds.ts). */
+export type JobHandler<K extends JobKind> = (payload: JobPayload<K>, job: Job, context: JobContext) => Promise<JobOutcome<JobPayload<K>>>;
+
+/** One handler per job kind: the type makes a missing kind a compile error. */
+export type JobHandlers = { readonly [K in JobKind]: JobHandler<K> };
 
 export interface WorkerOptions {
   queue: JobQueue;
-  handlers: Readonly<Record<string, JobHandler>>;
+  handlers: JobHandlers;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -179,14 +187,15 @@ export class Worker {
   }
 
   private async run(job: Job): Promise<void> {
-    const { queue, handlers, clock, random } = this.options;
+    const { handlers, clock, random } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     let outcome: JobOutcome;
     const stopHeartbeat = this.heartbeat(job, log);
     try {
-      const handler = handlers[job.kind];
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      outcome = await handler(job, { log, finishWithin: (executor) => this.finishWithin(job, executor) });
+      // a kind this version does not know (written by a newer one during a rolling deploy): retried, not failed
+      if (!isJobKind(job.kind)) throw new Error(`no handler for job kind ${job.kind}`);
+      const context: JobContext = { log, finishWithin: (executor) => this.finishWithin(job, executor) };
+      outcome = await runHandler(handlers, job.kind, job, context);
     } catch (error) {
       // A handler bug or an unexpected failure: keep the job, retry later, say so loudly.
       log.error({ err: error }, 'job failed unexpectedly; will retry');
@@ -195,13 +204,34 @@ export class Worker {
     } finally {
       stopHeartbeat();
     }
+    await this.settle(job, outcome, log);
+  }
+
+  private async settle(job: Job, outcome: JobOutcome, log: Logger): Promise<void> {
+    const { queue } = this.options;
     try {
       if (outcome.type === 'done' && outcome.finished) return;
-      const kept = outcome.type === 'done' ? await queue.complete(job, this.id) : await queue.reschedule(job, this.id, outcome);
+      let kept: boolean;
+      if (outcome.type === 'done') kept = await queue.complete(job, this.id);
+      else if (outcome.type === 'reschedule') kept = await queue.reschedule(job, this.id, outcome);
+      else {
+        log.error({ key: job.key, error: outcome.error }, 'job failed for good; moved to failed_jobs');
+        kept = await queue.fail(job, this.id, outcome.error);
+      }
       if (!kept) log.warn('job lease was lost before it finished; another worker owns it now');
     } catch (error) {
       // The lease will expire and the job will run again; handlers are idempotent.
       log.error({ err: error }, 'job result not saved; it will run again');
     }
   }
+}
+
+/**
+ * Parses the payload against its kind's schema, then runs the kind's handler. A payload that does not parse can
+ * never succeed: its job fails for good, with an error naming each bad field.
+ */
+async function runHandler<K extends JobKind>(handlers: JobHandlers, kind: K, job: Job, context: JobContext): Promise<JobOutcome> {
+  const parsed = parseJobPayload(kind, job.payload);
+  if (!parsed.ok) return { type: 'fail', error: parsed.error };
+  return handlers[kind](parsed.payload, job, context);
 }

@@ -26,3 +26,5 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
 
 /** Randomness is an input too (jitter): a function returning a float in [0, 1). */
 export type Random = () => number;
+
+export const systemRandom: Random = () => Math.random();

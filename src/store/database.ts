@@ -10,6 +10,7 @@ export interface Database {
   persona_events: PersonaEventTable;
   inquiries: InquiryTable;
   jobs: JobTable;
+  failed_jobs: FailedJobTable;
   decisions: DecisionTable;
   deliveries: DeliveryTable;
   rate_budget: RateBudgetTable;
@@ -52,6 +53,19 @@ export interface JobTable {
   locked_until: number | null;
   last_error: string | null;
   created_at: number;
+}
+
+/** A job taken out of the queue because it can never run (its payload does not parse): kept for operators. */
+export interface FailedJobTable {
+  id: number;
+  kind: string;
+  key: string;
+  queue: string | null;
+  payload: string;
+  attempts: number;
+  last_error: string;
+  created_at: number;
+  failed_at: number;
 }
 
 export interface DecisionTable {

@@ -1,9 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import { deliverDecisionJob, deliverDecisionKey } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, DeliveryTable } from './database.js';
-import type { DecisionRecord } from './decision-store.js';
-import { addToOutbox, DELIVER_DECISION, type DeliverDecisionPayload, type DeliveryBody } from './outbox.js';
+import type { DecisionRecord } from './decision-record.js';
 import type { JobQueue } from './job-queue.js';
+import type { Outbox } from './outbox.js';
+import { parseRow } from './parse-row.js';
 
 export type DeliveryStatus = DeliveryTable['status'];
 
@@ -44,12 +47,12 @@ export interface DeliveryStore {
   markFailed(deliveryId: string, attempt: AttemptRecord, within?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
   retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
-  /** Queues the decision again under a new webhook-id. */
-  redeliver(decision: DecisionRecord, body: DeliveryBody): Promise<Delivery>;
+  /** Queues the decision again under a new webhook-id; null when nothing is delivered (no outbox: no DOWNSTREAM_URL). */
+  redeliver(decision: DecisionRecord): Promise<Delivery | null>;
 }
 
-export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: Clock }): DeliveryStore {
-  const { db, queue, clock } = options;
+export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: Clock; outbox?: Outbox | undefined }): DeliveryStore {
+  const { db, queue, clock, outbox } = options;
   const update = async (deliveryId: string, values: Partial<Selectable<DeliveryTable>>, within?: (trx: Kysely<Database>) => Promise<void>) => {
     if (!within) {
       await db.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
@@ -103,18 +106,16 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
           .set({ status: 'pending', attempts: 0, next_attempt_at: now, schedule_started_at: now })
           .where('delivery_id', '=', deliveryId)
           .execute();
-        const key = `deliver:${deliveryId}`;
-        const payload: DeliverDecisionPayload = { deliveryId };
-        const added = await queue.enqueue({ kind: DELIVER_DECISION, key, queue: `deliver:${row.inquiry_id}`, payload, runAt: now }, trx);
-        if (!added) {
-          await trx.updateTable('jobs').set({ run_at: now }).where('key', '=', key).execute();
-          await queue.notifyWorkers(trx);
-        }
+        // a dead letter's job is gone: a new one; a waiting delivery's job is still queued: make it due now
+        const added = await queue.enqueue(deliverDecisionJob({ deliveryId, inquiryId: row.inquiry_id, now }), trx);
+        if (!added) await queue.runNow(deliverDecisionKey(deliveryId), trx);
         return 'requeued';
       }),
 
-    redeliver: (decision, body) =>
-      db.transaction().execute(async (trx) => toDelivery(await addToOutbox(trx, queue, decision, body, clock.now()))),
+    redeliver: async (decision) => {
+      if (!outbox) return null;
+      return db.transaction().execute(async (trx) => toDelivery(await outbox.add(trx, decision, clock.now())));
+    },
   };
   return store;
 }
@@ -133,20 +134,43 @@ export function isValidCursor(cursor: string): boolean {
   return decodeCursor(cursor) !== null;
 }
 
+const count = z.number().int().nonnegative();
+const instant = z.number().int();
+
+const deliveryRowSchema = z
+  .object({
+    delivery_id: z.string(),
+    decision_id: z.string(),
+    inquiry_id: z.string(),
+    sequence: count,
+    status: z.enum(['pending', 'delivered', 'failed']),
+    body: z.string(),
+    attempts: count,
+    last_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    next_attempt_at: instant.nullable(),
+    created_at: instant,
+    schedule_started_at: instant,
+    delivered_at: instant.nullable(),
+  })
+  .transform(
+    (row): Delivery => ({
+      deliveryId: row.delivery_id,
+      decisionId: row.decision_id,
+      inquiryId: row.inquiry_id,
+      sequence: row.sequence,
+      status: row.status,
+      body: row.body,
+      attempts: row.attempts,
+      lastStatus: row.last_status,
+      lastError: row.last_error,
+      nextAttemptAt: row.next_attempt_at,
+      createdAt: row.created_at,
+      scheduleStartedAt: row.schedule_started_at,
+      deliveredAt: row.delivered_at,
+    }),
+  );
+
 function toDelivery(row: Selectable<DeliveryTable>): Delivery {
-  return {
-    deliveryId: row.delivery_id,
-    decisionId: row.decision_id,
-    inquiryId: row.inquiry_id,
-    sequence: Number(row.sequence),
-    status: row.status,
-    body: row.body,
-    attempts: Number(row.attempts),
-    lastStatus: row.last_status === null ? null : Number(row.last_status),
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
-    createdAt: Number(row.created_at),
-    scheduleStartedAt: Number(row.schedule_started_at),
-    deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
-  };
+  return parseRow(deliveryRowSchema, row, `delivery row ${row.delivery_id}`);
 }

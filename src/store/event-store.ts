@@ -1,20 +1,10 @@
 import type { Kysely } from 'kysely';
+import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import { createGroupCommit } from '../lib/group-commit.js';
 import type { PersonaWebhookEvent } from '../persona/webhook-event.js';
 import type { Database, Db } from './database.js';
 import type { JobQueue } from './job-queue.js';
-
-export const PROCESS_INQUIRY = 'process_inquiry';
-
-export interface ProcessInquiryPayload {
-  eventId: string;
-  inquiryId: string;
-  eventCreatedAt: string;
-  receivedAtMs: number;
-  polls: number;
-  personaCalls: number;
-}
 
 export interface IncomingEvent {
   event: PersonaWebhookEvent;
@@ -32,7 +22,6 @@ export interface EventStore {
    * concurrent one, is a no-op.
    */
   record(incoming: IncomingEvent): Promise<RecordResult>;
-  count(): Promise<number>;
   /**
    * Queues the inquiry for processing again from its latest event: after a failure that needed a human (a rejected
    * API key, a Persona outage longer than the retry window), or to re-evaluate under a new policy.
@@ -49,7 +38,8 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
     if (!(await insertEvent(trx, incoming, nowIso))) return 'duplicate';
     if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
     if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
-    await enqueueProcessing(trx, queue, { key: `process:${event.eventId}`, eventId: event.eventId, inquiryId: event.inquiryId, eventCreatedAt: event.createdAt, now: clock.now() });
+    const job = processInquiryJob({ eventId: event.eventId, inquiryId: event.inquiryId, eventCreatedAt: event.createdAt, now: clock.now() });
+    await queue.enqueue(job, trx);
     return 'stored';
   }
 
@@ -81,20 +71,10 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
           .set({ status: 'processing', error: null, updated_at: new Date(now).toISOString() })
           .where('inquiry_id', '=', inquiryId)
           .execute();
-        await enqueueProcessing(trx, queue, {
-          key: `reprocess:${inquiryId}:${now}`,
-          eventId: inquiry.last_event_id,
-          inquiryId,
-          eventCreatedAt: inquiry.last_event_created_at,
-          now,
-        });
+        const job = processInquiryJob({ eventId: inquiry.last_event_id, inquiryId, eventCreatedAt: inquiry.last_event_created_at, now, reprocess: true });
+        await queue.enqueue(job, trx);
         return 'queued';
       }),
-
-    async count() {
-      const row = await db.selectFrom('persona_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-      return Number(row?.n ?? 0);
-    },
   };
 }
 
@@ -145,21 +125,4 @@ async function advanceInquiry(trx: Kysely<Database>, event: PersonaWebhookEvent,
 function isItemError(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code) || /^2[23]/.test(code); // PostgreSQL classes 22, 23
-}
-
-/** The processing job of an inquiry, from one of its events: queued per inquiry, so its jobs run one at a time. */
-async function enqueueProcessing(
-  trx: Kysely<Database>,
-  queue: JobQueue,
-  job: { key: string; eventId: string; inquiryId: string; eventCreatedAt: string; now: number },
-): Promise<void> {
-  const payload: ProcessInquiryPayload = {
-    eventId: job.eventId,
-    inquiryId: job.inquiryId,
-    eventCreatedAt: job.eventCreatedAt,
-    receivedAtMs: job.now,
-    polls: 0,
-    personaCalls: 0,
-  };
-  await queue.enqueue({ kind: PROCESS_INQUIRY, key: job.key, queue: `inquiry:${job.inquiryId}`, payload, runAt: job.now }, trx);
 }

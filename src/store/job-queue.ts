@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { JobKind, JobPayload, JobSpec } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
 import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
@@ -7,21 +8,15 @@ import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
  * A durable job queue in the spirit of graphile-worker: one `jobs` row per unit of work, unique by `key` (so an
  * enqueue is idempotent), claimed with a lease that expires (a crashed worker's job is taken over), and serialized
  * per `queue` name (jobs sharing a queue run one at a time, oldest first: per-inquiry ordering).
- * A finished job is deleted; domain tables (inquiries, deliveries) keep the visible outcome.
+ * A finished job is deleted; domain tables (inquiries, deliveries) keep the visible outcome. A job that can never
+ * run (its payload does not parse) moves to `failed_jobs` with its error. Kinds and payloads: src/job-kinds.ts.
  */
-export interface NewJob {
-  kind: string;
-  key: string;
-  queue: string | null;
-  payload: unknown;
-  runAt: number;
-}
-
 export interface Job {
   id: number;
   kind: string;
   key: string;
   queue: string | null;
+  /** The stored JSON, not yet parsed against its kind's schema: the worker does that (payloads outlive deploys). */
   payload: unknown;
   attempts: number;
   runAt: number;
@@ -31,7 +26,7 @@ export interface Job {
 
 export interface JobQueue {
   /** Inserts the job unless one with the same key exists. Pass a transaction to enqueue atomically with other writes. */
-  enqueue(job: NewJob, executor?: Kysely<Database>): Promise<boolean>;
+  enqueue(job: JobSpec, executor?: Kysely<Database>): Promise<boolean>;
   claim(workerId: string, limit: number, leaseMs: number): Promise<Job[]>;
   /** Pushes the lease of a running job forward (a heartbeat), if this worker still holds it. */
   extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean>;
@@ -39,17 +34,20 @@ export interface JobQueue {
   complete(job: Job, workerId: string, executor?: Kysely<Database>): Promise<boolean>;
   /** Releases the job to run again at `runAt` (a poll, or a retry after an error). */
   reschedule(job: Job, workerId: string, next: Reschedule): Promise<boolean>;
-  /** Makes a waiting job due now (used by operators' "retry now"). */
-  runNow(key: string): Promise<boolean>;
+  /**
+   * Takes a job that can never succeed out of the queue, if this worker still holds it: it moves to `failed_jobs`
+   * with its error (kept for operators; its queue's next job may run).
+   */
+  fail(job: Job, workerId: string, error: string): Promise<boolean>;
+  /** Makes a waiting (not running) job due now (an operator's "retry now"); pass a transaction to join it. */
+  runNow(key: string, executor?: Kysely<Database>): Promise<boolean>;
   /** When the next job becomes claimable, so an idle worker can sleep exactly until then. */
   nextRunAt(): Promise<number | null>;
-  /** Tells workers in other processes that a job became due (in `executor`'s transaction: sent on commit). */
-  notifyWorkers(executor?: Kysely<Database>): Promise<void>;
 }
 
 export interface Reschedule {
   runAt: number;
-  payload?: unknown;
+  payload?: JobPayload<JobKind>;
   error?: string | null;
   /** A poll is progress, not failure: reset the attempt counter. */
   resetAttempts?: boolean;
@@ -145,15 +143,36 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    async runNow(key) {
-      const result = await db
+    fail: (job, workerId, error) =>
+      db.transaction().execute(async (trx) => {
+        const deleted = await trx.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).returningAll().executeTakeFirst();
+        if (!deleted) return false;
+        await trx
+          .insertInto('failed_jobs')
+          .values({
+            id: deleted.id,
+            kind: deleted.kind,
+            key: deleted.key,
+            queue: deleted.queue,
+            payload: deleted.payload,
+            attempts: deleted.attempts,
+            last_error: error,
+            created_at: deleted.created_at,
+            failed_at: clock.now(),
+          })
+          .execute();
+        return true;
+      }),
+
+    async runNow(key, executor = db) {
+      const result = await executor
         .updateTable('jobs')
         .set({ run_at: clock.now() })
         .where('key', '=', key)
         .where('locked_by', 'is', null)
         .executeTakeFirst();
       const updated = Number(result.numUpdatedRows) > 0;
-      if (updated) await notifier.notify(db);
+      if (updated) await notifier.notify(executor);
       return updated;
     },
 
@@ -176,8 +195,6 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         .executeTakeFirst();
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
-
-    notifyWorkers: (executor = db) => notifier.notify(executor),
   };
 }
 

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider, PostgresAdapter, sql 
 import type { Db } from './database.js';
 import * as initial from './migrations/2026-11-29-001-initial.js';
 import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
+import * as failedJobs from './migrations/2026-12-01-001-failed-jobs.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -12,6 +13,7 @@ import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
   '2026-11-29-002-scale-out': scaleOut,
+  '2026-12-01-001-failed-jobs': failedJobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

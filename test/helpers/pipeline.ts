@@ -1,51 +1,19 @@
 import nock from 'nock';
-import { defaultPolicy, type Policy } from '../../src/decision/policy.js';
-import { createJobHandlers } from '../../src/jobs/handlers.js';
-import { Worker } from '../../src/jobs/worker.js';
-import { createPersonaClient } from '../../src/persona/client.js';
-import { createRateBudget } from '../../src/persona/rate-limit.js';
+import type { Policy } from '../../src/decision/policy.js';
+import { createWorker } from '../../src/deps.js';
+import type { Worker } from '../../src/jobs/worker.js';
 import { buildInquiry, buildInquiryResponse, type PersonaResource } from '../../src/sim/persona-objects.js';
 import type { TestContext } from './test-app.js';
 
 export const PERSONA_ORIGIN = 'https://persona.test';
 export const PERSONA_BASE = '/api/v1';
 
-/** A worker wired like main.ts, on the test context's database and manual clock; sleeps resolve at once. */
+/** The service's worker (createWorker, as main.ts), on the test context's deps: manual clock, instant sleeps. */
 export function createTestWorker(ctx: TestContext, options: { policy?: Policy; concurrency?: number; workerId?: string } = {}): Worker {
-  const sleep = async (ms: number) => {
-    ctx.clock.advance(ms);
-  };
-  const random = () => 0.5;
-  const persona = createPersonaClient({
-    baseUrl: ctx.config.personaApiUrl,
-    apiKey: ctx.config.personaApiKey,
-    apiVersion: ctx.config.personaApiVersion,
-    timeoutMs: ctx.config.personaTimeoutMs,
-    maxRetries: ctx.config.personaMaxRetries,
-    clock: ctx.clock,
-    random,
-    sleep,
-    rateBudget: createRateBudget({ clock: ctx.clock, sleep }),
-  });
-  const { handlers } = createJobHandlers({
-    config: ctx.config,
-    persona,
-    decisions: ctx.decisions,
-    deliveries: ctx.deliveries,
-    policy: options.policy ?? defaultPolicy,
-    clock: ctx.clock,
-    random,
-  });
-  return new Worker({
-    queue: ctx.queue,
-    handlers,
-    clock: ctx.clock,
-    random,
-    logger: ctx.logger,
-    concurrency: options.concurrency ?? 4,
-    leaseMs: ctx.config.jobLeaseSeconds * 1000,
-    ...(options.workerId ? { workerId: options.workerId } : {}),
-  });
+  return createWorker(
+    { ...ctx.deps, policy: options.policy ?? ctx.deps.policy },
+    { concurrency: options.concurrency ?? 4, ...(options.workerId ? { workerId: options.workerId } : {}) },
+  );
 }
 
 /** Persona's answer to GET /inquiries/{id}?include=verifications,reports for an inquiry with these objects. */

@@ -5,15 +5,14 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
-import { createDecisionStore, type DecisionStore } from '../../src/store/decision-store.js';
-import { createDeliveryStore, type DeliveryStore } from '../../src/store/delivery-store.js';
-import { createEventStore, type EventStore } from '../../src/store/event-store.js';
-import { createJobQueue, type JobQueue } from '../../src/store/job-queue.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createDeliveryBody } from '../../src/jobs/deliver-decision.js';
+import type { DatabaseHandle } from '../../src/store/connect.js';
+import type { DecisionStore } from '../../src/store/decision-store.js';
+import type { DeliveryStore } from '../../src/store/delivery-store.js';
+import type { EventStore } from '../../src/store/event-store.js';
+import type { JobQueue } from '../../src/store/job-queue.js';
 
 export const TEST_WEBHOOK_SECRET = 'wbhsec_test_secret_one';
 export const TEST_WEBHOOK_SECRET_2 = 'wbhsec_test_secret_two';
@@ -45,6 +44,8 @@ export function createCapturedLogger(level = 'debug'): { logger: Logger; lines: 
 }
 
 export interface TestContext {
+  /** The service's deps as createDeps built them, with the manual clock, captured logs and instant sleeps. */
+  deps: Deps;
   dir: string;
   databaseUrl: string;
   config: Config;
@@ -63,7 +64,10 @@ export interface TestContext {
   cleanup(): Promise<void>;
 }
 
-/** A fresh app on a real SQLite file in a temp dir, with a manual clock and captured logs. */
+/**
+ * A fresh app on a real SQLite file in a temp dir (or the database a test names), wired by createDeps like the
+ * service, with a manual clock, captured logs, a fixed jitter and sleeps that move the clock instead of waiting.
+ */
 export async function createTestContext(
   options: { env?: Record<string, string | undefined>; dir?: string; clock?: ManualClock; databaseUrl?: string } = {},
 ): Promise<TestContext> {
@@ -73,14 +77,13 @@ export async function createTestContext(
   const config = loadConfig(testEnv({ DATABASE_URL: databaseUrl, ...options.env }));
   const clock = options.clock ?? createManualClock(Date.parse('2026-11-29T10:00:00.000Z'));
   const { logger, lines } = createCapturedLogger();
-  const database = await connectDatabase(config.databaseUrl);
-  await migrateToLatest(database.db);
-  const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock, notifier: database.notifier });
-  const events = createEventStore({ db: database.db, queue, clock });
-  const decisions = createDecisionStore({ db: database.db, queue, clock });
-  const deliveries = createDeliveryStore({ db: database.db, queue, clock });
-  const deliveryBody = config.downstream ? createDeliveryBody(clock) : undefined;
+  const sleep = async (ms: number) => {
+    clock.advance(ms);
+  };
+  const deps = await createDeps(config, { clock, logger, random: () => 0.5, sleep });
+  const { database, queue, events, decisions, deliveries } = deps;
   const context: TestContext = {
+    deps,
     dir,
     databaseUrl,
     config,
@@ -104,14 +107,7 @@ export async function createTestContext(
     },
   };
   context.app = await buildApp({
-    config,
-    logger,
-    clock,
-    database,
-    events,
-    decisions,
-    deliveries,
-    deliveryBody,
+    ...deps,
     onEnqueued: () => {
       context.wakeups += 1;
     },

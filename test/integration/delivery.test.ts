@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDeliveryBody } from '../../src/jobs/deliver-decision.js';
-import type { DecisionRecord } from '../../src/store/decision-store.js';
+import type { DecisionRecord } from '../../src/store/decision-record.js';
+import { engineDecision } from '../helpers/decision-fixtures.js';
 import { createTestWorker } from '../helpers/pipeline.js';
 import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
 import { dialectTitle, storeDialects } from '../store/dialects.js';
@@ -62,19 +62,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         .values({ inquiry_id: inquiryId, status: 'processing', last_event_id: `evt_${eventCreatedAt}`, last_event_created_at: eventCreatedAt, first_seen_at: eventCreatedAt, error: null, updated_at: eventCreatedAt })
         .onConflict((oc) => oc.column('inquiry_id').doUpdateSet({ last_event_id: `evt_${eventCreatedAt}` }))
         .execute();
-      const saved = await ctx.decisions.save(
-        {
-          inquiryId,
-          eventId: `evt_${eventCreatedAt}`,
-          eventCreatedAt,
-          outcome: 'approved',
-          reasons: [{ code: 'all_evidence_passed', outcome: 'approved', message: 'ok' }],
-          policyVersion: 'default-1',
-          evidence: { inquiryId },
-          personaCalls: 1,
-        },
-        { deliveryBody: createDeliveryBody(ctx.clock) },
-      );
+      const saved = await ctx.decisions.save(engineDecision({ inquiryId, eventId: `evt_${eventCreatedAt}`, eventCreatedAt }));
       if (!saved) throw new Error('not saved');
       return saved;
     }

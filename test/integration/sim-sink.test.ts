@@ -24,7 +24,7 @@ function decisionBody(inquiryId = 'inq_allPassed_s1'): string {
       decisionId: 'dec_Sink1',
       inquiryId,
       outcome: 'approved',
-      reasons: [{ code: 'all_evidence_passed' }],
+      reasons: [{ code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' }],
       decidedAt: '2026-11-29T12:00:00.000Z',
       policyVersion: 'default-1',
       sequence: 1,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Worker } from '../../src/jobs/worker.js';
+import { deliverDecisionJob, processInquiryJob } from '../../src/job-kinds.js';
+import { type JobHandler, type JobHandlers, Worker } from '../../src/jobs/worker.js';
 import type { JobQueue } from '../../src/store/job-queue.js';
 import { createTestContext, type TestContext } from '../helpers/test-app.js';
 
@@ -10,6 +11,25 @@ beforeEach(async () => {
 afterEach(async () => {
   await ctx.cleanup();
 });
+
+/** Handlers for these tests: `deliver_decision` is the one under test; any other kind running is a test bug. */
+function handlers(deliver: JobHandler<'deliver_decision'>): JobHandlers {
+  return { deliver_decision: deliver, process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')) };
+}
+
+function createWorker(options: { handlers: JobHandlers; queue?: JobQueue; leaseMs?: number }): Worker {
+  return new Worker({
+    queue: options.queue ?? ctx.queue,
+    handlers: options.handlers,
+    clock: ctx.clock,
+    random: () => 0.5,
+    logger: ctx.logger,
+    concurrency: 1,
+    leaseMs: options.leaseMs ?? 60_000,
+  });
+}
+
+const deliveryJob = (deliveryId: string) => deliverDecisionJob({ deliveryId, inquiryId: 'inq_1', now: ctx.clock.now() });
 
 describe('Worker', () => {
   it('renews the lease of a long-running job so no other worker takes it over', async () => {
@@ -25,23 +45,14 @@ describe('Worker', () => {
         return held;
       },
     };
-    await ctx.queue.enqueue({ kind: 'slow', key: 'slow:1', queue: null, payload: {}, runAt: ctx.clock.now() });
+    await ctx.queue.enqueue(deliveryJob('msg_slow'));
     let rivalClaims = -1;
-    const worker = new Worker({
-      queue,
-      handlers: {
-        slow: async () => {
-          await twice;
-          rivalClaims = (await ctx.queue.claim('rival', 10, 90)).length;
-          return { type: 'done' };
-        },
-      },
-      clock: ctx.clock,
-      random: () => 0.5,
-      logger: ctx.logger,
-      concurrency: 1,
-      leaseMs: 90,
+    const slow = handlers(async () => {
+      await twice;
+      rivalClaims = (await ctx.queue.claim('rival', 10, 90)).length;
+      return { type: 'done' };
     });
+    const worker = createWorker({ queue, handlers: slow, leaseMs: 90 });
     expect(await worker.runOnce()).toBe(1);
     expect(renewals).toBeGreaterThanOrEqual(2);
     expect(rivalClaims).toBe(0);
@@ -49,16 +60,8 @@ describe('Worker', () => {
   });
 
   it('keeps a job whose handler throws, and retries it later with its error recorded', async () => {
-    await ctx.queue.enqueue({ kind: 'broken', key: 'broken:1', queue: null, payload: {}, runAt: ctx.clock.now() });
-    const worker = new Worker({
-      queue: ctx.queue,
-      handlers: { broken: async () => Promise.reject(new Error('handler bug')) },
-      clock: ctx.clock,
-      random: () => 0.5,
-      logger: ctx.logger,
-      concurrency: 1,
-      leaseMs: 60_000,
-    });
+    await ctx.queue.enqueue(deliveryJob('msg_broken'));
+    const worker = createWorker({ handlers: handlers(async () => Promise.reject(new Error('handler bug'))) });
     await worker.runOnce();
     const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
     expect(job.last_error).toContain('handler bug');
@@ -67,12 +70,10 @@ describe('Worker', () => {
   });
 
   it('rolls back a job result when another worker took the job over meanwhile (no double result)', async () => {
-    await ctx.queue.enqueue({ kind: 'late', key: 'late:1', queue: null, payload: {}, runAt: ctx.clock.now() });
+    await ctx.queue.enqueue(deliveryJob('msg_late'));
     let outcome = '';
-    const worker = new Worker({
-      queue: ctx.queue,
-      handlers: {
-        late: async (_job, { finishWithin }) => {
+    const worker = createWorker({
+      handlers: handlers(async (_payload, _job, { finishWithin }) => {
           ctx.clock.advance(120_000); // the lease ran out (say the process was paused) and a rival took the job
           expect(await ctx.queue.claim('rival', 1, 60_000)).toHaveLength(1);
           const write = ctx.database.db.transaction().execute(async (trx) => {
@@ -84,18 +85,64 @@ describe('Worker', () => {
           });
           outcome = await write.then(() => 'committed', (error: Error) => error.message);
           return { type: 'done', finished: true };
-        },
-      },
-      clock: ctx.clock,
-      random: () => 0.5,
-      logger: ctx.logger,
-      concurrency: 1,
-      leaseMs: 60_000,
+      }),
     });
     await worker.runOnce();
     expect(outcome).toContain('taken over by another worker');
     expect(await ctx.database.db.selectFrom('inquiries').selectAll().execute()).toHaveLength(0);
     const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
     expect(job.locked_by).toBe('rival');
+  });
+
+  it('hands the handler its payload parsed against the kind\'s schema', async () => {
+    await ctx.queue.enqueue(deliveryJob('msg_typed'));
+    const seen: unknown[] = [];
+    const worker = createWorker({
+      handlers: handlers(async (payload) => {
+        seen.push(payload);
+        return { type: 'done' };
+      }),
+    });
+    expect(await worker.runOnce()).toBe(1);
+    expect(seen).toEqual([{ deliveryId: 'msg_typed' }]);
+  });
+
+  it('fails a job whose stored payload does not parse, naming the field, and goes on with the next job', async () => {
+    // a row as an older version might have left it: inquiryId missing, polls a string
+    const { payload, ...job } = processInquiryJob({ eventId: 'evt_old', inquiryId: 'inq_old', eventCreatedAt: '2026-11-29T09:00:00.000Z', now: ctx.clock.now() });
+    const { inquiryId: _dropped, ...withoutInquiry } = payload;
+    await ctx.database.db
+      .insertInto('jobs')
+      .values({ kind: job.kind, key: job.key, queue: job.queue, payload: JSON.stringify({ ...withoutInquiry, polls: 'one' }), attempts: 0, run_at: job.runAt, created_at: job.runAt })
+      .execute();
+    await ctx.queue.enqueue(deliveryJob('msg_next'));
+    const delivered: string[] = [];
+    const worker = createWorker({
+      handlers: handlers(async ({ deliveryId }) => {
+        delivered.push(deliveryId);
+        return { type: 'done' };
+      }),
+    });
+    expect(await worker.drain()).toBe(2);
+    expect(delivered).toEqual(['msg_next']);
+    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    const failed = await ctx.database.db.selectFrom('failed_jobs').selectAll().executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ kind: 'process_inquiry', key: 'process:evt_old', queue: 'inquiry:inq_old', attempts: 1 });
+    expect(failed.last_error).toMatch(/^invalid process_inquiry payload: inquiryId: .*; polls: .*expected number/);
+    const logged = ctx.logLines.map((line) => JSON.parse(line) as { msg: string; key?: string }).filter((l) => l.msg.startsWith('job failed for good'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.key).toBe('process:evt_old');
+  });
+
+  it('keeps a job of a kind this version does not know (a newer version may run it), retrying it later', async () => {
+    await ctx.database.db
+      .insertInto('jobs')
+      .values({ kind: 'from_the_future', key: 'future:1', queue: null, payload: '{}', attempts: 0, run_at: ctx.clock.now(), created_at: ctx.clock.now() })
+      .execute();
+    await createWorker({ handlers: handlers(async () => ({ type: 'done' })) }).runOnce();
+    const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
+    expect(job.last_error).toContain('no handler for job kind from_the_future');
+    expect(job.run_at).toBeGreaterThan(ctx.clock.now());
+    expect(await ctx.database.db.selectFrom('failed_jobs').selectAll().execute()).toEqual([]);
   });
 });

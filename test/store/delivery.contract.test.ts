@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord } from '../../src/store/decision-store.js';
+import type { DecisionRecord } from '../../src/store/decision-record.js';
+import { engineDecision } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 
-const body = (dec: DecisionRecord, deliveryId: string) => JSON.stringify({ deliveryId, decisionId: dec.decisionId });
 const attempt = (attempts: number, lastStatus: number | null, lastError: string | null = null) => ({ attempts, lastStatus, lastError });
 
 describe.each(storeDialects)('delivery store contract', (d) => {
@@ -11,10 +11,7 @@ describe.each(storeDialects)('delivery store contract', (d) => {
     const h = useStoreHarness(d);
 
     async function decideAndDeliver(inquiryId: string): Promise<{ decision: DecisionRecord; deliveryId: string }> {
-      const decision = await h().decisions.save(
-        { inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: '2026-11-29T09:00:00.000Z', outcome: 'approved', reasons: [], policyVersion: 'p1', evidence: {}, personaCalls: 1 },
-        { deliveryBody: body },
-      );
+      const decision = await h().decisions.save(engineDecision({ inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: '2026-11-29T09:00:00.000Z' }));
       if (!decision) throw new Error('no decision');
       const row = await h().database.db.selectFrom('deliveries').select('delivery_id').where('decision_id', '=', decision.decisionId).executeTakeFirstOrThrow();
       return { decision, deliveryId: row.delivery_id };
@@ -78,7 +75,8 @@ describe.each(storeDialects)('delivery store contract', (d) => {
 
     it('redelivers a decision under a new delivery id, with its own job', async () => {
       const { decision, deliveryId } = await decideAndDeliver('inq_1');
-      const again = await h().deliveries.redeliver(decision, body);
+      const again = await h().deliveries.redeliver(decision);
+      if (!again) throw new Error('redelivery refused');
       expect(again.deliveryId).not.toBe(deliveryId);
       expect(again).toMatchObject({ decisionId: decision.decisionId, status: 'pending', sequence: 1 });
       const keys = (await h().database.db.selectFrom('jobs').select('key').execute()).map((j) => j.key).sort();

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
-import { createJobQueue, type JobQueue, type NewJob } from '../../src/store/job-queue.js';
+import { deliverDecisionJob } from '../../src/job-kinds.js';
+import { createJobQueue, type JobQueue } from '../../src/store/job-queue.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { JOBS_CHANNEL } from '../../src/store/pg-job-notifier.js';
 import { createCapturedLogger } from '../helpers/test-app.js';
@@ -20,7 +21,7 @@ async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs
   }
 }
 
-const job = (key: string): NewJob => ({ kind: 'test', key, queue: null, payload: {}, runAt: 0 });
+const job = (key: string) => ({ ...deliverDecisionJob({ deliveryId: key, inquiryId: 'inq_1', now: 0 }), key });
 
 describe.skipIf(!postgresTestUrl)(`job notifications across processes (PostgreSQL)${postgresTestUrl ? '' : ` (skipped: ${POSTGRES_SKIP_REASON})`}`, () => {
   let temp: TempDatabase;

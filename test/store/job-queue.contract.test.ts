@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { NewJob } from '../../src/store/job-queue.js';
+import type { JobSpec } from '../../src/job-kinds.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { T0, useStoreHarness } from './store-harness.js';
 
-const job = (key: string, overrides: Partial<NewJob> = {}): NewJob => ({ kind: 'test', key, queue: null, payload: { key }, runAt: T0, ...overrides });
+const job = (key: string, overrides: Partial<JobSpec<'deliver_decision'>> = {}): JobSpec<'deliver_decision'> => ({
+  kind: 'deliver_decision',
+  key,
+  queue: null,
+  payload: { deliveryId: key },
+  runAt: T0,
+  ...overrides,
+});
 const LEASE = 60_000;
 
 describe.each(storeDialects)('job queue contract', (d) => {
@@ -12,9 +19,10 @@ describe.each(storeDialects)('job queue contract', (d) => {
 
     it('enqueues a key once: a second enqueue is a no-op', async () => {
       expect(await h().queue.enqueue(job('k1'))).toBe(true);
-      expect(await h().queue.enqueue(job('k1', { payload: { other: true } }))).toBe(false);
+      expect(await h().queue.enqueue(job('k1', { payload: { deliveryId: 'other' } }))).toBe(false);
       const rows = await h().database.db.selectFrom('jobs').selectAll().execute();
       expect(rows).toHaveLength(1);
+      expect(JSON.parse(rows[0]?.payload ?? '')).toEqual({ deliveryId: 'k1' }); // the first enqueue's payload stays
       expect(typeof rows[0]?.id).toBe('number');
       expect(rows[0]?.run_at).toBe(T0);
     });
@@ -24,7 +32,7 @@ describe.each(storeDialects)('job queue contract', (d) => {
       await h().queue.enqueue(job('later', { runAt: T0 + 5_000 }));
       const claimed = await h().queue.claim('w1', 10, LEASE);
       expect(claimed.map((j) => [j.key, j.attempts, j.lockedBy])).toEqual([['due', 1, 'w1']]);
-      expect(claimed[0]?.payload).toEqual({ key: 'due' });
+      expect(claimed[0]?.payload).toEqual({ deliveryId: 'due' });
       expect(await h().queue.claim('w2', 10, LEASE)).toEqual([]);
     });
 
@@ -45,11 +53,36 @@ describe.each(storeDialects)('job queue contract', (d) => {
       await h().queue.enqueue(job('k'));
       const [claimed] = await h().queue.claim('w1', 1, LEASE);
       if (!claimed) throw new Error('no job');
-      expect(await h().queue.reschedule(claimed, 'w1', { runAt: T0 + 1_000, payload: { poll: 1 }, resetAttempts: true, error: 'pending' })).toBe(true);
+      expect(await h().queue.reschedule(claimed, 'w1', { runAt: T0 + 1_000, payload: { deliveryId: 'k', clientErrors: 1 }, resetAttempts: true, error: 'pending' })).toBe(true);
       expect(await h().queue.claim('w1', 1, LEASE)).toEqual([]);
       h().clock.advance(1_000);
       const [again] = await h().queue.claim('w1', 1, LEASE);
-      expect(again).toMatchObject({ key: 'k', attempts: 1, payload: { poll: 1 } });
+      expect(again).toMatchObject({ key: 'k', attempts: 1, payload: { deliveryId: 'k', clientErrors: 1 } });
+    });
+
+    it('fails a job for good: out of the queue into failed_jobs, and its queue goes on', async () => {
+      await h().queue.enqueue(job('bad', { queue: 'q' }));
+      await h().queue.enqueue(job('next', { queue: 'q' }));
+      const [bad] = await h().queue.claim('w1', 2, LEASE);
+      if (!bad) throw new Error('no job');
+      expect(await h().queue.fail(bad, 'someone-else', 'x')).toBe(false); // only the lease holder may fail it
+      h().clock.advance(5);
+      expect(await h().queue.fail(bad, 'w1', 'invalid deliver_decision payload: deliveryId: required')).toBe(true);
+      const failed = await h().database.db.selectFrom('failed_jobs').selectAll().execute();
+      expect(failed).toEqual([
+        {
+          id: bad.id,
+          kind: 'deliver_decision',
+          key: 'bad',
+          queue: 'q',
+          payload: JSON.stringify({ deliveryId: 'bad' }),
+          attempts: 1,
+          last_error: 'invalid deliver_decision payload: deliveryId: required',
+          created_at: T0,
+          failed_at: T0 + 5,
+        },
+      ]);
+      expect((await h().queue.claim('w1', 2, LEASE)).map((j) => j.key)).toEqual(['next']);
     });
 
     it('runs the jobs of one queue one at a time, oldest first, and other queues alongside', async () => {

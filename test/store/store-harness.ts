@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createDeps } from '../../src/deps.js';
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
-import { connectDatabase, type DatabaseHandle } from '../../src/store/connect.js';
+import { createLogger } from '../../src/logger.js';
+import type { DatabaseHandle } from '../../src/store/connect.js';
 import type { Database } from '../../src/store/database.js';
-import { createDecisionStore, type DecisionStore } from '../../src/store/decision-store.js';
-import { createDeliveryStore, type DeliveryStore } from '../../src/store/delivery-store.js';
-import { createEventStore, type EventStore } from '../../src/store/event-store.js';
-import { createJobQueue, type JobQueue } from '../../src/store/job-queue.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import type { DecisionStore } from '../../src/store/decision-store.js';
+import type { DeliveryStore } from '../../src/store/delivery-store.js';
+import type { EventStore } from '../../src/store/event-store.js';
+import type { JobQueue } from '../../src/store/job-queue.js';
+import { TEST_DOWNSTREAM_SECRET, testEnv } from '../helpers/test-app.js';
 import type { DialectCase } from './dialects.js';
 
 export const T0 = Date.parse('2026-11-29T10:00:00.000Z');
@@ -21,11 +24,21 @@ export interface StoreHarness {
   deliveries: DeliveryStore;
 }
 
-const TABLES: (keyof Database)[] = ['jobs', 'deliveries', 'decisions', 'inquiries', 'persona_events', 'rate_budget', 'rate_budget_grants'];
+const TABLES: (keyof Database)[] = [
+  'jobs',
+  'failed_jobs',
+  'deliveries',
+  'decisions',
+  'inquiries',
+  'persona_events',
+  'rate_budget',
+  'rate_budget_grants',
+];
 
 /**
- * Registers hooks in the calling describe: one migrated database for the suite, emptied and with the clock
- * back at T0 before each test. Returns a getter (the harness exists once beforeAll has run).
+ * Registers hooks in the calling describe: one migrated database for the suite, wired by createDeps like the
+ * service (decisions delivered downstream, so the outbox is on), emptied and with the clock back at T0 before each
+ * test. Returns a getter (the harness exists once beforeAll has run).
  */
 export function useStoreHarness(d: DialectCase): () => StoreHarness {
   let harness: StoreHarness | undefined;
@@ -33,19 +46,13 @@ export function useStoreHarness(d: DialectCase): () => StoreHarness {
   beforeAll(async () => {
     const created = await d.createDatabase();
     cleanup = created.cleanup;
-    const database = await connectDatabase(created.url);
-    await migrateToLatest(database.db);
+    const config = loadConfig(
+      testEnv({ DATABASE_URL: created.url, DOWNSTREAM_URL: 'http://127.0.0.1:9/decisions', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET }),
+    );
     const clock = createManualClock(T0);
-    const queue = createJobQueue({ db: database.db, dialect: database.dialect, clock, notifier: database.notifier });
-    harness = {
-      url: created.url,
-      database,
-      clock,
-      queue,
-      events: createEventStore({ db: database.db, queue, clock }),
-      decisions: createDecisionStore({ db: database.db, queue, clock }),
-      deliveries: createDeliveryStore({ db: database.db, queue, clock }),
-    };
+    const deps = await createDeps(config, { clock, logger: createLogger('silent') });
+    const { database, queue, events, decisions, deliveries } = deps;
+    harness = { url: created.url, database, clock, queue, events, decisions, deliveries };
   });
   afterAll(async () => {
     await harness?.database.close();

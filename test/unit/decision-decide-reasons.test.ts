@@ -4,8 +4,8 @@ import { decide } from '../../src/decision/decide.js';
 import type { Evidence } from '../../src/decision/evidence.js';
 import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
 import { reasonCatalogue } from '../../src/decision/reasons.js';
-import { GOV_ID, SELFIE, WATCHLIST } from './decision-fixtures.js';
-import { check, cleanEvidence, evidence, report, verification as v } from './decision-fixtures.js';
+import { GOV_ID, SELFIE, WATCHLIST } from '../helpers/decision-fixtures.js';
+import { check, cleanEvidence, evidence, report, verification as v } from '../helpers/decision-fixtures.js';
 
 describe('decide: reasons', () => {
   it('names the verification, its type and the check that declined', () => {

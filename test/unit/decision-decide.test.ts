@@ -4,8 +4,8 @@ import type { Evidence } from '../../src/decision/evidence.js';
 import { defaultPolicy } from '../../src/decision/policy.js';
 import type { Outcome, Policy } from '../../src/decision/policy.js';
 import type { ReasonCode } from '../../src/decision/reasons.js';
-import { ADVERSE_MEDIA, DATABASE, GOV_ID, PEP, PHONE, SELFIE, WATCHLIST } from './decision-fixtures.js';
-import { check, cleanEvidence, evidence, report, verification as v } from './decision-fixtures.js';
+import { ADVERSE_MEDIA, DATABASE, GOV_ID, PEP, PHONE, SELFIE, WATCHLIST } from '../helpers/decision-fixtures.js';
+import { check, cleanEvidence, evidence, report, verification as v } from '../helpers/decision-fixtures.js';
 
 interface Row {
   name: string;

@@ -2,15 +2,13 @@ import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'f
 import { z } from 'zod';
 import { ErrorCodes } from '../../errors.js';
 import { PERSONA_ID } from '../../persona/ids.js';
-import type { DecisionRecord, DecisionStore } from '../../store/decision-store.js';
+import type { DecisionStore } from '../../store/decision-store.js';
 import { type Delivery, type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
 
 export interface DeliveryRoutesOptions {
   deliveries: DeliveryStore;
   decisions: DecisionStore;
   requireBearer: onRequestAsyncHookHandler;
-  /** Undefined when DOWNSTREAM_URL is not set: nothing is delivered, redelivery is refused. */
-  deliveryBody: ((decision: DecisionRecord, deliveryId: string) => string) | undefined;
   onEnqueued: () => void;
 }
 
@@ -50,10 +48,10 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
   app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { onRequest: requireBearer }, async (request, reply) => {
     const { inquiryId } = request.params;
     if (!PERSONA_ID.test(inquiryId)) return badRequest(reply, 'malformed inquiry id');
-    if (!options.deliveryBody) return conflict(reply, 'downstream delivery is not configured (DOWNSTREAM_URL)');
     const decision = await decisions.latestDecision(inquiryId);
     if (!decision) return notFound(reply, 'no decision for this inquiry');
-    const delivery = await deliveries.redeliver(decision, options.deliveryBody);
+    const delivery = await deliveries.redeliver(decision);
+    if (!delivery) return conflict(reply, 'downstream delivery is not configured (DOWNSTREAM_URL)');
     options.onEnqueued();
     request.log.info({ inquiryId, deliveryId: delivery.deliveryId }, 'decision redelivery queued');
     return reply.status(202).send(toView(delivery));

@@ -1,4 +1,7 @@
 import type { CheckEvidence, Evidence, ReportEvidence, VerificationEvidence } from '../../src/decision/evidence.js';
+import { decide } from '../../src/decision/decide.js';
+import { defaultPolicy } from '../../src/decision/policy.js';
+import type { NewDecision } from '../../src/store/decision-store.js';
 
 /** Small builders for decision tests: PII-free evidence, realistic type and status names. */
 export const GOV_ID = 'verification/government-id';
@@ -49,4 +52,23 @@ export function cleanEvidence(): Evidence {
     [verification(GOV_ID, 'passed'), verification(SELFIE, 'passed')],
     [report(WATCHLIST, 'ready', false), report(PEP, 'ready', false), report(ADVERSE_MEDIA, 'ready', false)],
   );
+}
+
+/**
+ * A decision as the pipeline stores it: the engine's own outcome and reasons for `input.evidence` (clean by
+ * default), never hand-written values decide() could not return.
+ */
+export function engineDecision(input: { inquiryId: string; eventId: string; eventCreatedAt: string; evidence?: Evidence; polls?: number }): NewDecision {
+  const gathered = { ...(input.evidence ?? cleanEvidence()), inquiryId: input.inquiryId };
+  const decision = decide(gathered, defaultPolicy);
+  return {
+    inquiryId: input.inquiryId,
+    eventId: input.eventId,
+    eventCreatedAt: input.eventCreatedAt,
+    outcome: decision.outcome,
+    reasons: decision.reasons,
+    policyVersion: decision.policyVersion,
+    evidence: { ...gathered, supersededVerificationIds: decision.supersededVerificationIds, polls: input.polls ?? 0 },
+    personaCalls: 1,
+  };
 }

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { CheckEvidence, Evidence, EvidenceSummary, ReportEvidence, VerificationEvidence } from './evidence.js';
+import { OUTCOMES, type Outcome } from './policy.js';
+import { type Reason, reasonCatalogue, type ReasonCode } from './reasons.js';
+
+/**
+ * zod schemas of the domain's own types, for values that come back from outside a process: stored decisions
+ * (rows written by this or an older version) and job payloads that carry evidence between polls. Each schema is
+ * checked against its type (`satisfies`), so the two cannot drift apart.
+ */
+export const outcomeSchema = z.enum(OUTCOMES) satisfies z.ZodType<Outcome>;
+
+const reasonCodeSchema = z.custom<ReasonCode>(
+  (value) => typeof value === 'string' && Object.hasOwn(reasonCatalogue, value),
+  'is not a known reason code',
+);
+
+export const reasonSchema = z.object({
+  code: reasonCodeSchema,
+  outcome: z.enum([...OUTCOMES, 'info']),
+  message: z.string(),
+  verificationId: z.string().optional(),
+  verificationType: z.string().optional(),
+  reportId: z.string().optional(),
+  reportType: z.string().optional(),
+  check: z.string().optional(),
+}) satisfies z.ZodType<Reason>;
+
+const checkSchema = z.object({
+  name: z.string(),
+  status: z.string(),
+  requirement: z.string().nullable(),
+  reasons: z.array(z.string()),
+}) satisfies z.ZodType<CheckEvidence>;
+
+const verificationSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+  checks: z.array(checkSchema),
+}) satisfies z.ZodType<VerificationEvidence>;
+
+const reportSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.string(),
+  hasMatch: z.boolean().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+}) satisfies z.ZodType<ReportEvidence>;
+
+export const evidenceSchema = z.object({
+  inquiryId: z.string(),
+  inquiryStatus: z.string(),
+  verifications: z.array(verificationSchema),
+  reports: z.array(reportSchema),
+}) satisfies z.ZodType<Evidence>;
+
+export const evidenceSummarySchema = evidenceSchema.extend({
+  supersededVerificationIds: z.array(z.string()),
+  polls: z.number().int().nonnegative(),
+}) satisfies z.ZodType<EvidenceSummary>;

@@ -1,0 +1,161 @@
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import type { Config } from './config.js';
+import { loadPolicyFile } from './decision/load-policy.js';
+import { defaultPolicy, type Policy } from './decision/policy.js';
+import { createDownstreamClient } from './downstream/client.js';
+import { createDeliveryBody } from './downstream/payload.js';
+import { createJobHandlers } from './jobs/handlers.js';
+import { Worker } from './jobs/worker.js';
+import { type Clock, type Random, systemClock, systemRandom } from './lib/clock.js';
+import { createLogger, type Logger } from './logger.js';
+import { createPersonaClient, type PersonaClient } from './persona/client.js';
+import { createRateBudget, type Sleep } from './persona/rate-limit.js';
+import { createSharedRateBudget } from './persona/shared-rate-budget.js';
+import { connectDatabase, type DatabaseHandle } from './store/connect.js';
+import { createDecisionStore, type DecisionStore } from './store/decision-store.js';
+import { createDeliveryStore, type DeliveryStore } from './store/delivery-store.js';
+import { createEventStore, type EventStore } from './store/event-store.js';
+import { createJobQueue, type JobQueue } from './store/job-queue.js';
+import { migrateToLatest } from './store/migrate.js';
+import { createOutbox } from './store/outbox.js';
+import { createRateBudgetStore } from './store/rate-budget-store.js';
+
+/** Every adapter of the service, built once from the configuration: what main.ts runs and what tests drive. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  random: Random;
+  sleep: Sleep;
+  policy: Policy;
+  database: DatabaseHandle;
+  queue: JobQueue;
+  events: EventStore;
+  decisions: DecisionStore;
+  deliveries: DeliveryStore;
+  persona: PersonaClient;
+}
+
+/** What a test (or a tool) fakes; everything else comes from the configuration. */
+export interface DepsOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** Waiting is an input like time: tests pass one that moves a manual clock and resolves at once. */
+  sleep?: Sleep;
+  policy?: Policy;
+  /** An open, migrated database (a test's shared one); by default config.databaseUrl is connected and migrated. */
+  database?: DatabaseHandle;
+}
+
+/**
+ * The one wiring. Connects (and migrates) the database unless one is given, then builds every store, the outbox
+ * (only when decisions are delivered downstream), the Persona client and its rate budget: in memory on SQLite (one
+ * process), one locked row shared by every replica on PostgreSQL.
+ */
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? systemRandom;
+  const sleep = overrides.sleep ?? ((ms: number) => sleepMs(ms));
+  const policy = overrides.policy ?? (config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy);
+  const database = overrides.database ?? (await openDatabase(config, logger, random));
+
+  const { db } = database;
+  const queue = createJobQueue({ db, dialect: database.dialect, clock, notifier: database.notifier });
+  const outbox = config.downstream ? createOutbox({ queue, deliveryBody: createDeliveryBody(clock) }) : undefined;
+  const rateWindow = { lowWaterFraction: config.personaRateLowWaterPercent / 100, resetGuardMs: config.personaRateResetGuardMs };
+  const rateBudget =
+    database.dialect === 'postgres'
+      ? createSharedRateBudget({
+          store: createRateBudgetStore(database),
+          clock,
+          sleep,
+          ...rateWindow,
+          grantTtlMs: config.personaTimeoutMs + 5_000,
+          logger: logger.child({ component: 'rate-budget' }),
+        })
+      : createRateBudget({ clock, sleep, ...rateWindow });
+  const persona = createPersonaClient({
+    baseUrl: config.personaApiUrl,
+    apiKey: config.personaApiKey,
+    apiVersion: config.personaApiVersion,
+    timeoutMs: config.personaTimeoutMs,
+    maxRetries: config.personaMaxRetries,
+    clock,
+    random,
+    sleep,
+    rateBudget,
+    logger: logger.child({ component: 'persona' }),
+  });
+  return {
+    config,
+    logger,
+    clock,
+    random,
+    sleep,
+    policy,
+    database,
+    queue,
+    events: createEventStore({ db, queue, clock }),
+    decisions: createDecisionStore({ db, clock, outbox }),
+    deliveries: createDeliveryStore({ db, queue, clock, outbox }),
+    persona,
+  };
+}
+
+async function openDatabase(config: Config, logger: Logger, random: Random): Promise<DatabaseHandle> {
+  const database = await connectDatabase(config.databaseUrl, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    poolSize: config.databasePoolSize,
+    logger: logger.child({ component: 'database' }),
+    random,
+  });
+  try {
+    const applied = await migrateToLatest(database.db); // on PostgreSQL under an advisory lock: one replica migrates
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** The worker that runs this process's jobs, with one handler per job kind. */
+export function createWorker(deps: Deps, options: { concurrency?: number; workerId?: string } = {}): Worker {
+  const { config, clock, random } = deps;
+  const downstream = config.downstream;
+  const handlers = createJobHandlers({
+    persona: deps.persona,
+    decisions: deps.decisions,
+    deliveries: deps.deliveries,
+    policy: deps.policy,
+    clock,
+    random,
+    polling: {
+      timeoutMs: config.verificationPollTimeoutSeconds * 1000,
+      minDelayMs: config.verificationPollMinDelayMs,
+      maxDelayMs: config.verificationPollMaxDelayMs,
+    },
+    personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
+    downstream: downstream && {
+      client: createDownstreamClient({ url: downstream.url, signingSecret: downstream.signingSecret, timeoutMs: downstream.timeoutMs, clock }),
+      retry: {
+        retryForMs: downstream.retryForSeconds * 1000,
+        minDelayMs: downstream.retryMinDelayMs,
+        maxDelayMs: downstream.retryMaxDelaySeconds * 1000,
+        maxClientErrorAttempts: downstream.maxClientErrorAttempts,
+      },
+    },
+  });
+  return new Worker({
+    queue: deps.queue,
+    handlers,
+    clock,
+    random,
+    logger: deps.logger.child({ component: 'worker' }),
+    concurrency: options.concurrency ?? config.workerConcurrency,
+    leaseMs: config.jobLeaseSeconds * 1000,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+  });
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { evidenceSchema } from './decision/schemas.js';
+
+/**
+ * The job contract, in one leaf module: every job kind, the zod schema of its payload and the builder that makes
+ * its row (key, queue, payload). Payloads are stored in the database, so they outlive a deploy: the worker parses
+ * each one before its handler runs, and a payload that does not parse fails its job visibly instead of being cast.
+ * Producers (the stores) and consumers (the handlers) both import from here; this module imports no layer.
+ */
+export const PROCESS_INQUIRY = 'process_inquiry';
+export const DELIVER_DECISION = 'deliver_decision';
+
+const id = z.string().min(1);
+const count = z.number().int().nonnegative();
+
+const processInquiryPayload = z.object({
+  eventId: id,
+  inquiryId: id,
+  /** Persona's `created-at` of the event: a job of an older event never overwrites a newer decision. */
+  eventCreatedAt: id,
+  /** When the webhook was stored (epoch ms): the poll and outage deadlines count from here. */
+  receivedAtMs: count,
+  polls: count,
+  personaCalls: count,
+  /** Between polls: the PII-free evidence so far, so a re-poll fetches only what is still pending. */
+  evidence: evidenceSchema.optional(),
+});
+
+const deliverDecisionPayload = z.object({
+  deliveryId: id,
+  /** 4xx/3xx answers so far in this schedule (kept between attempts). */
+  clientErrors: count.optional(),
+});
+
+export const jobPayloadSchemas = {
+  [PROCESS_INQUIRY]: processInquiryPayload,
+  [DELIVER_DECISION]: deliverDecisionPayload,
+} as const;
+
+export type JobKind = keyof typeof jobPayloadSchemas;
+export type JobPayload<K extends JobKind> = z.output<(typeof jobPayloadSchemas)[K]>;
+export type ProcessInquiryPayload = JobPayload<typeof PROCESS_INQUIRY>;
+export type DeliverDecisionPayload = JobPayload<typeof DELIVER_DECISION>;
+
+/** A job to enqueue. `key` is unique (a second enqueue is a no-op); jobs sharing `queue` run one at a time, in order. */
+export interface JobSpec<K extends JobKind = JobKind> {
+  kind: K;
+  key: string;
+  queue: string | null;
+  payload: JobPayload<K>;
+  runAt: number;
+}
+
+export function isJobKind(kind: string): kind is JobKind {
+  return Object.hasOwn(jobPayloadSchemas, kind);
+}
+
+/** A stored payload → typed, or a message naming every field that does not parse. */
+export function parseJobPayload<K extends JobKind>(
+  kind: K,
+  payload: unknown,
+): { ok: true; payload: JobPayload<K> } | { ok: false; error: string } {
+  const parsed = jobPayloadSchemas[kind].safeParse(payload);
+  if (parsed.success) return { ok: true, payload: parsed.data as JobPayload<K> };
+  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(payload)'}: ${issue.message}`);
+  return { ok: false, error: `invalid ${kind} payload: ${problems.join('; ')}` };
+}
+
+/**
+ * The processing job of an inquiry, from one of its events (`process:<eventId>`, so a duplicate webhook adds
+ * nothing) or from an operator's reprocess. Queued per inquiry, so an inquiry's jobs run one at a time.
+ */
+export function processInquiryJob(input: {
+  eventId: string;
+  inquiryId: string;
+  eventCreatedAt: string;
+  now: number;
+  /** Set for an operator's reprocess: a new key each time, so it is never mistaken for a duplicate. */
+  reprocess?: boolean;
+}): JobSpec<typeof PROCESS_INQUIRY> {
+  const key = input.reprocess ? `reprocess:${input.inquiryId}:${input.now}` : `process:${input.eventId}`;
+  return {
+    kind: PROCESS_INQUIRY,
+    key,
+    queue: `inquiry:${input.inquiryId}`,
+    payload: {
+      eventId: input.eventId,
+      inquiryId: input.inquiryId,
+      eventCreatedAt: input.eventCreatedAt,
+      receivedAtMs: input.now,
+      polls: 0,
+      personaCalls: 0,
+    },
+    runAt: input.now,
+  };
+}
+
+/** One delivery's job: queued per inquiry (`deliver:<inquiryId>`), so an inquiry's deliveries go out in order. */
+export function deliverDecisionJob(input: { deliveryId: string; inquiryId: string; now: number }): JobSpec<typeof DELIVER_DECISION> {
+  return {
+    kind: DELIVER_DECISION,
+    key: deliverDecisionKey(input.deliveryId),
+    queue: `deliver:${input.inquiryId}`,
+    payload: { deliveryId: input.deliveryId },
+    runAt: input.now,
+  };
+}
+
+export function deliverDecisionKey(deliveryId: string): string {
+  return `deliver:${deliveryId}`;
+}

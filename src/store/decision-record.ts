@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { EvidenceSummary } from '../decision/evidence.js';
+import type { Outcome } from '../decision/policy.js';
+import type { Reason } from '../decision/reasons.js';
+import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
+import type { DecisionTable } from './database.js';
+import { jsonText, parseRow } from './parse-row.js';
+
+/** A stored decision: the domain's types, unchanged through the store. */
+export interface DecisionRecord {
+  decisionId: string;
+  inquiryId: string;
+  /** 1, 2, … per inquiry: a later event or a re-evaluation makes a new decision. */
+  sequence: number;
+  eventId: string;
+  eventCreatedAt: string;
+  outcome: Outcome;
+  reasons: Reason[];
+  policyVersion: string;
+  evidence: EvidenceSummary;
+  personaCalls: number;
+  decidedAt: string;
+}
+
+const count = z.number().int().nonnegative();
+
+const decisionRowSchema = z
+  .object({
+    decision_id: z.string(),
+    inquiry_id: z.string(),
+    sequence: count,
+    event_id: z.string(),
+    event_created_at: z.string(),
+    outcome: outcomeSchema,
+    reasons: jsonText(z.array(reasonSchema)),
+    policy_version: z.string(),
+    evidence: jsonText(evidenceSummarySchema),
+    persona_calls: count,
+    decided_at: z.string(),
+  })
+  .transform(
+    (row): DecisionRecord => ({
+      decisionId: row.decision_id,
+      inquiryId: row.inquiry_id,
+      sequence: row.sequence,
+      eventId: row.event_id,
+      eventCreatedAt: row.event_created_at,
+      outcome: row.outcome,
+      reasons: row.reasons,
+      policyVersion: row.policy_version,
+      evidence: row.evidence,
+      personaCalls: row.persona_calls,
+      decidedAt: row.decided_at,
+    }),
+  );
+
+export function toDecisionRecord(row: DecisionTable): DecisionRecord {
+  return parseRow(decisionRowSchema, row, `decision row ${row.decision_id} (inquiry ${row.inquiry_id})`);
+}
+
+export function toDecisionRow(record: DecisionRecord): DecisionTable {
+  return {
+    decision_id: record.decisionId,
+    inquiry_id: record.inquiryId,
+    sequence: record.sequence,
+    event_id: record.eventId,
+    event_created_at: record.eventCreatedAt,
+    outcome: record.outcome,
+    reasons: JSON.stringify(record.reasons),
+    policy_version: record.policyVersion,
+    evidence: JSON.stringify(record.evidence),
+    persona_calls: record.personaCalls,
+    decided_at: record.decidedAt,
+  };
+}

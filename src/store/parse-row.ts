@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { AppError, ErrorCodes } from '../errors.js';
+
+/**
+ * Rows read back from the database are parsed, not cast: a row written by an older (or newer) version either
+ * parses or fails here with an error that names the row and every field that does not fit.
+ */
+export function parseRow<T>(schema: z.ZodType<T>, row: unknown, what: string): T {
+  const parsed = schema.safeParse(row);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`);
+  throw new AppError(ErrorCodes.STORED_ROW_INVALID, `${what} does not parse: ${problems.join('; ')}`);
+}
+
+/** A JSON text column: parsed as JSON, then checked by `schema`; text that is not JSON is an issue, not a crash. */
+export function jsonText<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -1,8 +1,10 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { z } from 'zod';
 import type { JobKind, JobPayload, JobSpec } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
 import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
+import { parseRow } from './parse-row.js';
 
 /**
  * A durable job queue in the spirit of graphile-worker: one `jobs` row per unit of work, unique by `key` (so an
@@ -24,6 +26,18 @@ export interface Job {
   createdAt: number;
 }
 
+/** A job that left the queue because it can never run; its payload stays in the table, not in this view. */
+export interface FailedJob {
+  id: number;
+  kind: string;
+  key: string;
+  queue: string | null;
+  attempts: number;
+  lastError: string;
+  createdAt: number;
+  failedAt: number;
+}
+
 export interface JobQueue {
   /** Inserts the job unless one with the same key exists. Pass a transaction to enqueue atomically with other writes. */
   enqueue(job: JobSpec, executor?: Kysely<Database>): Promise<boolean>;
@@ -39,6 +53,8 @@ export interface JobQueue {
    * with its error (kept for operators; its queue's next job may run).
    */
   fail(job: Job, workerId: string, error: string): Promise<boolean>;
+  /** Jobs failed for good, newest first (operators: GET /jobs/failed). */
+  listFailed(limit: number): Promise<FailedJob[]>;
   /** Makes a waiting (not running) job due now (an operator's "retry now"); pass a transaction to join it. */
   runNow(key: string, executor?: Kysely<Database>): Promise<boolean>;
   /** When the next job becomes claimable, so an idle worker can sleep exactly until then. */
@@ -164,6 +180,17 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         return true;
       }),
 
+    async listFailed(limit) {
+      const rows = await db
+        .selectFrom('failed_jobs')
+        .select(['id', 'kind', 'key', 'queue', 'attempts', 'last_error', 'created_at', 'failed_at'])
+        .orderBy('failed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => parseRow(failedJobRowSchema, row, `failed job row ${row.id}`));
+    },
+
     async runNow(key, executor = db) {
       const result = await executor
         .updateTable('jobs')
@@ -198,6 +225,30 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   };
 }
 
+const failedJobRowSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.string(),
+    key: z.string(),
+    queue: z.string().nullable(),
+    attempts: z.number().int().nonnegative(),
+    last_error: z.string(),
+    created_at: z.number().int(),
+    failed_at: z.number().int(),
+  })
+  .transform(
+    (row): FailedJob => ({
+      id: row.id,
+      kind: row.kind,
+      key: row.key,
+      queue: row.queue,
+      attempts: row.attempts,
+      lastError: row.last_error,
+      createdAt: row.created_at,
+      failedAt: row.failed_at,
+    }),
+  );
+
 /** Jobs sharing a queue name run one at a time, oldest first: only the oldest job of a queue may be claimed. */
 function isHeadOfQueue(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>) {
   return eb.or([
@@ -230,10 +281,19 @@ function toJob(row: Selectable<JobTable>): Job {
     kind: row.kind,
     key: row.key,
     queue: row.queue,
-    payload: JSON.parse(row.payload) as unknown,
+    payload: parseStoredJson(row.payload),
     attempts: Number(row.attempts),
     runAt: Number(row.run_at),
     lockedBy: row.locked_by,
     createdAt: Number(row.created_at),
   };
+}
+
+/** Text that is not JSON (a damaged row) becomes `undefined`: the worker's payload check then fails the job visibly. */
+function parseStoredJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

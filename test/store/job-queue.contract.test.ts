@@ -83,6 +83,18 @@ describe.each(storeDialects)('job queue contract', (d) => {
         },
       ]);
       expect((await h().queue.claim('w1', 2, LEASE)).map((j) => j.key)).toEqual(['next']);
+      expect(await h().queue.listFailed(10)).toEqual([
+        {
+          id: bad.id,
+          kind: 'deliver_decision',
+          key: 'bad',
+          queue: 'q',
+          attempts: 1,
+          lastError: 'invalid deliver_decision payload: deliveryId: required',
+          createdAt: T0,
+          failedAt: T0 + 5,
+        },
+      ]);
     });
 
     it('runs the jobs of one queue one at a time, oldest first, and other queues alongside', async () => {

@@ -1,7 +1,8 @@
 /**
  * Pure model of Persona's fixed rate-limit window as seen from one client: what the last responses said
  * (`RateLimit-Limit`, `-Remaining`, `-Reset`) plus how many requests are in flight. `rate-limit.ts` drives it
- * with a clock and a sleep; a shared (PostgreSQL) budget can reuse the same maths.
+ * with a clock and a sleep; shared-rate-budget.ts applies the same maths to the row every replica shares
+ * (through the rate-budget-port.ts store).
  *
  * Persona: fixed window starting at the first request, 300/min by default, `RateLimit-Reset` in whole seconds,
  * throttle when `Remaining` drops below ~15% (../shared/docs/persona-api.md §2.7).

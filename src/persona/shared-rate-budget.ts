@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AppError, ErrorCodes } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { RateBudgetStore, SharedRateWindow } from '../store/rate-budget-store.js';
+import type { RateBudgetStore } from './rate-budget-port.js';
 import type { RateBudget, Sleep } from './rate-limit.js';
-import type { RateStep, RateWindowOptions } from './rate-window.js';
+import type { RateStep, RateWindow, RateWindowOptions } from './rate-window.js';
 import { DEFAULT_RATE_WINDOW_OPTIONS, grant, nextStep, observe as observeWindow, rollOver } from './rate-window.js';
 
 export interface SharedRateBudgetOptions extends Partial<RateWindowOptions> {
@@ -54,7 +54,7 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBu
     });
   let observed = nextObservation();
 
-  function decide(window: SharedRateWindow, now: number, forget: boolean) {
+  function decide(window: RateWindow, now: number, forget: boolean) {
     let state = rollOver(window, now);
     let step = nextStep(state, now, opts);
     if (step.kind === 'sleep' && step.forgetAfter && forget) {
@@ -101,7 +101,7 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBu
     observe(h) {
       const now = clock.now();
       const grantId = grants.shift();
-      const change = (window: SharedRateWindow) => ({ window: observeWindow(rollOver(window, now), h, now, opts), removeGrant: grantId, result: undefined });
+      const change = (window: RateWindow) => ({ window: observeWindow(rollOver(window, now), h, now, opts), removeGrant: grantId, result: undefined });
       observing = observing
         .then(() => store.update(name, now, change))
         .catch((error: unknown) => options.logger?.warn({ err: error }, 'rate budget observation not saved; its grant will expire'))

@@ -1,31 +1,5 @@
+import type { RateBudgetStore } from '../persona/rate-budget-port.js';
 import type { Db, Dialect } from './database.js';
-
-/** The shared view of one rate-limit window (same shape as persona/rate-window.ts's RateWindow). */
-export interface SharedRateWindow {
-  limit: number | null;
-  remaining: number | null;
-  resetAt: number | null;
-  /** Live grants of every process (granted, not yet observed, not expired). Derived, never stored. */
-  inFlight: number;
-  nextGrantAt: number;
-}
-
-export interface RateBudgetChange<T> {
-  /** Written back (`inFlight` is ignored: grants are rows). */
-  window: SharedRateWindow;
-  addGrant?: { id: string; expiresAt: number };
-  removeGrant?: string | undefined;
-  result: T;
-}
-
-export interface RateBudgetStore {
-  /**
-   * One short transaction on the named budget: its row locked against every other process (`SELECT … FOR UPDATE`
-   * on PostgreSQL; SQLite has a single writer), unexpired grants counted as `inFlight`; then
-   * `change` (pure and quick: the row is locked meanwhile) says what to write back.
-   */
-  update<T>(name: string, now: number, change: (window: SharedRateWindow) => RateBudgetChange<T>): Promise<T>;
-}
 
 export function createRateBudgetStore(options: { db: Db; dialect: Dialect }): RateBudgetStore {
   const { db, dialect } = options;

@@ -4,7 +4,8 @@ import type { ManualClock } from '../../src/lib/clock.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import type { RateBudget, RateObservation } from '../../src/persona/rate-limit.js';
 import { createSharedRateBudget, type SharedRateBudgetOptions } from '../../src/persona/shared-rate-budget.js';
-import { createRateBudgetStore, type RateBudgetStore } from '../../src/store/rate-budget-store.js';
+import type { RateBudgetStore } from '../../src/persona/rate-budget-port.js';
+import { createRateBudgetStore } from '../../src/store/rate-budget-store.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 

@@ -2,7 +2,8 @@ import { compareStrings, splitAttempts } from './evidence.js';
 import type { Evidence, ReportEvidence, VerificationEvidence } from './evidence.js';
 import { judgeReport } from './judge-report.js';
 import { judgeVerification } from './judge-verification.js';
-import type { Outcome, Policy } from './policy.js';
+import type { Outcome } from './outcome.js';
+import type { Policy } from './policy.js';
 import { createReason } from './reasons.js';
 import type { Reason } from './reasons.js';
 

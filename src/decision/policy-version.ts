@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Policy } from './policy.js';
+import type { Outcome } from './outcome.js';
 
-export type PolicyContent = Omit<Policy, 'version'>;
+/** What a policy does (policy.ts adds its version): the input of the content hash below. */
+export interface PolicyContent {
+  declineChecks: readonly string[];
+  reportTypes: readonly string[];
+  requiredVerificationTypes: readonly string[];
+  /** Highest first: the first outcome in this list that any piece of evidence asks for is the decision. */
+  precedence: readonly Outcome[];
+}
 
 /**
  * The version of a policy file that declares none: a hash of what the policy does, so two decisions with the same

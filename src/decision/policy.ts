@@ -1,21 +1,15 @@
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.js';
-import { toContentVersion } from './policy-version.js';
+import { OUTCOMES } from './outcome.js';
+import { type PolicyContent, toContentVersion } from './policy-version.js';
 
 /**
  * The decision policy: which failed checks decline, which screening reports count, which verification types must
  * be present, and which outcome wins when several apply. The rules themselves are in docs/decision-policy.md.
  */
-export const OUTCOMES = ['approved', 'declined', 'manual_review', 'retry'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export interface Policy {
+export interface Policy extends PolicyContent {
+  /** Stamped on every decision taken with this policy: the file's `version`, else a hash of the content. */
   version: string;
-  declineChecks: readonly string[];
-  reportTypes: readonly string[];
-  requiredVerificationTypes: readonly string[];
-  /** Highest first: the first outcome in this list that any piece of evidence asks for is the decision. */
-  precedence: readonly Outcome[];
 }
 
 /** Bump the version whenever a value below changes: it is stamped on every decision taken with it. */

@@ -1,4 +1,4 @@
-import type { Outcome } from './policy.js';
+import type { Outcome } from './outcome.js';
 
 /**
  * Every reason code the engine emits, with the outcome it asks for ('info' explains without deciding). A code

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CheckEvidence, Evidence, EvidenceSummary, ReportEvidence, VerificationEvidence } from './evidence.js';
-import { OUTCOMES, type Outcome } from './policy.js';
+import { OUTCOMES, type Outcome } from './outcome.js';
 import { type Reason, reasonCatalogue, type ReasonCode } from './reasons.js';
 
 /**

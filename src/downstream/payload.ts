@@ -1,4 +1,4 @@
-import type { Outcome } from '../decision/policy.js';
+import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
 import type { Clock } from '../lib/clock.js';
 

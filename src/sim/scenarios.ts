@@ -1,4 +1,4 @@
-import type { Outcome } from '../decision/policy.js';
+import type { Outcome } from '../decision/outcome.js';
 import type { ReasonCode } from '../decision/reasons.js';
 import type { CheckInput } from './persona-verifications.js';
 

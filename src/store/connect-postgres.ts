@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Random } from '../lib/clock.js';
 import type { Database, StoreLogger } from './database.js';
-import type { DatabaseHandle } from './connect.js';
+import type { DatabaseHandle } from './database-handle.js';
 import { createPgJobNotifier } from './pg-job-notifier.js';
 
 export interface PostgresOptions {

@@ -2,19 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
-import type { Database, Db, Dialect } from './database.js';
+import type { Database } from './database.js';
+import type { DatabaseHandle } from './database-handle.js';
 import { connectPostgres, type PostgresOptions } from './connect-postgres.js';
-import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
-
-export interface DatabaseHandle {
-  db: Db;
-  dialect: Dialect;
-  /** Wakes workers in other processes when a job is committed (PostgreSQL); a no-op on SQLite. */
-  notifier: JobNotifier;
-  /** A cheap round trip, for /readyz. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+import { createLocalJobNotifier } from './job-notifier.js';
 
 export interface ConnectOptions extends PostgresOptions {
   /** SQLite `synchronous`: FULL (default) makes every acknowledged webhook survive a power cut, not only a crash. */

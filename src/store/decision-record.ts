@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EvidenceSummary } from '../decision/evidence.js';
-import type { Outcome } from '../decision/policy.js';
+import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
 import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
 import type { DecisionTable } from './database.js';

@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import type { DatabaseHandle } from '../../src/store/connect.js';
+import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import type { DecisionStore } from '../../src/store/decision-store.js';
 import type { DeliveryStore } from '../../src/store/delivery-store.js';
 import type { EventStore } from '../../src/store/event-store.js';

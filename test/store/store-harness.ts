@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/deps.js';
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
-import type { DatabaseHandle } from '../../src/store/connect.js';
+import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import type { Database } from '../../src/store/database.js';
 import type { DecisionStore } from '../../src/store/decision-store.js';
 import type { DeliveryStore } from '../../src/store/delivery-store.js';

@@ -1,0 +1,13 @@
+import type { Db, Dialect } from './database.js';
+import type { JobNotifier } from './job-notifier.js';
+
+/** An open database, SQLite or PostgreSQL (connect.ts), and what the service needs beside the Kysely instance. */
+export interface DatabaseHandle {
+  db: Db;
+  dialect: Dialect;
+  /** Wakes workers in other processes when a job is committed (PostgreSQL); a no-op on SQLite. */
+  notifier: JobNotifier;
+  /** A cheap round trip, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

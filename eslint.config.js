@@ -12,6 +12,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+      // `import { type X }` alone still loads the module at run time (verbatimModuleSyntax): say `import type`.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
     },
@@ -29,6 +31,36 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Folders show the flow (http → jobs → persona / decision / store): storage is below the HTTP routes, the jobs
+    // and the Persona client. It may name the domain's types (a persona/ port it implements, an event it stores).
+    files: ['src/store/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/http/**', '**/jobs/**'], message: 'store/ is below http/ and jobs/: it must not import them.' },
+            { group: ['**/persona/**'], allowTypeImports: true, message: 'store/ may import types from persona/ (import type), never its runtime code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // persona/ owns its ports (e.g. rate-budget-port.ts); store/ implements them, so the dependency points one way.
+    files: ['src/persona/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**'], message: 'persona/ must not import store/: declare a port in persona/ and let store/ implement it.' }] }],
+    },
+  },
+  {
+    // Routes store and enqueue through the stores, then wake the worker (onEnqueued); only the worker runs jobs.
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/jobs/**'], message: 'http/ must not import jobs/: routes store and enqueue, the worker runs jobs.' }] }],
     },
   },
   {

@@ -20,7 +20,7 @@ interface CpuProfile {
   endTime: number;
 }
 
-export function summarize(profile: CpuProfile, top: number): string {
+function summarize(profile: CpuProfile, top: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

@@ -130,9 +130,6 @@ export interface Config {
     | undefined;
 }
 
-/** Keys whose values must never be printed. */
-export const SECRET_KEYS = ['PERSONA_WEBHOOK_SECRET', 'PERSONA_API_KEY', 'API_TOKENS', 'DOWNSTREAM_SIGNING_SECRET'];
-
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {

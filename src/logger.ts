@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
  * Log ids, never payloads: Persona payloads carry names, birthdates, ID numbers and addresses. Request bodies are
  * never logged; these paths are redacted in case a header or secret ever reaches a log object.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["persona-signature"]',
   'req.headers["webhook-signature"]',
@@ -20,7 +20,7 @@ export const REDACT_PATHS = [
   'payload',
 ];
 
-export function loggerOptions(level: string): LoggerOptions {
+function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { service: 'persona-decider' },

@@ -11,7 +11,7 @@ export interface TargetRow {
   note: string;
 }
 
-export const RSS_LIMIT_MB = 200;
+const RSS_LIMIT_MB = 200;
 
 /** service acks/s ÷ hello-world req/s, per round (same load), for one service label. */
 export function ingestRatios(results: readonly IngestResult[], label: string): number[] {

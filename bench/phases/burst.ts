@@ -91,7 +91,7 @@ export async function runBurst(options: BenchOptions, dir: string, log: (line: s
  * floor((k-1)/limit) windows after the first: the last window opens after (ceil(calls/limit) - 1) full windows,
  * and its calls then take ceil(lastWindowCalls / concurrency) round trips.
  */
-export function theoreticalMinimum(calls: number, rttMs: number): BurstResult['theoretical'] {
+function theoreticalMinimum(calls: number, rttMs: number): BurstResult['theoretical'] {
   const windows = Math.ceil(calls / BURST_LIMIT.limit);
   const lastWindowCalls = calls - (windows - 1) * BURST_LIMIT.limit;
   const ms = (windows - 1) * BURST_LIMIT.windowMs + Math.ceil(lastWindowCalls / WORKER_CONCURRENCY) * rttMs;

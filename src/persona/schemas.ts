@@ -12,7 +12,7 @@ import { z } from 'zod';
  */
 
 /** A JSON:API resource identifier (`{ type, id }`), as found in `relationships.*.data`. */
-export const linkageSchema = z.object({ type: z.string().min(1), id: z.string().min(1) });
+const linkageSchema = z.object({ type: z.string().min(1), id: z.string().min(1) });
 
 /** One-to-many relationship. `data` may be missing or null when relationship linkages are suppressed. */
 const toManySchema = z
@@ -27,7 +27,7 @@ const reasonsSchema = z
   .transform((reasons) => (reasons ?? []).filter((r): r is string => r !== null));
 
 /** `checks[]` item (OAS verification-shared-attributes). A missing `reasons` means "no reasons", not an error. */
-export const checkSchema = z.object({
+const checkSchema = z.object({
   name: z.string().min(1),
   status: z.string().min(1),
   requirement: z
@@ -42,7 +42,7 @@ const nullableTimestamp = z
   .nullish()
   .transform((t) => t ?? null);
 
-export const verificationResourceSchema = z.object({
+const verificationResourceSchema = z.object({
   type: z.string().regex(/^verification\//, 'expected a verification/* type'),
   id: z.string().min(1),
   attributes: z.object({
@@ -58,7 +58,7 @@ export const verificationResourceSchema = z.object({
   }),
 });
 
-export const reportResourceSchema = z.object({
+const reportResourceSchema = z.object({
   type: z.string().regex(/^report\//, 'expected a report/* type'),
   id: z.string().min(1),
   attributes: z.object({
@@ -80,9 +80,9 @@ const otherResourceSchema = z.object({
   id: z.string().min(1),
 });
 
-export const includedResourceSchema = z.union([verificationResourceSchema, reportResourceSchema, otherResourceSchema]);
+const includedResourceSchema = z.union([verificationResourceSchema, reportResourceSchema, otherResourceSchema]);
 
-export const inquiryResourceSchema = z.object({
+const inquiryResourceSchema = z.object({
   type: z.literal('inquiry'),
   id: z.string().min(1),
   attributes: z.object({ status: z.string().min(1) }),
@@ -120,15 +120,12 @@ export type VerificationResource = z.output<typeof verificationResourceSchema>;
 export type ReportResource = z.output<typeof reportResourceSchema>;
 export type IncludedResource = z.output<typeof includedResourceSchema>;
 export type InquiryDocument = z.output<typeof inquiryDocumentSchema>;
-export type VerificationDocument = z.output<typeof verificationDocumentSchema>;
-export type ReportDocument = z.output<typeof reportDocumentSchema>;
-export type PersonaErrorBody = z.output<typeof errorBodySchema>;
 
-export function isVerificationType(type: string): boolean {
+function isVerificationType(type: string): boolean {
   return type.startsWith('verification/');
 }
 
-export function isReportType(type: string): boolean {
+function isReportType(type: string): boolean {
   return type.startsWith('report/');
 }
 

@@ -33,7 +33,7 @@ export const faultConfigSchema = z.strictObject({
   scenarios: z.partialRecord(z.enum(SCENARIO_KEYS), faultSpecSchema).optional(),
 });
 
-export type FaultSpec = z.infer<typeof faultSpecSchema>;
+type FaultSpec = z.infer<typeof faultSpecSchema>;
 export type FaultConfig = z.infer<typeof faultConfigSchema>;
 
 export type FaultAnswer = { kind: 'rate-limited'; resetSeconds: number } | { kind: 'server-error'; status: number };

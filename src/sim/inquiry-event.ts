@@ -44,7 +44,7 @@ const STATUS_BY_EVENT: Record<string, string> = {
   'inquiry.expired': 'expired',
 };
 
-export function newEventId(): string {
+function newEventId(): string {
   return `evt_${randomSuffix()}`;
 }
 

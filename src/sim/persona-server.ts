@@ -53,7 +53,7 @@ export interface PersonaSimulator {
   setFaults(config: FaultConfig): void;
 }
 
-export const API_PREFIX = '/api/v1';
+const API_PREFIX = '/api/v1';
 
 export function createPersonaSimulator(options: PersonaSimulatorOptions): PersonaSimulator {
   const clock = options.clock ?? systemClock;

@@ -57,7 +57,7 @@ export function buildVerification(input: BuildVerificationInput): PersonaResourc
   return { type: input.type, id: input.id, attributes, relationships: verificationRelationships(input) };
 }
 
-export function buildCheck(check: CheckInput): JsonObject {
+function buildCheck(check: CheckInput): JsonObject {
   return {
     name: check.name,
     status: check.status,

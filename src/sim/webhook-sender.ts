@@ -54,7 +54,7 @@ export interface WebhookSender {
 }
 
 /** Persona makes at most 8 attempts (the first and 7 retries); `Attempts-Left` counts down from 7. */
-export const PERSONA_MAX_ATTEMPTS = 8;
+const PERSONA_MAX_ATTEMPTS = 8;
 const ACK_STATUSES = new Set([200, 201, 202, 204]);
 
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {

@@ -19,7 +19,7 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** The advisory lock key for migrations: an arbitrary constant, distinct from Kysely's own migration lock key. */
-export const MIGRATION_LOCK_KEY = 7_061_737_360_646_563;
+const MIGRATION_LOCK_KEY = 7_061_737_360_646_563;
 
 /**
  * Applies pending migrations; returns the names applied by this call. On PostgreSQL, replicas starting together

@@ -9,7 +9,7 @@ import type { SinkDelivery } from '../../src/sim/sink.js';
 import { type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
 import { waitFor } from '../../scripts/lib/report.js';
 
-export const E2E_TOKEN = 'e2e-read-token';
+const E2E_TOKEN = 'e2e-read-token';
 
 export interface DecisionView {
   status: string;

@@ -20,7 +20,7 @@ export interface InquiryEventOptions {
 
 export const DEFAULT_EVENT_ID = 'evt_TestEvent0000000000000001';
 export const DEFAULT_INQUIRY_ID = 'inq_TestInquiry000000000000001';
-export const DEFAULT_VERIFICATION_ID = 'ver_TestVerification00000001';
+const DEFAULT_VERIFICATION_ID = 'ver_TestVerification00000001';
 export const DEFAULT_EVENT_CREATED_AT = '2026-01-01T00:05:00.100Z';
 
 /** Values planted in the fixture so tests can assert that none of them ever reaches a log line. */

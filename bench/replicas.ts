@@ -40,7 +40,8 @@ async function measure(run: Run): Promise<string[]> {
   const services: ServiceProcess[] = [];
   try {
     for (let i = 0; i < run.replicas; i++) {
-      services.push(await startService({ ...stack.env, DATABASE_URL: db.url, API_TOKENS: 'bench', WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4' }));
+      const env = { ...stack.env, DATABASE_URL: db.url, API_TOKENS: 'bench', WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4' };
+      services.push(await startService({ env }));
     }
     const senders = services.map((s) => stack.createSender(`${s.url}/webhooks/persona`));
     const ids = Array.from({ length: run.inquiries }, () => inquiryIdFor('all-passed'));

@@ -11,9 +11,9 @@ import { type BurstResult, runBurst } from './phases/burst.js';
 import { type IngestResult, runIngest } from './phases/ingest.js';
 import { type LatencyResult, runLatency } from './phases/latency.js';
 import { codeVersion, describeMachine, loadAverage } from './lib/machine.js';
-import { ROOT } from './lib/node-process.js';
 import { burstSection, header, ingestSection, latencySection, rssSection, targetsSection } from './lib/markdown.js';
 import { type Phase, parseBenchOptions } from './lib/options.js';
+import { ROOT } from '../scripts/lib/service-process.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

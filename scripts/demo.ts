@@ -32,12 +32,15 @@ async function main(): Promise<void> {
   try {
     step(`starting the service: node dist/main.js, SQLite in ${dir}`);
     service = await startService({
-      ...stack.env,
-      DATABASE_URL: `sqlite:${join(dir, 'decisions.db')}`,
-      API_TOKENS: API_TOKEN,
-      VERIFICATION_POLL_TIMEOUT_SECONDS: String(POLL_TIMEOUT_SECONDS),
-      VERIFICATION_POLL_MIN_DELAY_MS: '250',
-      VERIFICATION_POLL_MAX_DELAY_MS: '1000',
+      env: {
+        ...stack.env,
+        DATABASE_URL: `sqlite:${join(dir, 'decisions.db')}`,
+        API_TOKENS: API_TOKEN,
+        VERIFICATION_POLL_TIMEOUT_SECONDS: String(POLL_TIMEOUT_SECONDS),
+        VERIFICATION_POLL_MIN_DELAY_MS: '250',
+        VERIFICATION_POLL_MAX_DELAY_MS: '1000',
+      },
+      logFile: join(dir, 'service.log'),
     });
     info(`service ${service.url} (pid ${service.pid}), simulator ${stack.persona.url}, sink ${stack.sink.url}`);
 

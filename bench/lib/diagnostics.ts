@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, TSX_LOADER } from './node-process.js';
+import { ROOT, TSX_LOADER } from '../../scripts/lib/service-process.js';
 import type { BenchOptions } from './options.js';
 
 /** Node flags and environment that make a service process write a CPU profile and/or an SQL trace named `name`. */

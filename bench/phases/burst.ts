@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { buildInquiryEvent } from '../../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import { startSimulatorStack } from '../../src/sim/stack.js';
+import { type LogLine, type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
 import { waitForDeliveries } from '../lib/deliveries.js';
 import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
-import { type LogLine, type NodeProcess, startServiceProcess } from '../lib/node-process.js';
 import type { BenchOptions } from '../lib/options.js';
 import { measurePersonaRtt } from '../lib/persona-rtt.js';
 import { getDecision, serviceEnv } from '../lib/service-env.js';
@@ -36,11 +36,11 @@ export interface BurstResult {
 
 export async function runBurst(options: BenchOptions, dir: string, log: (line: string) => void): Promise<BurstResult> {
   const stack = await startSimulatorStack({ rateLimit: BURST_LIMIT });
-  let service: NodeProcess | null = null;
+  let service: ServiceProcess | null = null;
   try {
     const rttMs = await measurePersonaRtt(stack);
     const diagnostics = serviceDiagnostics(options, 'burst');
-    service = await startServiceProcess({
+    service = await startService({
       execArgv: diagnostics.execArgv,
       // debug: one 'persona response' line per call, to see when each rate-limit window opened
       env: serviceEnv(dir, 'burst', { ...stack.env, WORKER_CONCURRENCY: String(WORKER_CONCURRENCY), LOG_LEVEL: 'debug', ...diagnostics.env }),

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import autocannon, { type RequestDefinition, type Result } from 'autocannon';
 import { SIM_DEFAULTS, startSimulatorStack } from '../../src/sim/stack.js';
+import { ROOT, type ServiceProcess, startNodeProcess, startService, TSX_LOADER } from '../../scripts/lib/service-process.js';
 import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
-import { type NodeProcess, ROOT, startNodeProcess, startServiceProcess, TSX_LOADER } from '../lib/node-process.js';
 import type { BenchOptions } from '../lib/options.js';
 import { getDecision, serviceEnv } from '../lib/service-env.js';
 import { signedWebhookRequests } from '../lib/signed-webhook.js';
@@ -62,7 +62,7 @@ export async function runIngest(options: BenchOptions, dir: string, log: (line: 
 
 async function measureTarget(target: Target, tag: string, round: number, options: BenchOptions, dir: string): Promise<IngestResult> {
   const stack = target.withSimulator ? await startSimulatorStack({ rateLimit: { limit: 1_000_000, windowMs: 60_000 } }) : null;
-  let proc: NodeProcess | null = null;
+  let proc: ServiceProcess | null = null;
   try {
     proc = await startTarget(target, tag, options, dir, stack?.env ?? null);
     const load = loadAverage();
@@ -110,7 +110,7 @@ async function measureTarget(target: Target, tag: string, round: number, options
   }
 }
 
-function startTarget(target: Target, tag: string, options: BenchOptions, dir: string, simEnv: Record<string, string> | null): Promise<NodeProcess> {
+function startTarget(target: Target, tag: string, options: BenchOptions, dir: string, simEnv: Record<string, string> | null): Promise<ServiceProcess> {
   const logFile = join(dir, `ingest-${tag}.log`);
   if (target.kind === 'hello') {
     return startNodeProcess(['--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], { env: {}, cwd: dir, logFile });
@@ -118,7 +118,7 @@ function startTarget(target: Target, tag: string, options: BenchOptions, dir: st
   // the worker variant: the simulator answers; decisions are stored, not delivered (no downstream)
   const sim: Record<string, string> = simEnv ? { PERSONA_API_URL: simEnv.PERSONA_API_URL ?? '', PERSONA_API_KEY: simEnv.PERSONA_API_KEY ?? '' } : {};
   const diagnostics = serviceDiagnostics(options, `ingest-${tag}`);
-  return startServiceProcess({
+  return startService({
     execArgv: diagnostics.execArgv,
     env: serviceEnv(dir, `ingest-${tag}`, { ...target.env, ...sim, ...diagnostics.env }),
     cwd: dir,

@@ -5,10 +5,10 @@ import { inquiryIdFor, parseInquiryId } from '../../src/sim/inquiry-ids.js';
 import { listScenarios } from '../../src/sim/scenarios.js';
 import { type SimulatorStack, startSimulatorStack } from '../../src/sim/stack.js';
 import type { WebhookSender } from '../../src/sim/webhook-sender.js';
+import { type LogLine, type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
 import { waitForDeliveries } from '../lib/deliveries.js';
 import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
-import { type LogLine, type NodeProcess, startServiceProcess } from '../lib/node-process.js';
 import type { BenchOptions } from '../lib/options.js';
 import { measurePersonaRtt } from '../lib/persona-rtt.js';
 import { getDecision, serviceEnv } from '../lib/service-env.js';
@@ -43,12 +43,12 @@ const POLL_ENV = { VERIFICATION_POLL_MIN_DELAY_MS: '100', VERIFICATION_POLL_MAX_
 export async function runLatency(options: BenchOptions, dir: string, log: (line: string) => void): Promise<LatencyResult> {
   // no rate limit to speak of: this phase measures latency, the burst phase measures the limit
   const stack = await startSimulatorStack({ latencyMs: SIM_LATENCY_MS, rateLimit: { limit: 1_000_000, windowMs: 60_000 } });
-  let service: NodeProcess | null = null;
+  let service: ServiceProcess | null = null;
   try {
     const personaRttMs = await measurePersonaRtt(stack);
     log(`latency: Persona round trip (simulator +${SIM_LATENCY_MS} ms) ${personaRttMs.toFixed(1)} ms`);
     const diagnostics = serviceDiagnostics(options, 'latency');
-    service = await startServiceProcess({
+    service = await startService({
       execArgv: diagnostics.execArgv,
       env: serviceEnv(dir, 'latency', { ...stack.env, ...POLL_ENV, ...diagnostics.env }),
       cwd: dir,

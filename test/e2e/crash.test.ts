@@ -18,7 +18,7 @@ describe('crash and shutdown', { timeout: 90_000 }, () => {
     const events = Array.from({ length: 150 }, () => w.event('all-passed'));
     // like Persona, the sender retries what was not acknowledged (the service is down for a moment)
     const burst = w.sender({ retryUntilAcked: { maxAttempts: 200, delayMs: 50 } }).sendBurst(events, { concurrency: 2 });
-    const accepted = () => w.service?.logs.filter((l) => l.msg === 'webhook accepted').length ?? 0;
+    const accepted = () => w.service?.readLogs().filter((l) => l.msg === 'webhook accepted').length ?? 0;
     await waitFor(async () => accepted() >= 30, 30_000, 2);
     await w.service?.kill();
     await w.startService(port);

@@ -27,6 +27,7 @@ export interface DecisionView {
 export class E2eWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'persona-decider-e2e-'));
   service: ServiceProcess | undefined;
+  private starts = 0;
   private constructor(readonly stack: SimulatorStack, private readonly serviceEnv: Record<string, string>) {}
 
   static async start(options: { sim?: SimulatorStackOptions; env?: Record<string, string> } = {}): Promise<E2eWorld> {
@@ -43,19 +44,23 @@ export class E2eWorld {
 
   /** Starts (or restarts, on the same port and database) the service process. */
   async startService(port = '0'): Promise<ServiceProcess> {
+    this.starts += 1;
     this.service = await startService({
-      ...this.stack.env,
-      DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
-      API_TOKENS: E2E_TOKEN,
-      PORT: port,
-      VERIFICATION_POLL_TIMEOUT_SECONDS: '3',
-      VERIFICATION_POLL_MIN_DELAY_MS: '100',
-      VERIFICATION_POLL_MAX_DELAY_MS: '500',
-      DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
-      DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
-      // a killed process's claimed jobs are taken over when their lease expires: keep that short here
-      JOB_LEASE_SECONDS: '3',
-      ...this.serviceEnv,
+      env: {
+        ...this.stack.env,
+        DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
+        API_TOKENS: E2E_TOKEN,
+        PORT: port,
+        VERIFICATION_POLL_TIMEOUT_SECONDS: '3',
+        VERIFICATION_POLL_MIN_DELAY_MS: '100',
+        VERIFICATION_POLL_MAX_DELAY_MS: '500',
+        DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
+        DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+        // a killed process's claimed jobs are taken over when their lease expires: keep that short here
+        JOB_LEASE_SECONDS: '3',
+        ...this.serviceEnv,
+      },
+      logFile: join(this.dir, `service-${this.starts}.log`),
     });
     return this.service;
   }

@@ -15,12 +15,14 @@ afterEach(async () => {
 
 async function replica(stack: SimulatorStack, db: TempDatabase): Promise<ServiceProcess> {
   const service = await startService({
-    ...stack.env,
-    DATABASE_URL: db.url,
-    API_TOKENS: TOKEN,
-    JOB_LEASE_SECONDS: '3',
-    DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
-    DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+    env: {
+      ...stack.env,
+      DATABASE_URL: db.url,
+      API_TOKENS: TOKEN,
+      JOB_LEASE_SECONDS: '3',
+      DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
+      DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+    },
   });
   cleanup.push(() => service.stop().then(() => undefined));
   return service;
@@ -43,7 +45,7 @@ describe.skipIf(!postgresTestUrl)(`two replicas on one PostgreSQL${postgresTestU
     // every event goes to one replica and a duplicate to the other, as a load balancer would spread Persona's retries
     const viaB = toB.sendBurst(events.filter((_, i) => i % 2 === 0), { concurrency: 2 });
     const viaA = toA.sendBurst(events, { concurrency: 2 });
-    await waitFor(async () => b.logs.filter((l) => l.msg === 'inquiry decided').length >= 3, 60_000, 5);
+    await waitFor(async () => b.readLogs().filter((l) => l.msg === 'inquiry decided').length >= 3, 60_000, 5);
     await b.kill(); // mid-burst: B's acknowledged events and claimed jobs must be finished by A
     const [resultsA, resultsB] = await Promise.all([viaA, viaB]);
     expect(resultsA.every((r) => r.acked)).toBe(true);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for tests and CI (see ../shared/docs/environment.md, "PostgreSQL for tests").
+# A throwaway PostgreSQL cluster for tests and CI (.ci/run; README "Development"), from the OS's PostgreSQL binaries.
 #
 #   scripts/pg-test-cluster.sh up DIR [PORT]   initdb DIR (if new), start on 127.0.0.1:PORT (a free port if omitted),
 #                                              create database "app"; prints DATABASE_URL_TEST=… and PG_TEST_DIR=…

@@ -2,8 +2,9 @@
 # Container smoke test (`npm run test:container`, run by .ci/run): builds the production image from the unchanged
 # Dockerfile with podman and proves it works the way the README says to run it.
 #
-#   1. the base image node:24-bookworm-slim is there (on a machine without a registry, ../shared/tools/
-#      make-node-base-image.sh builds a local stand-in; SMOKE_PULL_BASE=1 pulls the real one instead)
+#   1. the base image node:24-bookworm-slim is there (on a machine without a registry, the stand-in base image
+#      script beside the repository, if any, builds a local stand-in: see BASE_SCRIPT; SMOKE_PULL_BASE=1 pulls
+#      the real one instead)
 #   2. `podman build --pull=never` of the Dockerfile; build time and image size are measured
 #   3. the Persona simulator + downstream sink run from the same image (`node dist/sim/cli.js serve`, as the compose
 #      demo profile does); the service runs with a read-only root filesystem (no tmpfs at all) and a volume on
@@ -24,6 +25,8 @@ cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=${CONTAINERS_CONF:-/tmp/node-base-containers.conf}
 NODE_MAJOR=24
 BASE_IMAGE=docker.io/library/node:${NODE_MAJOR}-bookworm-slim
+# The stand-in base image script beside the repository, if any (it is not part of this repository): on a machine
+# without a registry it builds a local node:<major>-bookworm-slim. NODE_BASE_SCRIPT names another such script.
 BASE_SCRIPT=${NODE_BASE_SCRIPT:-../shared/tools/make-node-base-image.sh}
 RUN_ID=$$
 IMAGE=localhost/persona-decider-smoke:${RUN_ID}

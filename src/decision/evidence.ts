@@ -4,7 +4,7 @@
  * Names, birthdates, ID numbers and addresses never enter these types.
  *
  * Statuses and types are open strings on purpose: Persona adds values without a version bump
- * (../shared/docs/persona-api.md §2.2), and the engine must treat unknown ones explicitly, not crash on them.
+ * (https://docs.withpersona.com/versioning), and the engine must treat unknown ones explicitly, not crash on them.
  */
 export interface CheckEvidence {
   name: string; // e.g. "id_expired_detection"

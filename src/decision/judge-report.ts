@@ -5,7 +5,7 @@ import { createReason } from './reasons.js';
 import type { Reason } from './reasons.js';
 
 /**
- * The reason one screening report contributes (persona-api.md §3.5: status pending|ready|errored, has-match).
+ * The reason one screening report contributes (docs/persona-notes.md#objects: status pending|ready|errored, has-match).
  * Every counted report is judged, not only the latest per type: a re-run that comes back clear does not erase an
  * earlier match, and a human should see both. Report types the policy does not count are listed as info so the
  * decision record shows they were seen and deliberately ignored.

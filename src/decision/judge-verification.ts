@@ -5,8 +5,8 @@ import { createReason } from './reasons.js';
 import type { Reason, ReasonRefs } from './reasons.js';
 
 /**
- * The reasons one (latest) verification contributes. Its status decides (persona-api.md §3.2); its checks only
- * say why, except on `failed`, where the failed required checks pick between declined and manual_review.
+ * The reasons one (latest) verification contributes. Its status decides (docs/persona-notes.md#objects); its
+ * checks only say why, except on `failed`, where the failed required checks pick between declined and manual_review.
  * Unknown types are judged by status like any other: the engine needs no list of verification kinds.
  */
 export function judgeVerification(v: VerificationEvidence, policy: Policy): Reason[] {

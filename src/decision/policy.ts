@@ -25,7 +25,7 @@ export const defaultPolicy: Policy = deepFreeze({
     'selfie_suspicious_entity_detection',
     'database_deceased_detection',
   ],
-  // Persona screens watchlists as Reports, not as verification checks (persona-api.md §3.5).
+  // Persona screens watchlists as Reports, not as verification checks (docs/persona-notes.md#objects).
   reportTypes: ['report/watchlist', 'report/politically-exposed-person', 'report/adverse-media'],
   requiredVerificationTypes: [],
   precedence: ['declined', 'manual_review', 'retry', 'approved'],

@@ -21,7 +21,7 @@ export interface PersonaClient {
   getReport(reportId: string, ctx?: PersonaCallContext): Promise<ReportEvidence>;
 }
 
-// Since API version 2025-10-27 `included` is empty unless asked for (../shared/docs/persona-api.md §2.2).
+// Since API version 2025-10-27 `included` is empty unless asked for (docs/persona-notes.md#api-versions-and-included).
 const INQUIRY_INCLUDE = 'verifications,reports';
 
 export function createPersonaClient(options: PersonaClientOptions): PersonaClient {

@@ -5,7 +5,7 @@
  * (through the rate-budget-port.ts store).
  *
  * Persona: fixed window starting at the first request, 300/min by default, `RateLimit-Reset` in whole seconds,
- * throttle when `Remaining` drops below ~15% (../shared/docs/persona-api.md §2.7).
+ * throttle when `Remaining` drops below ~15% (https://docs.withpersona.com/rate-limiting).
  */
 export interface RateWindow {
   limit: number | null;

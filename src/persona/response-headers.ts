@@ -2,7 +2,7 @@ import { parseRetryAfter } from '../lib/backoff.js';
 import type { RateObservation } from './rate-window.js';
 
 /**
- * Persona's rate-limit headers (OAS components/headers/rate-limit-*.yaml; ../shared/docs/persona-api.md §2.7).
+ * Persona's rate-limit headers (OAS components/headers/rate-limit-*.yaml; docs/persona-notes.md#rate-limits).
  * `Headers.get` is case-insensitive; a missing or non-integer value reads as null, never as 0.
  */
 export function readRateLimitHeaders(headers: Headers): RateObservation {

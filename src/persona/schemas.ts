@@ -2,13 +2,14 @@ import { z } from 'zod';
 
 /**
  * zod schemas for the Persona JSON:API documents the service reads (kebab-case keys, API version 2025-12-08;
- * see vendor/persona-openapi/2025-12-08 and ../shared/docs/persona-api.md §2.4, §3).
+ * see vendor/persona-openapi/2025-12-08 and docs/persona-notes.md#objects).
  *
  * - Strict where the service depends on a field: ids, types, statuses, timestamps, checks, `has-match`.
  * - Tolerant of everything else: `z.object` ignores undeclared keys, so new attributes do not break parsing.
  *   Unlike `z.looseObject` it also drops them from the output, so names, birthdates, ID numbers and addresses
  *   (never declared here) do not survive parsing and cannot reach logs or the database through these types.
- * - Statuses and types are plain strings: Persona adds values without a version bump (persona-api.md §2.2).
+ * - Statuses and types are plain strings: Persona adds values without a version bump
+ *   (https://docs.withpersona.com/versioning).
  */
 
 /** A JSON:API resource identifier (`{ type, id }`), as found in `relationships.*.data`. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 
 /**
- * Persona's rate limit (https://docs.withpersona.com/rate-limiting; ../shared/docs/persona-api.md §2.7): a fixed
+ * Persona's rate limit (https://docs.withpersona.com/rate-limiting; docs/persona-notes.md#rate-limits): a fixed
  * window that starts at the first request; over-limit requests get 429 until the window ends. Every authenticated
  * response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the reset).
  */

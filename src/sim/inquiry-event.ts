@@ -7,9 +7,9 @@ import { scenarioInquiry } from './scenario-objects.js';
 
 /**
  * An inquiry event envelope exactly as Persona delivers it (OAS webhooks/inquiry.completed.yaml,
- * components/schemas/event.yaml; ../shared/docs/persona-api.md §1.4): `data.type` "event", an `evt_` id, the event
+ * components/schemas/event.yaml; docs/persona-notes.md#event-envelope): `data.type` "event", an `evt_` id, the event
  * name, `created-at`, and the inquiry as `payload.data`. `payload.included` is empty: the default for webhooks
- * created after 2026-01-28 (§5.2), and the service never relies on it.
+ * created after 2026-01-28 (same section), and the service never relies on it.
  */
 export interface WebhookEvent {
   eventId: string;

@@ -50,7 +50,8 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
     inquiry(inquiryId, include) {
       const ref = parseInquiryId(inquiryId);
       if (!ref) return null;
-      // Since API 2025-10-27 `included` holds only what `include` names (persona-api.md §2.2).
+      // Since API 2025-10-27 `included` holds only what `include` names
+      // (docs/persona-notes.md#api-versions-and-included).
       const verifications = include.has('verifications') ? ref.scenario.verifications : [];
       const reports = include.has('reports') ? ref.scenario.reports : [];
       const included = [

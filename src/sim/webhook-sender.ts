@@ -47,7 +47,10 @@ export interface WebhookSender {
   send(event: WebhookEvent, options?: AttemptOptions): Promise<SendResult>;
   /** The same event (same id and bytes) `times` times; one after another, or all at once with `concurrent`. */
   sendDuplicates(event: WebhookEvent, times: number, options?: { concurrent?: boolean }): Promise<SendResult[]>;
-  /** Sends `newer` first, then `older`: Persona does not guarantee order (persona-api.md §1.7). */
+  /**
+   * Sends `newer` first, then `older`: Persona does not guarantee order
+   * (docs/persona-notes.md#ordering-and-duplicates).
+   */
   sendOutOfOrder(older: WebhookEvent, newer: WebhookEvent): Promise<SendResult[]>;
   /** Every event, at most `concurrency` in flight; results in input order. */
   sendBurst(events: readonly WebhookEvent[], options?: { concurrency?: number }): Promise<SendResult[]>;

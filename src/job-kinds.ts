@@ -40,7 +40,6 @@ export const jobPayloadSchemas = {
 export type JobKind = keyof typeof jobPayloadSchemas;
 export type JobPayload<K extends JobKind> = z.output<(typeof jobPayloadSchemas)[K]>;
 export type ProcessInquiryPayload = JobPayload<typeof PROCESS_INQUIRY>;
-export type DeliverDecisionPayload = JobPayload<typeof DELIVER_DECISION>;
 
 /** A job to enqueue. `key` is unique (a second enqueue is a no-op); jobs sharing `queue` run one at a time, in order. */
 export interface JobSpec<K extends JobKind = JobKind> {

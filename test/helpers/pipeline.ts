@@ -17,7 +17,7 @@ export function createTestWorker(ctx: TestContext, options: { policy?: Policy; c
 }
 
 /** Persona's answer to GET /inquiries/{id}?include=verifications,reports for an inquiry with these objects. */
-export function inquiryDocument(inquiryId: string, included: PersonaResource[]) {
+function inquiryDocument(inquiryId: string, included: PersonaResource[]) {
   const links = (prefix: string) => included.filter((r) => r.type.startsWith(prefix)).map((r) => ({ type: r.type, id: r.id }));
   const inquiry = buildInquiry({ id: inquiryId, status: 'completed', verifications: links('verification/'), reports: links('report/') });
   return buildInquiryResponse(inquiry, included);

@@ -1,31 +1,27 @@
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import { ErrorCodes } from '../../errors.js';
+import type { FastifyInstance } from 'fastify';
+import { AppError, ErrorCodes } from '../../errors.js';
 import { PERSONA_ID } from '../../persona/ids.js';
 import type { DecisionStore } from '../../store/decision-store.js';
 import type { EventStore } from '../../store/event-store.js';
+import type { RequireBearer } from '../bearer-auth.js';
 
 export interface DecisionRoutesOptions {
   decisions: DecisionStore;
   events: EventStore;
   onEnqueued: () => void;
-  requireBearer: onRequestAsyncHookHandler;
+  requireBearer: RequireBearer;
 }
-
 
 /** GET /decisions/:inquiryId — the current decision for internal services (bearer auth). */
 export async function decisionRoutes(app: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
   app.get<{ Params: { inquiryId: string } }>(
     '/decisions/:inquiryId',
     { onRequest: options.requireBearer },
-    async (request, reply) => {
+    async (request) => {
       const { inquiryId } = request.params;
-      if (!PERSONA_ID.test(inquiryId)) {
-        return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
-      }
+      if (!PERSONA_ID.test(inquiryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed inquiry id');
       const view = await options.decisions.getInquiryView(inquiryId);
-      if (!view) {
-        return reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: 'no decision for this inquiry' } });
-      }
+      if (!view) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
       const d = view.decision;
       return {
         inquiryId,
@@ -49,12 +45,8 @@ export async function decisionRoutes(app: FastifyInstance, options: DecisionRout
     { onRequest: options.requireBearer },
     async (request, reply) => {
       const { inquiryId } = request.params;
-      if (!PERSONA_ID.test(inquiryId)) {
-        return reply.status(400).send({ error: { code: ErrorCodes.BAD_REQUEST, message: 'malformed inquiry id' } });
-      }
-      if ((await options.events.reprocess(inquiryId)) === 'not_found') {
-        return reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: 'no such inquiry' } });
-      }
+      if (!PERSONA_ID.test(inquiryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed inquiry id');
+      if ((await options.events.reprocess(inquiryId)) === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such inquiry');
       options.onEnqueued();
       request.log.info({ inquiryId }, 'inquiry re-queued by operator');
       return reply.status(202).send({ inquiryId, status: 'processing' });

@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyReply, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ErrorCodes } from '../../errors.js';
+import { AppError, ErrorCodes } from '../../errors.js';
 import { PERSONA_ID } from '../../persona/ids.js';
 import type { DecisionStore } from '../../store/decision-store.js';
 import { type Delivery, type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
+import type { RequireBearer } from '../bearer-auth.js';
 
 export interface DeliveryRoutesOptions {
   deliveries: DeliveryStore;
   decisions: DecisionStore;
-  requireBearer: onRequestAsyncHookHandler;
+  requireBearer: RequireBearer;
   onEnqueued: () => void;
 }
 
@@ -24,11 +25,11 @@ const DELIVERY_ID = /^msg_[A-Za-z0-9]{1,64}$/;
 export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
   const { deliveries, decisions, requireBearer } = options;
 
-  app.get('/deliveries', { onRequest: requireBearer }, async (request, reply) => {
+  app.get('/deliveries', { onRequest: requireBearer }, async (request) => {
     const parsed = listQuery.safeParse(request.query);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-      return badRequest(reply, `invalid query: ${problems}`);
+      throw new AppError(ErrorCodes.BAD_REQUEST, `invalid query: ${problems}`);
     }
     const page = await deliveries.list(parsed.data);
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
@@ -36,10 +37,10 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
 
   app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/retry', { onRequest: requireBearer }, async (request, reply) => {
     const { deliveryId } = request.params;
-    if (!DELIVERY_ID.test(deliveryId)) return badRequest(reply, 'malformed delivery id');
+    if (!DELIVERY_ID.test(deliveryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed delivery id');
     const result = await deliveries.retryNow(deliveryId);
-    if (result === 'not_found') return notFound(reply, 'no such delivery');
-    if (result === 'already_delivered') return conflict(reply, 'delivery already acknowledged; use redeliver to send it again');
+    if (result === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
+    if (result === 'already_delivered') throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
     options.onEnqueued();
     request.log.info({ deliveryId }, 'delivery re-queued by operator');
     return reply.status(202).send(toView((await deliveries.get(deliveryId)) as Delivery));
@@ -47,11 +48,11 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
 
   app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { onRequest: requireBearer }, async (request, reply) => {
     const { inquiryId } = request.params;
-    if (!PERSONA_ID.test(inquiryId)) return badRequest(reply, 'malformed inquiry id');
+    if (!PERSONA_ID.test(inquiryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed inquiry id');
     const decision = await decisions.latestDecision(inquiryId);
-    if (!decision) return notFound(reply, 'no decision for this inquiry');
+    if (!decision) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
     const delivery = await deliveries.redeliver(decision);
-    if (!delivery) return conflict(reply, 'downstream delivery is not configured (DOWNSTREAM_URL)');
+    if (!delivery) throw new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
     options.onEnqueued();
     request.log.info({ inquiryId, deliveryId: delivery.deliveryId }, 'decision redelivery queued');
     return reply.status(202).send(toView(delivery));
@@ -75,9 +76,3 @@ function toView(d: Delivery) {
     deliveredAt: iso(d.deliveredAt),
   };
 }
-
-const send = (reply: FastifyReply, status: number, code: string, message: string) =>
-  reply.status(status).send({ error: { code, message } });
-const badRequest = (reply: FastifyReply, message: string) => send(reply, 400, ErrorCodes.BAD_REQUEST, message);
-const notFound = (reply: FastifyReply, message: string) => send(reply, 404, ErrorCodes.NOT_FOUND, message);
-const conflict = (reply: FastifyReply, message: string) => send(reply, 409, ErrorCodes.CONFLICT, message);

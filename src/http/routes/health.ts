@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { ErrorCodes } from '../../errors.js';
+import { toErrorBody } from '../errors.js';
 
 export interface HealthOptions {
   /** Resolves when the database answers; rejects otherwise. */
@@ -14,7 +16,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       return { status: 'ready' };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed');
-      return reply.status(503).send({ status: 'unavailable', error: { code: 'DATABASE_UNAVAILABLE', message: 'database unreachable' } });
+      // the usual error body with a `status` beside it, like the 200's
+      return reply.status(503).send({ status: 'unavailable', ...toErrorBody(ErrorCodes.DATABASE_UNAVAILABLE, 'database unreachable') });
     }
   });
 }

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ErrorCodes } from '../../errors.js';
+import type { FastifyInstance } from 'fastify';
+import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
 import { verifyPersonaSignature } from '../../persona/signature.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
@@ -43,30 +44,29 @@ export async function personaWebhookRoutes(app: FastifyInstance, options: Person
     });
     if (!verdict.ok) {
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
-      return reject(reply, 401, ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
+      throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
 
     const json = parseJson(rawBody);
     const parsed = json === undefined ? { ok: false as const, reason: 'the body is not JSON' } : parsePersonaEvent(json);
     if (!parsed.ok) {
       request.log.warn({ reason: parsed.reason }, 'webhook rejected: not a Persona event');
-      return reject(reply, 400, ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
+      throw new AppError(ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
     }
 
     const { event } = parsed;
+    // from here on every line about this request (the error handler's too) names the event
+    request.log = request.log.child({ eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId });
     const disposition = options.actionableEvents.includes(event.name) ? 'accepted' : 'ignored';
-    const logFields = { eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId };
     let result: RecordResult;
     try {
       result = await options.events.record({ event, disposition, attempts: parseAttemptHeaders(request.headers) });
     } catch (error) {
-      // Not acknowledging is safe: Persona retries for about 51 hours.
-      request.log.error({ ...logFields, err: error }, 'webhook not stored');
-      return reject(reply, 503, ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event');
+      throw toNotStoredError(error);
     }
     if (result === 'stored' && disposition === 'accepted') options.onEnqueued();
     const status = result === 'stored' && disposition === 'ignored' ? 'ignored' : result;
-    request.log.info({ ...logFields, status }, 'webhook accepted');
+    request.log.info({ status }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });
   });
 }
@@ -79,7 +79,11 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-function reject(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
+/** Not acknowledging is safe: Persona retries for about 51 hours. Both messages are written for clients. */
+function toNotStoredError(error: unknown): AppError {
+  const options = { retryable: true, expose: true, cause: error };
+  if (error instanceof GroupCommitOverloadedError) {
+    return new AppError(ErrorCodes.INTAKE_OVERLOADED, 'too many webhooks are waiting to be stored; try again later', options);
+  }
+  return new AppError(ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event', options);
 }
-

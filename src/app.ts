@@ -5,6 +5,7 @@ import { installErrorHandler } from './http/errors.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
+import { inquiryRoutes } from './http/routes/inquiries.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
@@ -30,6 +31,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   installErrorHandler(app);
 
+  const { onEnqueued } = deps;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
   await app.register(personaWebhookRoutes, {
     secrets: deps.config.personaWebhookSecrets,
@@ -38,15 +40,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     events: deps.events,
     actionableEvents: ACTIONABLE_EVENTS,
-    onEnqueued: deps.onEnqueued,
+    onEnqueued,
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
-  await app.register(decisionRoutes, { decisions: deps.decisions, events: deps.events, requireBearer, onEnqueued: deps.onEnqueued });
-  await app.register(deliveryRoutes, {
-    deliveries: deps.deliveries,
-    decisions: deps.decisions,
-    requireBearer,
-    onEnqueued: deps.onEnqueued,
-  });
+  await app.register(decisionRoutes, { decisions: deps.decisions, deliveries: deps.deliveries, requireBearer, onEnqueued });
+  await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
+  await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   return app;
 }

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
-import { PERSONA_ID } from '../../persona/ids.js';
-import type { DecisionStore } from '../../store/decision-store.js';
-import { type Delivery, type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
+import { type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
+import { toDeliveryView } from '../delivery-view.js';
 
 export interface DeliveryRoutesOptions {
-  deliveries: DeliveryStore;
-  decisions: DecisionStore;
+  deliveries: Pick<DeliveryStore, 'list' | 'retryNow' | 'get'>;
   requireBearer: RequireBearer;
+  /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
 
@@ -21,9 +20,9 @@ const listQuery = z.object({
 
 const DELIVERY_ID = /^msg_[A-Za-z0-9]{1,64}$/;
 
-/** Operations API for downstream delivery: inspect, retry a dead letter, redeliver a decision. */
+/** Operations API for downstream delivery (bearer auth): list deliveries, retry a dead letter. */
 export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
-  const { deliveries, decisions, requireBearer } = options;
+  const { deliveries, requireBearer } = options;
 
   app.get('/deliveries', { onRequest: requireBearer }, async (request) => {
     const parsed = listQuery.safeParse(request.query);
@@ -32,7 +31,7 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
       throw new AppError(ErrorCodes.BAD_REQUEST, `invalid query: ${problems}`);
     }
     const page = await deliveries.list(parsed.data);
-    return { items: page.items.map(toView), nextCursor: page.nextCursor };
+    return { items: page.items.map(toDeliveryView), nextCursor: page.nextCursor };
   });
 
   app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/retry', { onRequest: requireBearer }, async (request, reply) => {
@@ -43,36 +42,8 @@ export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRout
     if (result === 'already_delivered') throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
     options.onEnqueued();
     request.log.info({ deliveryId }, 'delivery re-queued by operator');
-    return reply.status(202).send(toView((await deliveries.get(deliveryId)) as Delivery));
+    const delivery = await deliveries.get(deliveryId);
+    if (!delivery) throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
+    return reply.status(202).send(toDeliveryView(delivery));
   });
-
-  app.post<{ Params: { inquiryId: string } }>('/decisions/:inquiryId/redeliver', { onRequest: requireBearer }, async (request, reply) => {
-    const { inquiryId } = request.params;
-    if (!PERSONA_ID.test(inquiryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed inquiry id');
-    const decision = await decisions.latestDecision(inquiryId);
-    if (!decision) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
-    const delivery = await deliveries.redeliver(decision);
-    if (!delivery) throw new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
-    options.onEnqueued();
-    request.log.info({ inquiryId, deliveryId: delivery.deliveryId }, 'decision redelivery queued');
-    return reply.status(202).send(toView(delivery));
-  });
-}
-
-function toView(d: Delivery) {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    deliveryId: d.deliveryId,
-    webhookId: d.deliveryId,
-    decisionId: d.decisionId,
-    inquiryId: d.inquiryId,
-    sequence: d.sequence,
-    status: d.status,
-    attempts: d.attempts,
-    lastStatus: d.lastStatus,
-    lastError: d.lastError,
-    nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
-    createdAt: iso(d.createdAt),
-    deliveredAt: iso(d.deliveredAt),
-  };
 }

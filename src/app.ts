@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { createBearerAuth } from './http/bearer-auth.js';
 import { installErrorHandler } from './http/errors.js';
@@ -29,6 +30,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // a client that sends its body at a trickle must not hold a connection forever (the webhook route is public)
     requestTimeout: 30_000,
   });
+  // params, query strings and replies are zod schemas declared on each route
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
   const { onEnqueued } = deps;

@@ -1,9 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { AppError, type ErrorCode, ErrorCodes, isAppError } from '../errors.js';
-
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
-}
+import type { ErrorBody } from './schemas.js';
 
 /** The one way an error answer is written (the error handler, and /readyz, which adds its status beside it). */
 export function toErrorBody(code: ErrorCode, message: string): ErrorBody {
@@ -11,7 +8,7 @@ export function toErrorBody(code: ErrorCode, message: string): ErrorBody {
 }
 
 /**
- * The one error handler. Routes throw AppErrors; Fastify's own errors (body limits, content types, malformed JSON)
+ * The one error handler. Routes throw AppErrors; Fastify's own errors (validation, body limits, content types)
  * are translated to the same codes. Client errors are explained, server errors generic unless written for clients.
  * Logging: failures at error; rejections a route threw on purpose at debug (a route logs what is worth a line
  * itself, with context, as the webhook does); the rest (Fastify's own 4xx) at info.
@@ -30,6 +27,7 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function toAppError(error: FastifyError | AppError): AppError {
   if (isAppError(error)) return error;
+  if (error.validation) return new AppError(ErrorCodes.BAD_REQUEST, describeValidation(error.validationContext, error.validation));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(ErrorCodes.BODY_TOO_LARGE, 'request body is too large');
@@ -39,4 +37,14 @@ function toAppError(error: FastifyError | AppError): AppError {
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new AppError(ErrorCodes.BAD_REQUEST, error.message, { statusCode: status });
   return new AppError(ErrorCodes.INTERNAL, error.message, { cause: error });
+}
+
+/**
+ * A path parameter's schema says in its message which id is malformed ('malformed inquiry id'); query strings and
+ * bodies list each field with its problem: 'invalid query: limit Too small: expected number to be >=1'.
+ */
+function describeValidation(context: string | undefined, issues: FastifySchemaValidationError[]): string {
+  if (context === 'params') return issues.map((issue) => issue.message).join('; ');
+  const fields = issues.map((issue) => `${issue.instancePath.slice(1).replaceAll('/', '.')} ${issue.message ?? ''}`.trim());
+  return `invalid ${context === 'querystring' ? 'query' : (context ?? 'request')}: ${fields.join('; ')}`;
 }

@@ -1,5 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { DecisionStore } from '../../src/store/decision-store.js';
 import { engineDecision } from '../helpers/decision-fixtures.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
@@ -203,6 +205,20 @@ describe('operations and read API answers', () => {
     await ctx.deliveries.markDelivered(id as string, { attempts: 1, lastStatus: 204, lastError: null });
     const conflict = await call({ method: 'POST', url: `/deliveries/${id}/retry`, headers: auth });
     expect([conflict.status, conflict.body]).toEqual([409, error('CONFLICT', 'delivery already acknowledged; use redeliver to send it again')]);
+  });
+});
+
+describe('response schemas', () => {
+  it('answer 500 INTERNAL, saying nothing of why, when a reply does not match its schema', async () => {
+    const decisions = { ...ctx.decisions, getInquiryView: async () => ({ inquiryId: 'inq_odd', status: 'pondering', error: null, decision: null }) };
+    const app = await buildApp({ ...ctx.deps, decisions: decisions as unknown as DecisionStore, onEnqueued: () => undefined });
+    try {
+      const res = await app.inject({ url: '/decisions/inq_odd', headers: auth });
+      expect([res.statusCode, res.json()]).toEqual([500, error('INTERNAL', 'internal error')]);
+      expect(ctx.logLines.filter((l) => l.includes('request failed'))).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
   });
 });
 

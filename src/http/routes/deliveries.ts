@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import { type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
-import { toDeliveryView } from '../delivery-view.js';
+import { deliveryStatusSchema, deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
+import { errorResponses } from '../schemas.js';
 
 export interface DeliveryRoutesOptions {
   deliveries: Pick<DeliveryStore, 'list' | 'retryNow' | 'get'>;
@@ -13,37 +15,42 @@ export interface DeliveryRoutesOptions {
 }
 
 const listQuery = z.object({
-  status: z.enum(['pending', 'failed', 'delivered']).optional(),
+  status: deliveryStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).refine(isValidCursor, 'is not a cursor from a previous page').optional(),
 });
 
-const DELIVERY_ID = /^msg_[A-Za-z0-9]{1,64}$/;
+const listResponse = z.object({ items: z.array(deliveryViewSchema), nextCursor: z.string().nullable() });
+
+const deliveryIdParams = z.object({ deliveryId: z.string().regex(/^msg_[A-Za-z0-9]{1,64}$/, 'malformed delivery id') });
 
 /** Operations API for downstream delivery (bearer auth): list deliveries, retry a dead letter. */
-export async function deliveryRoutes(app: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
+export async function deliveryRoutes(fastify: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { deliveries, requireBearer } = options;
 
-  app.get('/deliveries', { onRequest: requireBearer }, async (request) => {
-    const parsed = listQuery.safeParse(request.query);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-      throw new AppError(ErrorCodes.BAD_REQUEST, `invalid query: ${problems}`);
-    }
-    const page = await deliveries.list(parsed.data);
-    return { items: page.items.map(toDeliveryView), nextCursor: page.nextCursor };
-  });
+  app.get(
+    '/deliveries',
+    { onRequest: requireBearer, schema: { querystring: listQuery, response: { 200: listResponse, ...errorResponses } } },
+    async (request) => {
+      const page = await deliveries.list(request.query);
+      return { items: page.items.map(toDeliveryView), nextCursor: page.nextCursor };
+    },
+  );
 
-  app.post<{ Params: { deliveryId: string } }>('/deliveries/:deliveryId/retry', { onRequest: requireBearer }, async (request, reply) => {
-    const { deliveryId } = request.params;
-    if (!DELIVERY_ID.test(deliveryId)) throw new AppError(ErrorCodes.BAD_REQUEST, 'malformed delivery id');
-    const result = await deliveries.retryNow(deliveryId);
-    if (result === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
-    if (result === 'already_delivered') throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
-    options.onEnqueued();
-    request.log.info({ deliveryId }, 'delivery re-queued by operator');
-    const delivery = await deliveries.get(deliveryId);
-    if (!delivery) throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
-    return reply.status(202).send(toDeliveryView(delivery));
-  });
+  app.post(
+    '/deliveries/:deliveryId/retry',
+    { onRequest: requireBearer, schema: { params: deliveryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } } },
+    async (request, reply) => {
+      const { deliveryId } = request.params;
+      const result = await deliveries.retryNow(deliveryId);
+      if (result === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
+      if (result === 'already_delivered') throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
+      options.onEnqueued();
+      request.log.info({ deliveryId }, 'delivery re-queued by operator');
+      const delivery = await deliveries.get(deliveryId);
+      if (!delivery) throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
+      return reply.status(202).send(toDeliveryView(delivery));
+    },
+  );
 }

@@ -1,29 +1,40 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
 import { verifyPersonaSignature } from '../../persona/signature.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
+import { errorResponses } from '../schemas.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
   toleranceSeconds: number;
   bodyLimitBytes: number;
   clock: Clock;
-  events: EventStore;
+  events: Pick<EventStore, 'record'>;
   /** Event names the service acts on; any other name is recorded as ignored and acknowledged. */
   actionableEvents: readonly string[];
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
 
+/** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
+const receivedSchema = z.object({
+  received: z.literal(true),
+  eventId: z.string(),
+  status: z.enum(['stored', 'duplicate', 'ignored', 'superseded']),
+});
+
 /**
  * POST /webhooks/persona: verify the signature on the raw bytes, then parse, store (event + job in one
  * transaction) and answer. Persona gives up on a delivery after 5 s, so nothing slow happens here.
  * https://docs.withpersona.com/webhooks-best-practices
  */
-export async function personaWebhookRoutes(app: FastifyInstance, options: PersonaWebhookOptions): Promise<void> {
+export async function personaWebhookRoutes(fastify: FastifyInstance, options: PersonaWebhookOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   // Encapsulated parsers: this plugin sees the raw body as a Buffer; only JSON content types are accepted (415 otherwise).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -32,7 +43,9 @@ export async function personaWebhookRoutes(app: FastifyInstance, options: Person
     (_request, body, done) => done(null, body),
   );
 
-  app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+  // No body schema: the signature is checked on the raw bytes before anything parses them.
+  const schema = { response: { 200: receivedSchema, ...errorResponses } };
+  app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes, schema }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = request.headers['persona-signature'];
     const verdict = verifyPersonaSignature({

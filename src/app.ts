@@ -1,10 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { createBearerAuth } from './http/bearer-auth.js';
 import { installErrorHandler } from './http/errors.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
+import { inquiryRoutes } from './http/routes/inquiries.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
@@ -28,8 +30,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // a client that sends its body at a trickle must not hold a connection forever (the webhook route is public)
     requestTimeout: 30_000,
   });
+  // params, query strings and replies are zod schemas declared on each route
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
+  const { onEnqueued } = deps;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
   await app.register(personaWebhookRoutes, {
     secrets: deps.config.personaWebhookSecrets,
@@ -38,15 +44,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     events: deps.events,
     actionableEvents: ACTIONABLE_EVENTS,
-    onEnqueued: deps.onEnqueued,
+    onEnqueued,
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
-  await app.register(decisionRoutes, { decisions: deps.decisions, events: deps.events, requireBearer, onEnqueued: deps.onEnqueued });
-  await app.register(deliveryRoutes, {
-    deliveries: deps.deliveries,
-    decisions: deps.decisions,
-    requireBearer,
-    onEnqueued: deps.onEnqueued,
-  });
+  await app.register(decisionRoutes, { decisions: deps.decisions, deliveries: deps.deliveries, requireBearer, onEnqueued });
+  await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
+  await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   return app;
 }

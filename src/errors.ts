@@ -37,21 +37,41 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** The HTTP status of each code the edge answers with; an AppError given no status takes its code's, else 500. */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  EVENT_INVALID: 400,
+  UNAUTHORIZED: 401,
+  SIGNATURE_INVALID: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  DATABASE_UNAVAILABLE: 503,
+  INTAKE_OVERLOADED: 503,
+};
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
   readonly retryable: boolean;
+  /**
+   * Whether the message may be shown to an HTTP client. By default only below 500: a server error's message can
+   * carry internals, so the client reads a generic one unless the message was written for clients.
+   */
+  readonly expose: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { statusCode?: number; retryable?: boolean; cause?: unknown } = {},
+    options: { statusCode?: number; retryable?: boolean; expose?: boolean; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.statusCode = options.statusCode ?? 500;
+    this.statusCode = options.statusCode ?? HTTP_STATUS[code] ?? 500;
     this.retryable = options.retryable ?? false;
+    this.expose = options.expose ?? this.statusCode < 500;
   }
 }
 

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { GroupCommitOverloadedError } from '../../src/lib/group-commit.js';
+import type { EventStore } from '../../src/store/event-store.js';
 import { buildInquiryEventBody, FAKE_PII, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_WEBHOOK_SECRET, TEST_WEBHOOK_SECRET_2, type TestContext } from '../helpers/test-app.js';
 
@@ -160,10 +163,31 @@ describe('POST /webhooks/persona', () => {
     expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('answers 503 (so Persona retries) when the event cannot be stored', async () => {
+  it('answers 503 (so Persona retries) when the event cannot be stored, and logs why with the event ids', async () => {
     await ctx.database.close();
-    const res = await post(buildInquiryEventBody());
+    const res = await post(buildInquiryEventBody({ eventId: 'evt_down', inquiryId: 'inq_down' }));
     expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
+    const failed = ctx.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ level: 50, code: 'DATABASE_UNAVAILABLE', eventId: 'evt_down', inquiryId: 'inq_down', err: { type: 'AppError' } });
+  });
+
+  it('answers 503 INTAKE_OVERLOADED, not DATABASE_UNAVAILABLE, when too many webhooks already wait for the database', async () => {
+    const events: EventStore = { ...ctx.events, record: () => Promise.reject(new GroupCommitOverloadedError()) };
+    const app = await buildApp({ ...ctx.deps, events, onEnqueued: () => undefined });
+    try {
+      const request = signedWebhookRequest(buildInquiryEventBody({ eventId: 'evt_busy' }), { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: nowSeconds() });
+      const res = await app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ error: { code: 'INTAKE_OVERLOADED', message: 'too many webhooks are waiting to be stored; try again later' } });
+      const failed = ctx.logLines.filter((l) => l.includes('request failed')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(failed).toMatchObject([{ code: 'INTAKE_OVERLOADED', eventId: 'evt_busy' }]);
+      const all = ctx.logLines.join('\n');
+      for (const value of Object.values(FAKE_PII)) expect(all).not.toContain(String(value));
+    } finally {
+      await app.close();
+    }
   });
 
   it('logs one line per webhook with ids and the rejection reason, never the body, signature or secret', async () => {

@@ -1,28 +1,40 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ErrorCodes } from '../../errors.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
 import { verifyPersonaSignature } from '../../persona/signature.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
+import { errorResponses } from '../schemas.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
   toleranceSeconds: number;
   bodyLimitBytes: number;
   clock: Clock;
-  events: EventStore;
+  events: Pick<EventStore, 'record'>;
   /** Event names the service acts on; any other name is recorded as ignored and acknowledged. */
   actionableEvents: readonly string[];
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
 
+/** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
+const receivedSchema = z.object({
+  received: z.literal(true),
+  eventId: z.string(),
+  status: z.enum(['stored', 'duplicate', 'ignored', 'superseded']),
+});
+
 /**
  * POST /webhooks/persona: verify the signature on the raw bytes, then parse, store (event + job in one
  * transaction) and answer. Persona gives up on a delivery after 5 s, so nothing slow happens here.
  * https://docs.withpersona.com/webhooks-best-practices
  */
-export async function personaWebhookRoutes(app: FastifyInstance, options: PersonaWebhookOptions): Promise<void> {
+export async function personaWebhookRoutes(fastify: FastifyInstance, options: PersonaWebhookOptions): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   // Encapsulated parsers: this plugin sees the raw body as a Buffer; only JSON content types are accepted (415 otherwise).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -31,7 +43,9 @@ export async function personaWebhookRoutes(app: FastifyInstance, options: Person
     (_request, body, done) => done(null, body),
   );
 
-  app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+  // No body schema: the signature is checked on the raw bytes before anything parses them.
+  const schema = { response: { 200: receivedSchema, ...errorResponses } };
+  app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes, schema }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = request.headers['persona-signature'];
     const verdict = verifyPersonaSignature({
@@ -43,30 +57,29 @@ export async function personaWebhookRoutes(app: FastifyInstance, options: Person
     });
     if (!verdict.ok) {
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
-      return reject(reply, 401, ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
+      throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
 
     const json = parseJson(rawBody);
     const parsed = json === undefined ? { ok: false as const, reason: 'the body is not JSON' } : parsePersonaEvent(json);
     if (!parsed.ok) {
       request.log.warn({ reason: parsed.reason }, 'webhook rejected: not a Persona event');
-      return reject(reply, 400, ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
+      throw new AppError(ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
     }
 
     const { event } = parsed;
+    // from here on every line about this request (the error handler's too) names the event
+    request.log = request.log.child({ eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId });
     const disposition = options.actionableEvents.includes(event.name) ? 'accepted' : 'ignored';
-    const logFields = { eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId };
     let result: RecordResult;
     try {
       result = await options.events.record({ event, disposition, attempts: parseAttemptHeaders(request.headers) });
     } catch (error) {
-      // Not acknowledging is safe: Persona retries for about 51 hours.
-      request.log.error({ ...logFields, err: error }, 'webhook not stored');
-      return reject(reply, 503, ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event');
+      throw toNotStoredError(error);
     }
     if (result === 'stored' && disposition === 'accepted') options.onEnqueued();
     const status = result === 'stored' && disposition === 'ignored' ? 'ignored' : result;
-    request.log.info({ ...logFields, status }, 'webhook accepted');
+    request.log.info({ status }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });
   });
 }
@@ -79,7 +92,11 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-function reject(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
+/** Not acknowledging is safe: Persona retries for about 51 hours. Both messages are written for clients. */
+function toNotStoredError(error: unknown): AppError {
+  const options = { retryable: true, expose: true, cause: error };
+  if (error instanceof GroupCommitOverloadedError) {
+    return new AppError(ErrorCodes.INTAKE_OVERLOADED, 'too many webhooks are waiting to be stored; try again later', options);
+  }
+  return new AppError(ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event', options);
 }
-

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { ErrorCodes } from '../errors.js';
+import { PERSONA_ID } from '../persona/ids.js';
+
+/** Every error answer: `{ error: { code, message } }`, `code` from the catalogue in src/errors.ts. */
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.enum(ErrorCodes), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** The error answers of every route (a route may name a status of its own beside them, as /readyz does). */
+export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
+
+/** `:inquiryId` in a path: a Persona id; the message is the whole answer a malformed one gets, naming the field. */
+export const inquiryIdParams = z.object({ inquiryId: z.string().regex(PERSONA_ID, 'malformed inquiry id') });

@@ -7,10 +7,11 @@ import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
+import { jobRoutes } from './http/routes/jobs.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
-export interface AppDeps extends Pick<Deps, 'config' | 'logger' | 'clock' | 'database' | 'events' | 'decisions' | 'deliveries'> {
+export interface AppDeps extends Pick<Deps, 'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries'> {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
 }
@@ -29,6 +30,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // a client that sends its body at a trickle must not hold a connection forever (the webhook route is public)
     requestTimeout: 30_000,
+    // a stored Persona id may be 128 characters (persona/ids.ts): it must fit a path parameter (Fastify's default is 100)
+    routerOptions: { maxParamLength: 160 },
   });
   // params, query strings and replies are zod schemas declared on each route
   app.setValidatorCompiler(validatorCompiler);
@@ -50,5 +53,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(decisionRoutes, { decisions: deps.decisions, deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
+  await app.register(jobRoutes, { queue: deps.queue, requireBearer });
   return app;
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { DecisionStore } from '../../src/store/decision-store.js';
 import { engineDecision } from '../helpers/decision-fixtures.js';
+import { createTestWorker } from '../helpers/pipeline.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
 
@@ -229,5 +230,49 @@ describe('without downstream delivery', () => {
     await decide('inq_nowhere');
     const { status, body } = await call({ method: 'POST', url: '/decisions/inq_nowhere/redeliver', headers: auth });
     expect([status, body]).toEqual([409, error('CONFLICT', 'downstream delivery is not configured (DOWNSTREAM_URL)')]);
+  });
+});
+
+describe('GET /jobs/failed answers', () => {
+  it('200 with the jobs that can never run, newest first, each naming its bad fields', async () => {
+    await receive('inq_badjob');
+    // the inquiry's job as another version might have left it: a payload this version cannot read
+    await ctx.database.db.updateTable('jobs').set({ payload: JSON.stringify({ eventId: 'evt_inq_badjob' }) }).execute();
+    const worker = createTestWorker(ctx);
+    expect(await worker.drain()).toBe(1);
+    const { status, body } = await call({ method: 'GET', url: '/jobs/failed', headers: auth });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      items: [
+        {
+          id: expect.any(Number),
+          kind: 'process_inquiry',
+          key: 'process:evt_inq_badjob',
+          queue: 'inquiry:inq_badjob',
+          attempts: 1,
+          lastError: expect.stringMatching(/^invalid process_inquiry payload: inquiryId: .*; eventCreatedAt: /),
+          createdAt: new Date(ctx.clock.now()).toISOString(),
+          failedAt: new Date(ctx.clock.now()).toISOString(),
+        },
+      ],
+    });
+  });
+
+  it('401 without a token and 400 naming a bad limit', async () => {
+    expect((await call({ method: 'GET', url: '/jobs/failed' })).status).toBe(401);
+    const { status, body } = await call({ method: 'GET', url: '/jobs/failed?limit=0', headers: auth });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('limit') } });
+  });
+});
+
+describe('path parameters', () => {
+  it('takes an inquiry id of the longest length Persona ids may have here (128)', async () => {
+    const inquiryId = `inq_${'a'.repeat(124)}`;
+    expect((await call(signed(buildInquiryEventBody({ eventId: 'evt_long', inquiryId, createdAt: EVENT_CREATED_AT })))).status).toBe(200);
+    await ctx.decisions.save(engineDecision({ inquiryId, eventId: 'evt_long', eventCreatedAt: EVENT_CREATED_AT }));
+    const { status, body } = await call({ method: 'GET', url: `/decisions/${inquiryId}`, headers: auth });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ inquiryId, status: 'decided' });
   });
 });

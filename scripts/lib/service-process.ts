@@ -11,6 +11,11 @@ export interface ServiceProcess {
   url: string;
   /** Parsed JSON log lines, in order. */
   logs: Record<string, unknown>[];
+  /**
+   * Resolves as soon as `count` log lines (already logged or still to come) match `predicate`: a wait for the event
+   * itself, with no deadline of its own. Rejects if the process exits first.
+   */
+  untilLogs(predicate: (entry: Record<string, unknown>) => boolean, count?: number): Promise<void>;
   exited: Promise<number | null>;
   /** SIGTERM and wait for the exit (graceful drain); SIGKILL after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<number | null>;
@@ -21,7 +26,8 @@ export interface ServiceProcess {
 
 /**
  * Starts the compiled service (`node dist/main.js`) as a real process on a free loopback port and resolves once
- * it logs "ready". Callers stop it by PID (stop/kill); nothing survives the caller.
+ * it logs "ready" (a process not ready within `readyTimeoutMs` is killed). Callers stop it by PID (stop/kill);
+ * nothing survives the caller.
  */
 export async function startService(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<ServiceProcess> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build`);
@@ -31,10 +37,34 @@ export async function startService(env: Record<string, string>, options: { ready
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  let logWaiters: { predicate: (entry: Record<string, unknown>) => boolean; missing: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   let stderr = '';
+  let closed = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the last output has been read: a line logged just before exiting still counts
+  child.once('close', (code) => {
+    closed = true;
+    for (const waiter of logWaiters) waiter.reject(new Error(`service exited (${code}) before the awaited log lines: ${stderr.slice(-500)}`));
+    logWaiters = [];
+  });
+  const untilLogs = (predicate: (entry: Record<string, unknown>) => boolean, count = 1): Promise<void> => {
+    const missing = count - logs.filter(predicate).length;
+    if (missing <= 0) return Promise.resolve();
+    if (closed) return Promise.reject(new Error(`service exited (${child.exitCode}) before the awaited log lines`));
+    return new Promise((resolve, reject) => logWaiters.push({ predicate, missing, resolve, reject }));
+  };
+  const onLog = (entry: Record<string, unknown>) => {
+    logs.push(entry);
+    for (const waiter of logWaiters) if (waiter.predicate(entry)) waiter.missing -= 1;
+    const done = logWaiters.filter((w) => w.missing <= 0);
+    logWaiters = logWaiters.filter((w) => w.missing > 0);
+    for (const waiter of done) waiter.resolve();
+  };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not become ready: ${stderr.slice(-500)}`)), options.readyTimeoutMs ?? 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not become ready: ${stderr.slice(-500)}`));
+    }, options.readyTimeoutMs ?? 15_000);
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -43,7 +73,7 @@ export async function startService(env: Record<string, string>, options: { ready
       for (const line of lines) {
         const entry = parseLine(line);
         if (!entry) continue;
-        logs.push(entry);
+        onLog(entry);
         if (entry.msg === 'ready' && typeof entry.url === 'string') {
           clearTimeout(timer);
           resolve(entry.url);
@@ -60,6 +90,7 @@ export async function startService(env: Record<string, string>, options: { ready
     pid: child.pid as number,
     url,
     logs,
+    untilLogs,
     exited,
     stop: (timeoutMs = 15_000) => stopChild(child, exited, timeoutMs),
     kill: async () => {

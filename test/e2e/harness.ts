@@ -59,7 +59,9 @@ export class E2eWorld {
         DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
         API_TOKENS: E2E_TOKEN,
         PORT: port,
-        VERIFICATION_POLL_TIMEOUT_SECONDS: '3',
+        // real time in a real process: settles-after-polls must be fetched twice within this of its webhook to be
+        // approved, never-settles waits all of it for its manual review; long enough for a busy machine
+        VERIFICATION_POLL_TIMEOUT_SECONDS: '10',
         VERIFICATION_POLL_MIN_DELAY_MS: '100',
         VERIFICATION_POLL_MAX_DELAY_MS: '500',
         DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',

@@ -24,6 +24,13 @@ export interface ServiceProcess {
   logFile: string;
   /** Every JSON log line written so far, in order (read from the file: nothing parses logs while a benchmark measures). */
   readLogs(): LogLine[];
+  /**
+   * Resolves once `count` log lines (already written or still to come) match `predicate`: a wait for the event
+   * itself, with no deadline of its own (the caller's test timeout bounds it). Rejects if the process exits first.
+   */
+  untilLogs(predicate: (line: LogLine) => boolean, count?: number): Promise<void>;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
   /** VmHWM from /proc: the peak resident set so far. Read it before stopping. */
   peakRssKb(): number | null;
   /** CPU time (user + system) the process has used so far, from /proc/<pid>/stat: independent of others' load. */
@@ -79,6 +86,17 @@ export async function startNodeProcess(args: string[], options: StartOptions): P
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn ${args.join(' ')}`);
   const readLogs = (): LogLine[] => parseLogFile(logFile);
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const untilLogs = async (predicate: (line: LogLine) => boolean, count = 1): Promise<void> => {
+    // the file is re-read every few ms: the child writes it directly, so there is no stream to listen to
+    for (;;) {
+      const exitedBefore = exitCode !== undefined;
+      if (readLogs().filter(predicate).length >= count) return;
+      if (exitedBefore) throw new Error(`process exited (${exitCode}) before the awaited log lines: ${tail(logFile)}`);
+      await sleep(5);
+    }
+  };
   const cleanUp = (): void => {
     if (ownDir) rmSync(ownDir, { recursive: true, force: true });
   };
@@ -94,7 +112,7 @@ export async function startNodeProcess(args: string[], options: StartOptions): P
   };
   try {
     const url = await waitForReady(readLogs, exited, options.readyTimeoutMs ?? 20_000, logFile);
-    return { pid, url, logFile, readLogs, peakRssKb: () => readPeakRssKb(pid), cpuMs: () => readCpuMs(pid), stop, kill };
+    return { pid, url, logFile, readLogs, untilLogs, exited, peakRssKb: () => readPeakRssKb(pid), cpuMs: () => readCpuMs(pid), stop, kill };
   } catch (error) {
     await stop(2_000);
     throw error;

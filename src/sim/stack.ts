@@ -34,6 +34,8 @@ export interface SimulatorStackOptions {
   rateLimit?: RateLimitConfig;
   /** Added to every Persona API response (a global fault). */
   latencyMs?: number;
+  /** How the Persona simulator waits out injected latency (default: real time); a test can hold a response with it. */
+  sleep?: (ms: number) => Promise<void>;
   pendingFetches?: number;
   faults?: FaultConfig;
   sinkFailures?: SinkFailures;
@@ -66,6 +68,7 @@ export async function startSimulatorStack(options: SimulatorStackOptions = {}): 
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.pendingFetches === undefined ? {} : { pendingFetches: options.pendingFetches }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
   const sink = createSink({ secret: sinkSecret, ...(options.sinkFailures ? { failures: options.sinkFailures } : {}) });
   try {

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/lib/report.js';
-import { E2eWorld } from './harness.js';
+import { createRecorder } from '../helpers/events.js';
+import { E2E_TIMEOUT_MS, E2eWorld } from './harness.js';
 
 let world: E2eWorld | undefined;
 afterEach(async () => {
@@ -10,22 +10,22 @@ afterEach(async () => {
   world = undefined;
 });
 
-describe('crash and shutdown', { timeout: 90_000 }, () => {
+describe('crash and shutdown', { timeout: E2E_TIMEOUT_MS }, () => {
   it('decides and delivers every acknowledged webhook when the service is SIGKILLed mid-burst and restarted', async () => {
     world = await E2eWorld.start({ sim: { latencyMs: 20 } });
     const w = world;
     const port = new URL(w.url).port;
     const events = Array.from({ length: 150 }, () => w.event('all-passed'));
     // like Persona, the sender retries what was not acknowledged (the service is down for a moment)
-    const burst = w.sender({ retryUntilAcked: { maxAttempts: 200, delayMs: 50 } }).sendBurst(events, { concurrency: 2 });
-    const accepted = () => w.service?.readLogs().filter((l) => l.msg === 'webhook accepted').length ?? 0;
-    await waitFor(async () => accepted() >= 30, 30_000, 2);
+    const burst = w.sender({ retryUntilAcked: true }).sendBurst(events, { concurrency: 2 });
+    // killed the moment it has logged its 30th acknowledgement: mid-burst, whatever the machine's speed
+    await w.service?.untilLogs((l) => l.msg === 'webhook accepted', 30);
     await w.service?.kill();
     await w.startService(port);
     const results = await burst;
     expect(results.every((r) => r.acked)).toBe(true);
     expect(results.some((r) => r.attempts > 1)).toBe(true); // some webhooks did hit the dead service
-    const decided = await w.settled(events.map((e) => e.inquiryId), 60_000);
+    const decided = await w.settled(events.map((e) => e.inquiryId));
     expect([...decided.values()].every((d) => d.outcome === 'approved')).toBe(true);
     // at-least-once downstream: a delivery in flight at the kill may be sent twice, but always under one webhook-id
     const byInquiry = new Map<string, Set<string | null>>();
@@ -35,13 +35,27 @@ describe('crash and shutdown', { timeout: 90_000 }, () => {
   });
 
   it('drains on SIGTERM: finishes the job in flight, then exits 0', async () => {
-    world = await E2eWorld.start({ sim: { faults: { scenarios: { 'all-passed': { latencyMs: 1500 } } } } });
+    // The simulator holds its answer to the first Persona call until the test releases it (any later call would be
+    // answered at once, and fail the count below): the call is certainly in flight when the signal arrives, and
+    // still in flight when the service starts draining. The service's Persona timeout is as long as the test's.
+    const held = createRecorder<() => void>();
+    const sleep = (): Promise<void> => (held.items.length === 0 ? new Promise((release) => held.push(release)) : Promise.resolve());
+    world = await E2eWorld.start({
+      sim: { sleep, faults: { scenarios: { 'all-passed': { latencyMs: 1 } } } },
+      env: { PERSONA_TIMEOUT_MS: String(E2E_TIMEOUT_MS) },
+    });
+    const service = world.service;
+    if (!service) throw new Error('service not started');
     const event = world.event('all-passed');
     await world.sender().send(event);
-    // the Persona call is in flight (1.5 s of simulated latency) when the signal arrives
-    await waitFor(async () => world!.stack.persona.stats().inFlight > 0, 10_000, 10);
-    const code = await world.service?.stop(20_000);
-    expect(code).toBe(0);
+    await held.count(1); // the Persona call has arrived
+    process.kill(service.pid, 'SIGTERM');
+    await service.untilLogs((l) => l.msg === 'shutting down: draining');
+    expect(world.stack.persona.stats().inFlight).toBe(1);
+    held.items[0]?.();
+    // it exits on its own, with nothing to force it (afterEach would stop it only if this never ended)
+    expect(await service.exited).toBe(0);
+    expect(world.stack.persona.stats().totals.requests).toBe(1); // the held call was the only one
     const db = new Database(join(world.dir, 'decisions.db'), { readonly: true });
     try {
       const row = db.prepare('select outcome from decisions where inquiry_id = ?').get(event.inquiryId) as { outcome: string } | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listScenarios } from '../../src/sim/scenarios.js';
-import { E2eWorld } from './harness.js';
+import { E2E_TIMEOUT_MS, E2eWorld } from './harness.js';
 
 // Real processes over real sockets: the compiled service (node dist/main.js), the Persona simulator, the sink.
 let world: E2eWorld | undefined;
@@ -9,7 +9,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-describe('end to end', { timeout: 60_000 }, () => {
+describe('end to end', { timeout: E2E_TIMEOUT_MS }, () => {
   it('decides every scenario as the default policy says and delivers each decision, signed', async () => {
     world = await E2eWorld.start();
     const sender = world.sender();

@@ -7,9 +7,19 @@ import type { ScenarioKey } from '../../src/sim/scenarios.js';
 import { type SimulatorStack, type SimulatorStackOptions, startSimulatorStack } from '../../src/sim/stack.js';
 import type { SinkDelivery } from '../../src/sim/sink.js';
 import { type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
-import { waitFor } from '../../scripts/lib/report.js';
+import { pollUntil } from '../helpers/events.js';
 
 const E2E_TOKEN = 'e2e-read-token';
+
+/**
+ * The one bound on an end-to-end test: real processes are awaited by event (a log line, an exit) or polled until the
+ * awaited state holds, never against a shorter deadline of their own, so a busy machine slows a test down instead of
+ * failing it. Generous on purpose; a healthy run takes a fraction of it.
+ */
+export const E2E_TIMEOUT_MS = 120_000;
+
+/** A webhook sender's attempt waits for the service's answer as long as the test may run (Persona's own is 5 s). */
+const ATTEMPT_TIMEOUT_MS = E2E_TIMEOUT_MS;
 
 export interface DecisionView {
   status: string;
@@ -47,20 +57,23 @@ export class E2eWorld {
     this.starts += 1;
     this.service = await startService({
       env: {
-        ...this.stack.env,
-        DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
-        API_TOKENS: E2E_TOKEN,
-        PORT: port,
-        VERIFICATION_POLL_TIMEOUT_SECONDS: '3',
-        VERIFICATION_POLL_MIN_DELAY_MS: '100',
-        VERIFICATION_POLL_MAX_DELAY_MS: '500',
-        DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
-        DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
-        // a killed process's claimed jobs are taken over when their lease expires: keep that short here
-        JOB_LEASE_SECONDS: '3',
-        ...this.serviceEnv,
+          ...this.stack.env,
+          DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
+          API_TOKENS: E2E_TOKEN,
+          PORT: port,
+          // real time in a real process: settles-after-polls must be fetched twice within this of its webhook to be
+          // approved, never-settles waits all of it for its manual review; long enough for a busy machine
+          VERIFICATION_POLL_TIMEOUT_SECONDS: '10',
+          VERIFICATION_POLL_MIN_DELAY_MS: '100',
+          VERIFICATION_POLL_MAX_DELAY_MS: '500',
+          DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
+          DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+          // a killed process's claimed jobs are taken over when their lease expires: keep that short here
+          JOB_LEASE_SECONDS: '3',
+          ...this.serviceEnv,
       },
       logFile: join(this.dir, `service-${this.starts}.log`),
+      readyTimeoutMs: E2E_TIMEOUT_MS,
     });
     return this.service;
   }
@@ -70,8 +83,12 @@ export class E2eWorld {
     return this.service.url;
   }
 
-  sender(options: { retryUntilAcked?: { maxAttempts?: number; delayMs?: number } } = {}) {
-    return this.stack.createSender(`${this.url}/webhooks/persona`, options);
+  /** `retryUntilAcked`: re-send every unacknowledged event until the service acknowledges it (e.g. across a restart). */
+  sender(options: { retryUntilAcked?: boolean } = {}) {
+    return this.stack.createSender(`${this.url}/webhooks/persona`, {
+      timeoutMs: ATTEMPT_TIMEOUT_MS,
+      ...(options.retryUntilAcked ? { retryUntilAcked: { maxAttempts: Number.POSITIVE_INFINITY, delayMs: 50 } } : {}),
+    });
   }
 
   event(scenario: ScenarioKey, overrides: { eventId?: string; createdAt?: string; inquiryId?: string } = {}): WebhookEvent {
@@ -84,10 +101,10 @@ export class E2eWorld {
     return (await res.json()) as DecisionView;
   }
 
-  /** Waits until every inquiry is decided and its decision delivered (verified) to the sink. */
-  async settled(inquiryIds: readonly string[], timeoutMs = 30_000): Promise<Map<string, DecisionView>> {
+  /** Waits until every inquiry is decided and its decision delivered (verified) to the sink (polling the service). */
+  async settled(inquiryIds: readonly string[]): Promise<Map<string, DecisionView>> {
     const decided = new Map<string, DecisionView>();
-    await waitFor(async () => {
+    await pollUntil(async () => {
       for (const id of inquiryIds) {
         if (decided.has(id)) continue;
         const view = await this.decision(id);
@@ -95,7 +112,7 @@ export class E2eWorld {
       }
       const delivered = new Set(this.deliveries().map((d) => d.inquiryId));
       return decided.size === inquiryIds.length && inquiryIds.every((id) => delivered.has(id));
-    }, timeoutMs);
+    });
     return decided;
   }
 

@@ -58,7 +58,9 @@ describe('startSimulatorStack', () => {
   });
 });
 
-describe('persona-sim command line', () => {
+// Real processes (node with tsx compiling the CLI on start): awaited by their output and 'exit' events only, so the
+// test timeout is the one bound, generous enough that a busy machine slows these tests down instead of failing them.
+describe('persona-sim command line', { timeout: 120_000 }, () => {
   it('serves, prints its URLs and env as one JSON line, and exits 0 on SIGTERM', async () => {
     const child = runCli(['--json', '--rate-limit', '30/6']);
     const info = JSON.parse(await firstLine(child)) as { apiUrl: string; sinkUrl: string; personaUrl: string; env: Record<string, string> };

@@ -8,19 +8,10 @@ import { deliverDecisionJob } from '../../src/job-kinds.js';
 import { createJobQueue, type JobQueue } from '../../src/store/job-queue.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { JOBS_CHANNEL } from '../../src/store/pg-job-notifier.js';
-import { createCapturedLogger } from '../helpers/test-app.js';
+import { createRecorder, createRecordingLogger } from '../helpers/events.js';
 import { createTempPostgresDatabase, POSTGRES_SKIP_REASON, postgresTestUrl, type TempDatabase } from '../helpers/postgres.js';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Awaits a condition that another connection makes true (a notification, a reconnect): bounded, no fixed sleeps. */
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const job = (key: string) => ({ ...deliverDecisionJob({ deliveryId: key, inquiryId: 'inq_1', now: 0 }), key });
 
@@ -29,7 +20,7 @@ describe.skipIf(!postgresTestUrl)(`job notifications across processes (PostgreSQ
   let producer: DatabaseHandle;
   let consumer: DatabaseHandle;
   let queue: JobQueue;
-  const { logger, lines } = createCapturedLogger();
+  const { logger, lines } = createRecordingLogger();
 
   beforeAll(async () => {
     temp = await createTempPostgresDatabase(postgresTestUrl as string);
@@ -46,7 +37,7 @@ describe.skipIf(!postgresTestUrl)(`job notifications across processes (PostgreSQ
 
   it('signals a committed enqueue, and neither a rolled-back nor a duplicate one', async () => {
     const raw = new pg.Client({ connectionString: temp.url });
-    const received: string[] = [];
+    const received = createRecorder<string>();
     raw.on('notification', (n) => received.push(n.channel));
     await raw.connect();
     try {
@@ -62,35 +53,36 @@ describe.skipIf(!postgresTestUrl)(`job notifications across processes (PostgreSQ
       await queue.enqueue(job('committed'));
       await queue.enqueue(job('committed')); // duplicate key: nothing new to run
       await sql`select pg_notify('test_sentinel', '')`.execute(producer.db);
-      await eventually(() => received.includes('test_sentinel'));
+      await received.until((channels) => channels.includes('test_sentinel'));
       // notifications arrive in commit order: everything sent before the sentinel is here now
-      expect(received).toEqual([JOBS_CHANNEL, 'test_sentinel']);
+      expect(received.items).toEqual([JOBS_CHANNEL, 'test_sentinel']);
     } finally {
       await raw.end();
     }
   });
 
   it('wakes a listening process when another one enqueues, and again after its connection is cut', async () => {
-    let wakes = 0;
-    await consumer.notifier.listen(() => {
-      wakes += 1;
-    });
-    expect(wakes).toBe(1); // on connecting: work enqueued while nobody listened
+    const wakes = createRecorder<number>();
+    await consumer.notifier.listen(() => wakes.push(wakes.items.length + 1));
+    expect(wakes.items).toHaveLength(1); // on connecting: work enqueued while nobody listened
     await queue.enqueue(job('first'));
-    await eventually(() => wakes === 2);
+    await wakes.count(2);
+    expect(wakes.items).toHaveLength(2);
 
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = ${`LISTEN ${JOBS_CHANNEL}`}`.execute(producer.db);
-    await eventually(() => wakes === 3); // reconnected (and woke once to catch up)
-    expect(lines.some((l) => l.includes('job listener disconnected; reconnecting'))).toBe(true);
+    await wakes.count(3); // reconnected (and woke once to catch up)
+    expect(wakes.items).toHaveLength(3);
+    expect(lines.items.some((l) => l.includes('job listener disconnected; reconnecting'))).toBe(true);
     await queue.enqueue(job('second'));
-    await eventually(() => wakes === 4);
+    await wakes.count(4);
+    expect(wakes.items).toHaveLength(4);
   });
 
   it('survives the server cutting idle pooled connections: logged, and the next query gets a fresh one', async () => {
     await consumer.ping();
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
               where datname = current_database() and application_name = 'persona-decider' and pid <> pg_backend_pid()`.execute(producer.db);
-    await eventually(() => lines.some((l) => l.includes('database connection lost')));
+    await lines.until((all) => all.some((l) => l.includes('database connection lost')));
     await expect(consumer.ping()).resolves.toBeUndefined();
     await flush();
   });

@@ -6,6 +6,7 @@ import type { RateBudget, RateObservation } from '../../src/persona/rate-limit.j
 import { createSharedRateBudget, type SharedRateBudgetOptions } from '../../src/persona/shared-rate-budget.js';
 import type { RateBudgetStore } from '../../src/persona/rate-budget-port.js';
 import { createRateBudgetStore } from '../../src/store/rate-budget-store.js';
+import { createRecorder } from '../helpers/events.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 
@@ -45,22 +46,67 @@ function createFakePersona(opts: { limit: number; windowMs: number; clock: Manua
   };
 }
 
-/** Awaits a condition that database round trips make true; bounded in real time, without fixed sleeps. */
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not reached in time');
-    await flush();
-  }
+/**
+ * Sleeps the test releases one by one: each call is recorded (the test awaits it: the budget has decided to wait)
+ * and resolves, moving the manual clock by its length, only when the test says so.
+ */
+function createGatedSleeper(clock: ManualClock) {
+  const sleeps = createRecorder<{ ms: number; release(): void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      sleeps.push({
+        ms,
+        release: () => {
+          clock.advance(ms);
+          resolve();
+        },
+      });
+    });
+  return { sleep, sleeps };
+}
+
+/**
+ * One process's view of the store, recording each of its transactions once it has committed ('decision' for an
+ * acquire's look at the budget, 'observation' for a response written back) or failed, so a test can await one.
+ */
+function recordingStore(store: RateBudgetStore) {
+  const saved = createRecorder<'decision' | 'observation' | 'failed'>();
+  const recorded: RateBudgetStore = {
+    update(name, now, change) {
+      let kind: 'decision' | 'observation' = 'decision';
+      const classified: typeof change = (window) => {
+        const out = change(window);
+        if (out.result === undefined) kind = 'observation'; // an acquire's transaction returns its decision
+        return out;
+      };
+      return store.update(name, now, classified).then(
+        (result) => {
+          saved.push(kind);
+          return result;
+        },
+        (error: unknown) => {
+          saved.push('failed');
+          throw error;
+        },
+      );
+    },
+  };
+  return { store: recorded, saved };
 }
 
 describe.each(storeDialects)('shared rate budget contract', (d) => {
   describe.skipIf(d.skipReason !== null)(dialectTitle(d), () => {
     const h = useStoreHarness(d);
-    const budgets = (n: number, sleep: (ms: number) => Promise<void>, extra: Partial<SharedRateBudgetOptions> = {}): RateBudget[] => {
-      const store = createRateBudgetStore({ db: h().database.db, dialect: h().database.dialect });
-      return Array.from({ length: n }, () => createSharedRateBudget({ store, clock: h().clock, sleep, grantTtlMs: 5_000, ...extra }));
+    /** `n` processes' budgets on one database, each with its transactions recorded. */
+    const budgets = (n: number, sleep: (ms: number) => Promise<void>, extra: Partial<SharedRateBudgetOptions> = {}) => {
+      const shared = createRateBudgetStore({ db: h().database.db, dialect: h().database.dialect });
+      return Array.from({ length: n }, () => {
+        const { store, saved } = recordingStore(shared);
+        return { budget: createSharedRateBudget({ store, clock: h().clock, sleep, grantTtlMs: 5_000, ...extra }), saved };
+      });
     };
+    /** Observations written back, or failed (a failed acquire rejects the caller instead). */
+    const settledObservations = (saved: readonly string[]) => saved.filter((kind) => kind !== 'decision').length;
 
     it.each([
       ['spending the budget to the end', 0],
@@ -76,24 +122,42 @@ describe.each(storeDialects)('shared rate budget contract', (d) => {
           budget.observe(persona.handle());
         }
       };
-      await Promise.all(shared.flatMap((budget) => [caller(budget), caller(budget), caller(budget)]));
+      await Promise.all(shared.flatMap(({ budget }) => [caller(budget), caller(budget), caller(budget)]));
       expect(persona.stats()).toEqual({ served: 36, rejected: 0 });
+      // observations are written in the background: wait for the last ones, or they would land in the next test's
+      // budget row (after its beforeEach emptied the tables) and hand it a budget it never learned of
+      for (const { saved } of shared) await saved.until((all) => settledObservations(all) === 3 * 6);
+      expect(shared.flatMap(({ saved }) => saved.items)).not.toContain('failed');
     });
 
     it('lets one probe out while the budget is unknown; the others wait for its answer', async () => {
-      const { sleep, sleeps } = createSleeper(h().clock);
-      const [a, b] = budgets(2, sleep);
+      const { sleep, sleeps } = createGatedSleeper(h().clock);
+      const [a, b] = budgets(2, sleep, { observationPollMs: 250 });
       if (!a || !b) throw new Error('no budgets');
-      await a.acquire();
+      const start = h().clock.now();
+      await a.budget.acquire(); // the probe: nothing known yet, nothing in flight
+      expect(a.saved.items).toEqual(['decision']);
       let bGranted = false;
-      const bAcquire = b.acquire().then(() => {
+      const bAcquire = b.budget.acquire().then(() => {
         bGranted = true;
       });
-      await waitFor(() => sleeps.length >= 2);
+      // b finds the probe in flight and waits for its answer, looking again every observationPollMs (a grant
+      // instead ends the race too, and fails the expectation at once)
+      await Promise.race([sleeps.count(1), bAcquire]);
       expect(bGranted).toBe(false);
-      a.observe({ limit: 300, remaining: 299, resetSeconds: 60 });
+      sleeps.items[0]?.release();
+      await Promise.race([sleeps.count(2), bAcquire]); // looked again: the probe is still unanswered, so b waits again
+      expect(bGranted).toBe(false);
+      a.budget.observe({ limit: 300, remaining: 299, resetSeconds: 60 });
+      await a.saved.count(2); // a's answer is in the database
+      expect(a.saved.items).toEqual(['decision', 'observation']);
+      expect(bGranted).toBe(false);
+      sleeps.items[1]?.release();
       await bAcquire;
-      expect(bGranted).toBe(true);
+      // granted on the first look after the answer (no further wait), long before the probe's grant could expire
+      expect(sleeps.items.map((s) => s.ms)).toEqual([250, 250]);
+      expect(b.saved.items).toEqual(['decision', 'decision', 'decision']);
+      expect(h().clock.now()).toBe(start + 500);
     });
 
     it('carries one process’s observation to the others: a spent budget makes them wait for the reset', async () => {
@@ -101,18 +165,19 @@ describe.each(storeDialects)('shared rate budget contract', (d) => {
       const [a, b] = budgets(2, sleep, { lowWaterFraction: 0 });
       if (!a || !b) throw new Error('no budgets');
       const start = h().clock.now();
-      await a.acquire();
-      a.observe({ limit: 300, remaining: 0, resetSeconds: 30 });
-      await b.acquire();
-      // granted exactly when the window has certainly reset (30 s + the 1 s rounding guard), not before; b may
-      // first have polled briefly while a's observation was still being written
+      await a.budget.acquire();
+      a.budget.observe({ limit: 300, remaining: 0, resetSeconds: 30 });
+      await a.saved.count(2); // a's observation is in the database
+      expect(a.saved.items).toEqual(['decision', 'observation']);
+      await b.budget.acquire();
+      // one wait, until the window has certainly reset (30 s + the 1 s rounding guard), and not a moment less
+      expect(sleeps).toEqual([31_000]);
       expect(h().clock.now()).toBe(start + 31_000);
-      expect(sleeps.length).toBeGreaterThan(0);
     });
 
     it('stops counting a grant whose process died once its time to live has passed', async () => {
       const { sleep } = createSleeper(h().clock);
-      const [dead, alive] = budgets(2, sleep);
+      const [dead, alive] = budgets(2, sleep).map(({ budget }) => budget);
       if (!dead || !alive) throw new Error('no budgets');
       const start = h().clock.now();
       await dead.acquire(); // never observed: the process died mid-request

@@ -26,8 +26,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/http/**', '**/store/**', '**/persona/client*', '**/jobs/**', '**/downstream/**'], message: 'decision/ is pure: no I/O adapters.' },
-            { group: ['fastify', 'kysely', 'better-sqlite3', 'pg', 'pino'], message: 'decision/ is pure: no I/O libraries.' },
+            {
+              group: ['**/http/**', '**/store/**', '**/persona/client*', '**/jobs/**', '**/downstream/**'],
+              message: 'decision/ is pure: no I/O adapters.',
+            },
+            {
+              group: ['fastify', 'kysely', 'better-sqlite3', 'pg', 'pino'],
+              message: 'decision/ is pure: no I/O libraries.',
+            },
           ],
         },
       ],
@@ -42,8 +48,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/http/**', '**/jobs/**'], message: 'store/ is below http/ and jobs/: it must not import them.' },
-            { group: ['**/persona/**'], allowTypeImports: true, message: 'store/ may import types from persona/ (import type), never its runtime code.' },
+            {
+              group: ['**/http/**', '**/jobs/**'],
+              message: 'store/ is below http/ and jobs/: it must not import them.',
+            },
+            {
+              group: ['**/persona/**'],
+              allowTypeImports: true,
+              message: 'store/ may import types from persona/ (import type), never its runtime code.',
+            },
           ],
         },
       ],
@@ -53,14 +66,34 @@ export default tseslint.config(
     // persona/ owns its ports (e.g. rate-budget-port.ts); store/ implements them, so the dependency points one way.
     files: ['src/persona/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/**'], message: 'persona/ must not import store/: declare a port in persona/ and let store/ implement it.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/store/**'],
+              message: 'persona/ must not import store/: declare a port in persona/ and let store/ implement it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Routes store and enqueue through the stores, then wake the worker (onEnqueued); only the worker runs jobs.
     files: ['src/http/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/jobs/**'], message: 'http/ must not import jobs/: routes store and enqueue, the worker runs jobs.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/jobs/**'],
+              message: 'http/ must not import jobs/: routes store and enqueue, the worker runs jobs.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

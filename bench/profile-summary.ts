@@ -54,7 +54,11 @@ function summarize(profile: CpuProfile, top: number): string {
 }
 
 /** Time with each function on the stack (counted once per sample even when recursive); idle and GC excluded. */
-function inclusiveTimes(profile: CpuProfile, byId: Map<number, ProfileNode>, selfUs: Map<number, number>): Map<string, number> {
+function inclusiveTimes(
+  profile: CpuProfile,
+  byId: Map<number, ProfileNode>,
+  selfUs: Map<number, number>,
+): Map<string, number> {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const totals = new Map<string, number>();
@@ -89,7 +93,13 @@ function groupOf(frame: ProfileNode['callFrame']): string {
     return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? '?');
   }
   const dist = frame.url.indexOf('/dist/');
-  return dist >= 0 ? `service ${frame.url.slice(dist + 1).split('/').slice(0, 2).join('/')}` : frame.url;
+  return dist >= 0
+    ? `service ${frame.url
+        .slice(dist + 1)
+        .split('/')
+        .slice(0, 2)
+        .join('/')}`
+    : frame.url;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

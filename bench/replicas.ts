@@ -27,8 +27,18 @@ if (!adminUrl) {
 
 const only = process.env.BENCH_ONLY; // e.g. "unlimited"
 const allRuns: Run[] = [
-  { label: 'unlimited Persona (50 ms per call)', replicas: 1, rateLimit: { limit: 100_000, windowMs: 60_000 }, inquiries: 400 },
-  { label: 'unlimited Persona (50 ms per call)', replicas: 2, rateLimit: { limit: 100_000, windowMs: 60_000 }, inquiries: 400 },
+  {
+    label: 'unlimited Persona (50 ms per call)',
+    replicas: 1,
+    rateLimit: { limit: 100_000, windowMs: 60_000 },
+    inquiries: 400,
+  },
+  {
+    label: 'unlimited Persona (50 ms per call)',
+    replicas: 2,
+    rateLimit: { limit: 100_000, windowMs: 60_000 },
+    inquiries: 400,
+  },
   { label: 'Persona limited to 30 per 6 s', replicas: 1, rateLimit: { limit: 30, windowMs: 6_000 }, inquiries: 90 },
   { label: 'Persona limited to 30 per 6 s', replicas: 2, rateLimit: { limit: 30, windowMs: 6_000 }, inquiries: 90 },
 ];
@@ -40,7 +50,12 @@ async function measure(run: Run): Promise<string[]> {
   const services: ServiceProcess[] = [];
   try {
     for (let i = 0; i < run.replicas; i++) {
-      const env = { ...stack.env, DATABASE_URL: db.url, API_TOKENS: 'bench', WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4' };
+      const env = {
+        ...stack.env,
+        DATABASE_URL: db.url,
+        API_TOKENS: 'bench',
+        WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4',
+      };
       services.push(await startService({ env }));
     }
     const senders = services.map((s) => stack.createSender(`${s.url}/webhooks/persona`));
@@ -48,11 +63,27 @@ async function measure(run: Run): Promise<string[]> {
     const load = loadAverage();
     const t0 = Date.now();
     // a load balancer in front: webhooks spread round-robin over the replicas
-    await Promise.all(senders.map((sender, r) => sender.sendBurst(ids.filter((_, i) => i % senders.length === r).map((inquiryId) => buildInquiryEvent({ inquiryId })), { concurrency: 8 })));
+    await Promise.all(
+      senders.map((sender, r) =>
+        sender.sendBurst(
+          ids.filter((_, i) => i % senders.length === r).map((inquiryId) => buildInquiryEvent({ inquiryId })),
+          { concurrency: 8 },
+        ),
+      ),
+    );
     const received = await waitForDeliveries(stack.sink, ids, 300_000);
     const wallS = (Math.max(...received.values()) - t0) / 1000;
     const totals = stack.persona.stats().totals;
-    return [run.label, String(run.replicas), String(run.inquiries), wallS.toFixed(2), (run.inquiries / wallS).toFixed(1), String(totals.requests), String(totals.rateLimited), load];
+    return [
+      run.label,
+      String(run.replicas),
+      String(run.inquiries),
+      wallS.toFixed(2),
+      (run.inquiries / wallS).toFixed(1),
+      String(totals.requests),
+      String(totals.rateLimited),
+      load,
+    ];
   } finally {
     for (const s of services) await s.stop();
     await stack.close();
@@ -65,4 +96,18 @@ for (const run of runs) {
   console.error(`▸ ${run.label}, ${run.replicas} replica(s), ${run.inquiries} inquiries`);
   rows.push(await measure(run));
 }
-console.log(formatTable(['Persona', 'replicas', 'inquiries', 'wall s (first webhook → last delivery)', 'decisions/s', 'Persona calls', '429s', 'load avg'], rows));
+console.log(
+  formatTable(
+    [
+      'Persona',
+      'replicas',
+      'inquiries',
+      'wall s (first webhook → last delivery)',
+      'decisions/s',
+      'Persona calls',
+      '429s',
+      'load avg',
+    ],
+    rows,
+  ),
+);

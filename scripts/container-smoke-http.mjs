@@ -112,7 +112,10 @@ switch (command) {
     });
     const r = await request('POST', url, {
       body,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'persona-signature': personaSignature(secret, body) },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'persona-signature': personaSignature(secret, body),
+      },
     });
     process.stdout.write(`${JSON.stringify({ status: r.status, eventId, inquiryId, answer: r.json ?? r.text })}\n`);
     if (r.status !== 200) process.exit(1);
@@ -123,7 +126,11 @@ switch (command) {
     const decision = await until(Number(seconds), `decision for ${inquiryId}`, async () => {
       const r = await request('GET', `${base}/decisions/${encodeURIComponent(inquiryId)}`, { token });
       if (r.status === 200 && r.json?.status === 'failed') fail(`inquiry ${inquiryId} failed: ${r.text}`);
-      return { done: r.status === 200 && r.json?.status === 'decided', value: r.json, last: `${r.status} ${r.text.slice(0, 200)}` };
+      return {
+        done: r.status === 200 && r.json?.status === 'decided',
+        value: r.json,
+        last: `${r.status} ${r.text.slice(0, 200)}`,
+      };
     });
     process.stdout.write(`${JSON.stringify(decision)}\n`);
     break;

@@ -45,12 +45,18 @@ async function main(): Promise<void> {
     info(`service ${service.url} (pid ${service.pid}), simulator ${stack.persona.url}, sink ${stack.sink.url}`);
 
     const rows = await sendOnePerScenario(service.url, stack.createSender(`${service.url}/webhooks/persona`));
-    step(`waiting for decisions (verifications still running are polled; never-settles gives up after ${POLL_TIMEOUT_SECONDS} s)`);
+    step(
+      `waiting for decisions (verifications still running are polled; never-settles gives up after ${POLL_TIMEOUT_SECONDS} s)`,
+    );
     await collectDecisions(service.url, rows);
     await collectDeliveries(rows, () => stack.sink.deliveries());
     printTable(rows);
     const wrong = rows.filter((r) => r.decision?.outcome !== r.scenario.expectedOutcome || !r.deliveredAt);
-    step(wrong.length === 0 ? 'every scenario decided as the default policy says, and delivered' : `${wrong.length} scenario(s) did not end as expected`);
+    step(
+      wrong.length === 0
+        ? 'every scenario decided as the default policy says, and delivered'
+        : `${wrong.length} scenario(s) did not end as expected`,
+    );
     process.exitCode = wrong.length === 0 ? 0 : 1;
   } finally {
     step('stopping everything');
@@ -60,13 +66,17 @@ async function main(): Promise<void> {
   }
 }
 
-async function sendOnePerScenario(serviceUrl: string, sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>): Promise<Row[]> {
+async function sendOnePerScenario(
+  serviceUrl: string,
+  sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const scenario of listScenarios()) {
     const inquiryId = inquiryIdFor(scenario.key);
     const sentAt = Date.now();
     const result = await sender.send(buildInquiryEvent({ inquiryId }));
-    if (!result.acked) throw new Error(`webhook for ${scenario.key} not acknowledged (${result.status ?? result.error})`);
+    if (!result.acked)
+      throw new Error(`webhook for ${scenario.key} not acknowledged (${result.status ?? result.error})`);
     rows.push({ scenario, inquiryId, sentAt });
   }
   step(`sent ${rows.length} signed inquiry.completed webhooks to ${serviceUrl}/webhooks/persona (all answered 200)`);
@@ -74,19 +84,34 @@ async function sendOnePerScenario(serviceUrl: string, sender: ReturnType<Awaited
 }
 
 async function collectDecisions(serviceUrl: string, rows: Row[]): Promise<void> {
-  await waitFor(async () => {
-    for (const row of rows.filter((r) => !r.decision)) {
-      const res = await fetch(`${serviceUrl}/decisions/${row.inquiryId}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-      const body = (await res.json()) as { status: string; outcome: string; reasons: { code: string }[]; personaCalls: number };
-      if (body.status !== 'decided') continue;
-      row.decision = body;
-      info(`${body.outcome === row.scenario.expectedOutcome ? '✓' : '✗'} ${row.scenario.key.padEnd(26)} ${body.outcome}`);
-    }
-    return rows.every((r) => r.decision);
-  }, (POLL_TIMEOUT_SECONDS + 20) * 1000);
+  await waitFor(
+    async () => {
+      for (const row of rows.filter((r) => !r.decision)) {
+        const res = await fetch(`${serviceUrl}/decisions/${row.inquiryId}`, {
+          headers: { authorization: `Bearer ${API_TOKEN}` },
+        });
+        const body = (await res.json()) as {
+          status: string;
+          outcome: string;
+          reasons: { code: string }[];
+          personaCalls: number;
+        };
+        if (body.status !== 'decided') continue;
+        row.decision = body;
+        info(
+          `${body.outcome === row.scenario.expectedOutcome ? '✓' : '✗'} ${row.scenario.key.padEnd(26)} ${body.outcome}`,
+        );
+      }
+      return rows.every((r) => r.decision);
+    },
+    (POLL_TIMEOUT_SECONDS + 20) * 1000,
+  );
 }
 
-async function collectDeliveries(rows: Row[], deliveries: () => { inquiryId?: string; verified: boolean; receivedAt: string }[]): Promise<void> {
+async function collectDeliveries(
+  rows: Row[],
+  deliveries: () => { inquiryId?: string; verified: boolean; receivedAt: string }[],
+): Promise<void> {
   await waitFor(async () => {
     for (const d of deliveries()) {
       const row = rows.find((r) => r.inquiryId === d.inquiryId);
@@ -105,14 +130,20 @@ function printTable(rows: Row[]): void {
         r.inquiryId,
         r.scenario.key,
         `${r.decision?.outcome ?? '—'}${r.decision?.outcome === r.scenario.expectedOutcome ? '' : ' (!)'}`,
-        (r.decision?.reasons ?? []).filter((x, i, all) => all.findIndex((y) => y.code === x.code) === i).slice(0, 3).map((x) => x.code).join(', '),
+        (r.decision?.reasons ?? [])
+          .filter((x, i, all) => all.findIndex((y) => y.code === x.code) === i)
+          .slice(0, 3)
+          .map((x) => x.code)
+          .join(', '),
         String(r.decision?.personaCalls ?? '—'),
         r.deliveredAt ? 'yes, verified' : 'no',
         r.deliveredAt ? `${r.deliveredAt - r.sentAt} ms` : '—',
       ]),
     ),
   );
-  console.log('\nlatency: webhook sent → signed decision received by the sink (includes polling for the pending scenarios)\n');
+  console.log(
+    '\nlatency: webhook sent → signed decision received by the sink (includes polling for the pending scenarios)\n',
+  );
 }
 
 function step(message: string): void {

@@ -11,7 +11,10 @@ import { jobRoutes } from './http/routes/jobs.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
-export interface AppDeps extends Pick<Deps, 'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries'> {
+export interface AppDeps extends Pick<
+  Deps,
+  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries'
+> {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
 }
@@ -50,7 +53,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onEnqueued,
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
-  await app.register(decisionRoutes, { decisions: deps.decisions, deliveries: deps.deliveries, requireBearer, onEnqueued });
+  await app.register(decisionRoutes, {
+    decisions: deps.decisions,
+    deliveries: deps.deliveries,
+    requireBearer,
+    onEnqueued,
+  });
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });

@@ -76,10 +76,18 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     if (env.VERIFICATION_POLL_MIN_DELAY_MS > env.VERIFICATION_POLL_MAX_DELAY_MS) {
-      ctx.addIssue({ code: 'custom', path: ['VERIFICATION_POLL_MIN_DELAY_MS'], message: 'must not exceed VERIFICATION_POLL_MAX_DELAY_MS' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VERIFICATION_POLL_MIN_DELAY_MS'],
+        message: 'must not exceed VERIFICATION_POLL_MAX_DELAY_MS',
+      });
     }
     if (env.DOWNSTREAM_RETRY_MIN_DELAY_MS > env.DOWNSTREAM_RETRY_MAX_DELAY_SECONDS * 1000) {
-      ctx.addIssue({ code: 'custom', path: ['DOWNSTREAM_RETRY_MIN_DELAY_MS'], message: 'must not exceed DOWNSTREAM_RETRY_MAX_DELAY_SECONDS' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DOWNSTREAM_RETRY_MIN_DELAY_MS'],
+        message: 'must not exceed DOWNSTREAM_RETRY_MAX_DELAY_SECONDS',
+      });
     }
     if (env.DOWNSTREAM_URL && !env.DOWNSTREAM_SIGNING_SECRET) {
       ctx.addIssue({
@@ -190,7 +198,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
     personaApiKey: '[set]',
     apiTokens: `[set: ${config.apiTokens.length}]`,
-    downstream: config.downstream ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' } : undefined,
+    downstream: config.downstream
+      ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' }
+      : undefined,
   };
 }
 

@@ -59,13 +59,17 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? systemRandom;
   const sleep = overrides.sleep ?? ((ms: number) => sleepMs(ms));
-  const policy = overrides.policy ?? (config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy);
+  const policy =
+    overrides.policy ?? (config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy);
   const database = overrides.database ?? (await openDatabase(config, logger, random));
 
   const { db } = database;
   const queue = createJobQueue({ db, dialect: database.dialect, clock, notifier: database.notifier });
   const outbox = config.downstream ? createOutbox({ queue, deliveryBody: createDeliveryBody(clock) }) : undefined;
-  const rateWindow = { lowWaterFraction: config.personaRateLowWaterPercent / 100, resetGuardMs: config.personaRateResetGuardMs };
+  const rateWindow = {
+    lowWaterFraction: config.personaRateLowWaterPercent / 100,
+    resetGuardMs: config.personaRateResetGuardMs,
+  };
   const rateBudget =
     database.dialect === 'postgres'
       ? createSharedRateBudget({
@@ -140,7 +144,12 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     },
     personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
     downstream: downstream && {
-      client: createDownstreamClient({ url: downstream.url, signingSecret: downstream.signingSecret, timeoutMs: downstream.timeoutMs, clock }),
+      client: createDownstreamClient({
+        url: downstream.url,
+        signingSecret: downstream.signingSecret,
+        timeoutMs: downstream.timeoutMs,
+        clock,
+      }),
       retry: {
         retryForMs: downstream.retryForSeconds * 1000,
         minDelayMs: downstream.retryMinDelayMs,

@@ -61,7 +61,9 @@ export function parseJobPayload<K extends JobKind>(
 ): { ok: true; payload: JobPayload<K> } | { ok: false; error: string } {
   const parsed = jobPayloadSchemas[kind].safeParse(payload);
   if (parsed.success) return { ok: true, payload: parsed.data as JobPayload<K> };
-  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(payload)'}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(payload)'}: ${issue.message}`,
+  );
   return { ok: false, error: `invalid ${kind} payload: ${problems.join('; ')}` };
 }
 
@@ -95,7 +97,11 @@ export function processInquiryJob(input: {
 }
 
 /** One delivery's job: queued per inquiry (`deliver:<inquiryId>`), so an inquiry's deliveries go out in order. */
-export function deliverDecisionJob(input: { deliveryId: string; inquiryId: string; now: number }): JobSpec<typeof DELIVER_DECISION> {
+export function deliverDecisionJob(input: {
+  deliveryId: string;
+  inquiryId: string;
+  now: number;
+}): JobSpec<typeof DELIVER_DECISION> {
   return {
     kind: DELIVER_DECISION,
     key: deliverDecisionKey(input.deliveryId),

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     // jobs enqueued by other replicas (PostgreSQL LISTEN/NOTIFY); the worker's idle poll stays as a safety net
     await deps.database.notifier.listen(() => worker.wake());
   }
-  logger.info({ url, policyVersion: deps.policy.version, worker: config.workerConcurrency > 0 ? worker.id : null }, 'ready');
+  logger.info(
+    { url, policyVersion: deps.policy.version, worker: config.workerConcurrency > 0 ? worker.id : null },
+    'ready',
+  );
   installShutdown(logger, async () => {
     await app.close(); // stop accepting, finish in-flight requests
     await worker.stop(); // finish running jobs; the rest stay queued in the database

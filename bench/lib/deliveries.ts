@@ -5,7 +5,11 @@ import { waitFor } from '../../scripts/lib/report.js';
  * Waits until the sink holds a verified delivery for every inquiry id, and returns when each first arrived
  * (`receivedAt`, unix ms). Throws, naming how many are missing, after `timeoutMs`.
  */
-export async function waitForDeliveries(sink: Sink, inquiryIds: readonly string[], timeoutMs: number): Promise<Map<string, number>> {
+export async function waitForDeliveries(
+  sink: Sink,
+  inquiryIds: readonly string[],
+  timeoutMs: number,
+): Promise<Map<string, number>> {
   const wanted = new Set(inquiryIds);
   const received = new Map<string, number>();
   const collect = (): boolean => {

@@ -57,9 +57,24 @@ export function ingestSection(results: readonly IngestResult[], options: BenchOp
     `autocannon, ${options.connections} connections, ${options.ingestSeconds} s measured after ${options.warmupSeconds} s of warm-up against the same ` +
       'process; every request a fresh `inquiry.completed` (unique event and inquiry id, ~2.3 KB) signed in `setupRequest`. ' +
       'The service runs on a new SQLite file per target; "HTTP-only" is `WORKER_CONCURRENCY=0`. Hello-world gets the same requests. ' +
-      'CPU ms/req is the target process\'s own user+system time (from /proc) per answer: it does not depend on other work\'s load.',
+      "CPU ms/req is the target process's own user+system time (from /proc) per answer: it does not depend on other work's load.",
     '',
-    formatTable(['round', 'target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CPU ms/req', '2xx', 'peak RSS MB', 'worker', 'load avg'], rows),
+    formatTable(
+      [
+        'round',
+        'target',
+        'req/s',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'CPU ms/req',
+        '2xx',
+        'peak RSS MB',
+        'worker',
+        'load avg',
+      ],
+      rows,
+    ),
     '',
     'Service ÷ hello-world, per round (same load):',
     ...ratios,
@@ -76,16 +91,38 @@ export function latencySection(r: LatencyResult): string {
       `simulator adding ${SIM_LATENCY_MS} ms per Persona call. Persona round trip measured from the benchmark: ${fmt(r.personaRttMs)} ms (median of 10).`,
     '',
     formatTable(
-      ['p50 ms', 'p90 ms', 'max ms', 'target p50 ≤ ms', 'send→ack', 'ack→decided', 'decided→sink', 'peak RSS MB', 'load avg'],
-      [[fmt(r.p50, 0), fmt(r.p90, 0), fmt(r.max, 0), fmt(r.personaRttMs + 50, 0), fmt(r.phases.sendToAck, 0), fmt(r.phases.ackToDecided, 0), fmt(r.phases.decidedToSink, 0), mb(r.rssKb), r.load]],
+      [
+        'p50 ms',
+        'p90 ms',
+        'max ms',
+        'target p50 ≤ ms',
+        'send→ack',
+        'ack→decided',
+        'decided→sink',
+        'peak RSS MB',
+        'load avg',
+      ],
+      [
+        [
+          fmt(r.p50, 0),
+          fmt(r.p90, 0),
+          fmt(r.max, 0),
+          fmt(r.personaRttMs + 50, 0),
+          fmt(r.phases.sendToAck, 0),
+          fmt(r.phases.ackToDecided, 0),
+          fmt(r.phases.decidedToSink, 0),
+          mb(r.rssKb),
+          r.load,
+        ],
+      ],
     ),
     '',
-    'Phases are medians in ms: send→ack from this process; ack→decided and decided→sink from the service\'s log timestamps (ms resolution) and the sink\'s receipt.',
+    "Phases are medians in ms: send→ack from this process; ack→decided and decided→sink from the service's log timestamps (ms resolution) and the sink's receipt.",
     '',
-    '### 3. Persona calls per decision (simulator\'s per-inquiry counts)',
+    "### 3. Persona calls per decision (simulator's per-inquiry counts)",
     '',
     formatTable(
-      ['inquiries', 'decisions', 'calls per decision', 'expected', 'service\'s own count', 'outcomes'],
+      ['inquiries', 'decisions', 'calls per decision', 'expected', "service's own count", 'outcomes'],
       [
         [
           'settled (all-passed from 2, plus one of each other settled scenario)',
@@ -118,7 +155,17 @@ export function burstSection(r: BurstResult): string {
       `then take ⌈${t.lastWindowCalls}/4 workers⌉ round trips of ${fmt(t.rttMs)} ms: ${fmt(t.ms / 1000, 2)} s.`,
     '',
     formatTable(
-      ['wall (first webhook → last decision)', 'minimum', 'ratio', 'last delivery', 'all acked after', 'Persona calls', '429s', 'peak RSS MB', 'load avg'],
+      [
+        'wall (first webhook → last decision)',
+        'minimum',
+        'ratio',
+        'last delivery',
+        'all acked after',
+        'Persona calls',
+        '429s',
+        'peak RSS MB',
+        'load avg',
+      ],
       [
         [
           `${fmt(r.wallMs / 1000, 2)} s`,
@@ -139,15 +186,37 @@ export function burstSection(r: BurstResult): string {
   ].join('\n');
 }
 
-export function targetsSection(ingest: IngestResult[] | null, latency: LatencyResult | null, burst: BurstResult | null): string {
-  const rows = targetRows(ingest, latency, burst).map((t) => [t.target, t.measured, t.met === null ? '—' : t.met ? 'met' : 'MISSED', t.note]);
-  return ['### Targets (reported, not asserted)', '', formatTable(['target', 'measured', '', 'by how much'], rows)].join('\n');
+export function targetsSection(
+  ingest: IngestResult[] | null,
+  latency: LatencyResult | null,
+  burst: BurstResult | null,
+): string {
+  const rows = targetRows(ingest, latency, burst).map((t) => [
+    t.target,
+    t.measured,
+    t.met === null ? '—' : t.met ? 'met' : 'MISSED',
+    t.note,
+  ]);
+  return [
+    '### Targets (reported, not asserted)',
+    '',
+    formatTable(['target', 'measured', '', 'by how much'], rows),
+  ].join('\n');
 }
 
-export function rssSection(ingest: IngestResult[] | null, latency: LatencyResult | null, burst: BurstResult | null): string {
+export function rssSection(
+  ingest: IngestResult[] | null,
+  latency: LatencyResult | null,
+  burst: BurstResult | null,
+): string {
   const rows: string[][] = [];
-  for (const r of ingest ?? []) if (r.rssKb !== null) rows.push([`1. ingest, round ${r.round}: ${r.label}`, mb(r.rssKb)]);
+  for (const r of ingest ?? [])
+    if (r.rssKb !== null) rows.push([`1. ingest, round ${r.round}: ${r.label}`, mb(r.rssKb)]);
   if (latency) rows.push(['2–3. latency and Persona calls', mb(latency.rssKb)]);
   if (burst) rows.push([`4. burst of ${burst.inquiries}`, mb(burst.rssKb)]);
-  return ['### 5. Peak RSS of the service (VmHWM, one process per row)', '', formatTable(['during', 'peak RSS MB'], rows)].join('\n');
+  return [
+    '### 5. Peak RSS of the service (VmHWM, one process per row)',
+    '',
+    formatTable(['during', 'peak RSS MB'], rows),
+  ].join('\n');
 }

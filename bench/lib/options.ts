@@ -95,7 +95,8 @@ function parsePhases(text: string | undefined): ReadonlySet<Phase> {
   if (text === undefined) return new Set(PHASES);
   const picked = text.split(',').map((p) => p.trim());
   const unknown = picked.filter((p) => !PHASES.includes(p as Phase));
-  if (unknown.length > 0) throw new Error(`--only: unknown phase(s) ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown phase(s) ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
   return new Set(picked as Phase[]);
 }
 

@@ -12,7 +12,9 @@ export async function measurePersonaRtt(stack: SimulatorStack, samples = 10): Pr
   for (let i = 0; i < samples; i += 1) {
     const url = `${stack.persona.apiUrl}/inquiries/${inquiryIdFor('all-passed', `rtt${i}`)}?include=verifications,reports`;
     const start = performance.now();
-    const res = await fetch(url, { headers: { authorization: `Bearer ${stack.apiKey}`, 'persona-version': '2025-12-08', 'key-inflection': 'kebab' } });
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${stack.apiKey}`, 'persona-version': '2025-12-08', 'key-inflection': 'kebab' },
+    });
     await res.text();
     times.push(performance.now() - start);
     if (!res.ok) throw new Error(`simulator answered ${res.status} to the round-trip probe`);

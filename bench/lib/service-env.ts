@@ -32,7 +32,9 @@ export interface DecisionView {
 
 /** GET /decisions/:inquiryId; null for 404. */
 export async function getDecision(serviceUrl: string, inquiryId: string): Promise<DecisionView | null> {
-  const res = await fetch(`${serviceUrl}/decisions/${encodeURIComponent(inquiryId)}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  const res = await fetch(`${serviceUrl}/decisions/${encodeURIComponent(inquiryId)}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
   if (res.status === 404) {
     await res.body?.cancel();
     return null;

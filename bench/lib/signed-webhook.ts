@@ -12,8 +12,13 @@ const EVENT = 'evt_TPLEVENT0';
  * `setupRequest` exactly as Persona signs (`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`).
  * The body is the simulator's real envelope (~2.3 KB), templated once: ids are replaced per request.
  */
-export function signedWebhookRequests(secret: string, runTag: string): { requests: RequestDefinition[]; bodyBytes: number; firstInquiryId: string } {
-  const template = JSON.stringify(buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed', SUFFIX), eventId: EVENT }).body);
+export function signedWebhookRequests(
+  secret: string,
+  runTag: string,
+): { requests: RequestDefinition[]; bodyBytes: number; firstInquiryId: string } {
+  const template = JSON.stringify(
+    buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed', SUFFIX), eventId: EVENT }).body,
+  );
   let n = 0;
   const idFor = (i: number): string => `${runTag}n${i}`;
   const requests: RequestDefinition[] = [

@@ -23,7 +23,11 @@ export function ingestRatios(results: readonly IngestResult[], label: string): n
   });
 }
 
-export function targetRows(ingest: readonly IngestResult[] | null, latency: LatencyResult | null, burst: BurstResult | null): TargetRow[] {
+export function targetRows(
+  ingest: readonly IngestResult[] | null,
+  latency: LatencyResult | null,
+  burst: BurstResult | null,
+): TargetRow[] {
   const rows: TargetRow[] = [];
   if (ingest) {
     for (const label of [...new Set(ingest.filter((r) => r.kind === 'service').map((r) => r.label))]) {
@@ -46,7 +50,12 @@ export function targetRows(ingest: readonly IngestResult[] | null, latency: Late
       note: latency.p50 <= limit ? '' : `over by ${fmt(latency.p50 - limit, 0)} ms`,
     });
     const settled = latency.calls.settled.calls / latency.calls.settled.decisions;
-    rows.push({ target: '1.0 Persona call per settled decision', measured: fmt(settled, 2), met: settled === 1, note: '' });
+    rows.push({
+      target: '1.0 Persona call per settled decision',
+      measured: fmt(settled, 2),
+      met: settled === 1,
+      note: '',
+    });
   }
   if (burst) {
     const ratio = burst.wallMs / burst.theoretical.ms;
@@ -64,14 +73,17 @@ export function targetRows(ingest: readonly IngestResult[] | null, latency: Late
       note: '',
     });
   }
-  const peaks = [
-    ...(ingest ?? []).map((r) => r.rssKb),
-    latency?.rssKb ?? null,
-    burst?.rssKb ?? null,
-  ].filter((v): v is number => v !== null);
+  const peaks = [...(ingest ?? []).map((r) => r.rssKb), latency?.rssKb ?? null, burst?.rssKb ?? null].filter(
+    (v): v is number => v !== null,
+  );
   if (peaks.length > 0) {
     const peakMb = Math.max(...peaks) / 1024;
-    rows.push({ target: `service peak RSS < ${RSS_LIMIT_MB} MB`, measured: `${fmt(peakMb)} MB (highest of all runs)`, met: peakMb < RSS_LIMIT_MB, note: '' });
+    rows.push({
+      target: `service peak RSS < ${RSS_LIMIT_MB} MB`,
+      measured: `${fmt(peakMb)} MB (highest of all runs)`,
+      met: peakMb < RSS_LIMIT_MB,
+      note: '',
+    });
   }
   return rows;
 }

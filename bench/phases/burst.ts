@@ -43,14 +43,21 @@ export async function runBurst(options: BenchOptions, dir: string, log: (line: s
     service = await startService({
       execArgv: diagnostics.execArgv,
       // debug: one 'persona response' line per call, to see when each rate-limit window opened
-      env: serviceEnv(dir, 'burst', { ...stack.env, WORKER_CONCURRENCY: String(WORKER_CONCURRENCY), LOG_LEVEL: 'debug', ...diagnostics.env }),
+      env: serviceEnv(dir, 'burst', {
+        ...stack.env,
+        WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+        LOG_LEVEL: 'debug',
+        ...diagnostics.env,
+      }),
       cwd: dir,
       logFile: join(dir, 'burst.log'),
     });
     const sender = stack.createSender(`${service.url}/webhooks/persona`);
     const ids = Array.from({ length: options.burstCount }, (_, i) => inquiryIdFor('all-passed', `burst${i}`));
     const theoretical = theoreticalMinimum(ids.length, rttMs);
-    log(`burst: ${ids.length} all-passed inquiries, simulator limited to ${BURST_LIMIT.limit} per ${BURST_LIMIT.windowMs / 1000} s (minimum ≈ ${(theoretical.ms / 1000).toFixed(1)} s)`);
+    log(
+      `burst: ${ids.length} all-passed inquiries, simulator limited to ${BURST_LIMIT.limit} per ${BURST_LIMIT.windowMs / 1000} s (minimum ≈ ${(theoretical.ms / 1000).toFixed(1)} s)`,
+    );
     const load = loadAverage();
     const t0 = Date.now();
     const results = await sender.sendBurst(
@@ -62,7 +69,8 @@ export async function runBurst(options: BenchOptions, dir: string, log: (line: s
     if (unacked > 0) throw new Error(`${unacked} burst webhooks not acknowledged`);
     const received = await waitForDeliveries(stack.sink, ids, theoretical.ms * 3 + 30_000);
     let lastDecidedAt = 0;
-    for (const id of ids) lastDecidedAt = Math.max(lastDecidedAt, Date.parse((await getDecision(service.url, id))?.decidedAt ?? ''));
+    for (const id of ids)
+      lastDecidedAt = Math.max(lastDecidedAt, Date.parse((await getDecision(service.url, id))?.decidedAt ?? ''));
     const stats = stack.persona.stats().totals;
     const calls = callTimes(service.readLogs());
     const windows = windowStarts(calls);

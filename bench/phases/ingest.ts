@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import autocannon, { type RequestDefinition, type Result } from 'autocannon';
 import { SIM_DEFAULTS, startSimulatorStack } from '../../src/sim/stack.js';
-import { ROOT, type ServiceProcess, startNodeProcess, startService, TSX_LOADER } from '../../scripts/lib/service-process.js';
+import {
+  ROOT,
+  type ServiceProcess,
+  startNodeProcess,
+  startService,
+  TSX_LOADER,
+} from '../../scripts/lib/service-process.js';
 import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
@@ -39,19 +45,38 @@ interface Target {
   withSimulator?: boolean;
 }
 
-export async function runIngest(options: BenchOptions, dir: string, log: (line: string) => void): Promise<IngestResult[]> {
+export async function runIngest(
+  options: BenchOptions,
+  dir: string,
+  log: (line: string) => void,
+): Promise<IngestResult[]> {
   const results: IngestResult[] = [];
   for (let round = 1; round <= options.rounds; round += 1) {
     const targets: Target[] = [
       { label: 'bare Fastify hello-world', kind: 'hello', env: {} },
-      { label: 'service, SYNCHRONOUS=FULL, HTTP-only', kind: 'service', env: { SQLITE_SYNCHRONOUS: 'FULL', WORKER_CONCURRENCY: '0' } },
-      { label: 'service, SYNCHRONOUS=NORMAL, HTTP-only', kind: 'service', env: { SQLITE_SYNCHRONOUS: 'NORMAL', WORKER_CONCURRENCY: '0' } },
+      {
+        label: 'service, SYNCHRONOUS=FULL, HTTP-only',
+        kind: 'service',
+        env: { SQLITE_SYNCHRONOUS: 'FULL', WORKER_CONCURRENCY: '0' },
+      },
+      {
+        label: 'service, SYNCHRONOUS=NORMAL, HTTP-only',
+        kind: 'service',
+        env: { SQLITE_SYNCHRONOUS: 'NORMAL', WORKER_CONCURRENCY: '0' },
+      },
     ];
     if (options.workerVariant && round === 1) {
-      targets.push({ label: 'service, FULL, worker on (4) + simulator', kind: 'service', env: { SQLITE_SYNCHRONOUS: 'FULL' }, withSimulator: true });
+      targets.push({
+        label: 'service, FULL, worker on (4) + simulator',
+        kind: 'service',
+        env: { SQLITE_SYNCHRONOUS: 'FULL' },
+        withSimulator: true,
+      });
     }
     for (const [i, target] of targets.entries()) {
-      log(`ingest round ${round}/${options.rounds}: ${target.label} (${options.warmupSeconds} s warm-up + ${options.ingestSeconds} s, ${options.connections} connections)`);
+      log(
+        `ingest round ${round}/${options.rounds}: ${target.label} (${options.warmupSeconds} s warm-up + ${options.ingestSeconds} s, ${options.connections} connections)`,
+      );
       const result = await measureTarget(target, `r${round}t${i}`, round, options, dir);
       log(`  ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, load ${result.load}`);
       results.push(result);
@@ -60,8 +85,16 @@ export async function runIngest(options: BenchOptions, dir: string, log: (line: 
   return results;
 }
 
-async function measureTarget(target: Target, tag: string, round: number, options: BenchOptions, dir: string): Promise<IngestResult> {
-  const stack = target.withSimulator ? await startSimulatorStack({ rateLimit: { limit: 1_000_000, windowMs: 60_000 } }) : null;
+async function measureTarget(
+  target: Target,
+  tag: string,
+  round: number,
+  options: BenchOptions,
+  dir: string,
+): Promise<IngestResult> {
+  const stack = target.withSimulator
+    ? await startSimulatorStack({ rateLimit: { limit: 1_000_000, windowMs: 60_000 } })
+    : null;
   let proc: ServiceProcess | null = null;
   try {
     proc = await startTarget(target, tag, options, dir, stack?.env ?? null);
@@ -78,7 +111,8 @@ async function measureTarget(target: Target, tag: string, round: number, options
     let stored: number | null = null;
     if (target.kind === 'service') {
       const first = await getDecision(proc.url, measured.firstInquiryId);
-      if (!first) throw new Error(`${target.label}: the first measured webhook was acknowledged but its inquiry is unknown`);
+      if (!first)
+        throw new Error(`${target.label}: the first measured webhook was acknowledged but its inquiry is unknown`);
       stored = proc.readLogs().filter((l) => l.msg === 'webhook accepted' && l.status === 'stored').length;
       // autocannon stops with requests in flight: stored but not counted, at most one per connection and run
       const sent = warmResult['2xx'] + result['2xx'];
@@ -100,7 +134,8 @@ async function measureTarget(target: Target, tag: string, round: number, options
       stored,
       sent2xx: warmResult['2xx'] + result['2xx'],
       rssKb: target.kind === 'service' ? rssKb : null,
-      cpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && result['2xx'] > 0 ? (cpuAfter - cpuBefore) / result['2xx'] : null,
+      cpuMsPerRequest:
+        cpuBefore !== null && cpuAfter !== null && result['2xx'] > 0 ? (cpuAfter - cpuBefore) / result['2xx'] : null,
       load,
       personaCalls,
     };
@@ -110,13 +145,25 @@ async function measureTarget(target: Target, tag: string, round: number, options
   }
 }
 
-function startTarget(target: Target, tag: string, options: BenchOptions, dir: string, simEnv: Record<string, string> | null): Promise<ServiceProcess> {
+function startTarget(
+  target: Target,
+  tag: string,
+  options: BenchOptions,
+  dir: string,
+  simEnv: Record<string, string> | null,
+): Promise<ServiceProcess> {
   const logFile = join(dir, `ingest-${tag}.log`);
   if (target.kind === 'hello') {
-    return startNodeProcess(['--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], { env: {}, cwd: dir, logFile });
+    return startNodeProcess(['--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], {
+      env: {},
+      cwd: dir,
+      logFile,
+    });
   }
   // the worker variant: the simulator answers; decisions are stored, not delivered (no downstream)
-  const sim: Record<string, string> = simEnv ? { PERSONA_API_URL: simEnv.PERSONA_API_URL ?? '', PERSONA_API_KEY: simEnv.PERSONA_API_KEY ?? '' } : {};
+  const sim: Record<string, string> = simEnv
+    ? { PERSONA_API_URL: simEnv.PERSONA_API_URL ?? '', PERSONA_API_KEY: simEnv.PERSONA_API_KEY ?? '' }
+    : {};
   const diagnostics = serviceDiagnostics(options, `ingest-${tag}`);
   return startService({
     execArgv: diagnostics.execArgv,

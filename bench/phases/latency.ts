@@ -35,14 +35,27 @@ export interface CallsResult {
   /** Settled inquiries (the latency run's all-passed, plus one of every other settled scenario). */
   settled: { decisions: number; calls: number; wrongOutcomes: string[] };
   /** settles-after-polls: simulator-counted calls per inquiry, and what the service itself recorded. */
-  polls: { decisions: number; callsPerInquiry: number[]; serviceCounted: number[]; kinds: string; wrongOutcomes: string[] };
+  polls: {
+    decisions: number;
+    callsPerInquiry: number[];
+    serviceCounted: number[];
+    kinds: string;
+    wrongOutcomes: string[];
+  };
 }
 
 const POLL_ENV = { VERIFICATION_POLL_MIN_DELAY_MS: '100', VERIFICATION_POLL_MAX_DELAY_MS: '400' };
 
-export async function runLatency(options: BenchOptions, dir: string, log: (line: string) => void): Promise<LatencyResult> {
+export async function runLatency(
+  options: BenchOptions,
+  dir: string,
+  log: (line: string) => void,
+): Promise<LatencyResult> {
   // no rate limit to speak of: this phase measures latency, the burst phase measures the limit
-  const stack = await startSimulatorStack({ latencyMs: SIM_LATENCY_MS, rateLimit: { limit: 1_000_000, windowMs: 60_000 } });
+  const stack = await startSimulatorStack({
+    latencyMs: SIM_LATENCY_MS,
+    rateLimit: { limit: 1_000_000, windowMs: 60_000 },
+  });
   let service: ServiceProcess | null = null;
   try {
     const personaRttMs = await measurePersonaRtt(stack);
@@ -107,7 +120,8 @@ async function sendSteadily(sender: WebhookSender, count: number, ratePerSecond:
     const sentAt = Date.now();
     inFlight.push(
       sender.send(event).then((result) => {
-        if (!result.acked) throw new Error(`webhook for ${inquiryId} not acknowledged (${result.status ?? result.error})`);
+        if (!result.acked)
+          throw new Error(`webhook for ${inquiryId} not acknowledged (${result.status ?? result.error})`);
         sent.set(inquiryId, { sentAt, ackAt: Date.now() });
       }),
     );
@@ -116,11 +130,20 @@ async function sendSteadily(sender: WebhookSender, count: number, ratePerSecond:
   return sent;
 }
 
-function phaseMedians(logs: LogLine[], sent: Map<string, Sent>, received: Map<string, number>): LatencyResult['phases'] {
+function phaseMedians(
+  logs: LogLine[],
+  sent: Map<string, Sent>,
+  received: Map<string, number>,
+): LatencyResult['phases'] {
   const at = (msg: string): Map<string, number> => {
     const times = new Map<string, number>();
     for (const line of logs) {
-      if (line.msg === msg && typeof line.inquiryId === 'string' && typeof line.time === 'string' && !times.has(line.inquiryId)) {
+      if (
+        line.msg === msg &&
+        typeof line.inquiryId === 'string' &&
+        typeof line.time === 'string' &&
+        !times.has(line.inquiryId)
+      ) {
         times.set(line.inquiryId, Date.parse(line.time));
       }
     }
@@ -148,11 +171,15 @@ async function measureCalls(
   pollCount: number,
   log: (line: string) => void,
 ): Promise<CallsResult> {
-  const others = listScenarios().filter((s) => s.key !== 'all-passed' && s.key !== 'settles-after-polls' && s.key !== 'never-settles');
+  const others = listScenarios().filter(
+    (s) => s.key !== 'all-passed' && s.key !== 'settles-after-polls' && s.key !== 'never-settles',
+  );
   const settledIds = [...latencyIds, ...others.map((s) => inquiryIdFor(s.key, 'calls0'))];
   const pollIds = Array.from({ length: pollCount }, (_, i) => inquiryIdFor('settles-after-polls', `poll${i}`));
   log(`calls: ${others.length} other settled scenarios and ${pollCount} settles-after-polls inquiries`);
-  await Promise.all([...settledIds.slice(latencyIds.length), ...pollIds].map((id) => sender.send(buildInquiryEvent({ inquiryId: id }))));
+  await Promise.all(
+    [...settledIds.slice(latencyIds.length), ...pollIds].map((id) => sender.send(buildInquiryEvent({ inquiryId: id }))),
+  );
   await waitForDeliveries(stack.sink, [...settledIds, ...pollIds], 30_000);
   const stats = stack.persona.stats().byInquiry;
   const callsOf = (id: string): number => stats[id]?.requests ?? 0;
@@ -161,7 +188,8 @@ async function measureCalls(
     for (const id of ids) {
       const decision = await getDecision(serviceUrl, id);
       const expected = parseInquiryId(id)?.scenario.expectedOutcome;
-      if (decision?.outcome !== expected) out.push(`${id}: ${decision?.outcome ?? 'none'} (expected ${expected ?? '?'})`);
+      if (decision?.outcome !== expected)
+        out.push(`${id}: ${decision?.outcome ?? 'none'} (expected ${expected ?? '?'})`);
     }
     return out;
   };
@@ -169,7 +197,11 @@ async function measureCalls(
   for (const id of pollIds) serviceCounted.push((await getDecision(serviceUrl, id))?.personaCalls ?? Number.NaN);
   const kinds = pollIds.map((id) => `${stats[id]?.inquiry ?? 0}+${stats[id]?.verification ?? 0}`);
   return {
-    settled: { decisions: settledIds.length, calls: settledIds.reduce((sum, id) => sum + callsOf(id), 0), wrongOutcomes: await wrong(settledIds) },
+    settled: {
+      decisions: settledIds.length,
+      calls: settledIds.reduce((sum, id) => sum + callsOf(id), 0),
+      wrongOutcomes: await wrong(settledIds),
+    },
     polls: {
       decisions: pollIds.length,
       callsPerInquiry: pollIds.map(callsOf),

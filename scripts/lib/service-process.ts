@@ -112,14 +112,30 @@ export async function startNodeProcess(args: string[], options: StartOptions): P
   };
   try {
     const url = await waitForReady(readLogs, exited, options.readyTimeoutMs ?? 20_000, logFile);
-    return { pid, url, logFile, readLogs, untilLogs, exited, peakRssKb: () => readPeakRssKb(pid), cpuMs: () => readCpuMs(pid), stop, kill };
+    return {
+      pid,
+      url,
+      logFile,
+      readLogs,
+      untilLogs,
+      exited,
+      peakRssKb: () => readPeakRssKb(pid),
+      cpuMs: () => readCpuMs(pid),
+      stop,
+      kill,
+    };
   } catch (error) {
     await stop(2_000);
     throw error;
   }
 }
 
-async function waitForReady(readLogs: () => LogLine[], exited: Promise<number | null>, timeoutMs: number, logFile: string): Promise<string> {
+async function waitForReady(
+  readLogs: () => LogLine[],
+  exited: Promise<number | null>,
+  timeoutMs: number,
+  logFile: string,
+): Promise<string> {
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
   const deadline = Date.now() + timeoutMs;
@@ -133,7 +149,11 @@ async function waitForReady(readLogs: () => LogLine[], exited: Promise<number | 
 }
 
 /** SIGTERM, wait for the exit, SIGKILL after `timeoutMs`; the exit code (null when killed by a signal). */
-async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<number | null> {
+async function stopChild(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -160,7 +180,9 @@ function parseLogFile(file: string): LogLine[] {
 
 /** What a process said before it died: its error lines when there are any, else its last lines. */
 function tail(file: string): string {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const errors = lines.filter((l) => /error|failed/i.test(l) && !l.trimStart().startsWith('at '));
   return (errors.length > 0 ? errors : lines).slice(-4).join(' | ').slice(-800);
 }

@@ -40,7 +40,10 @@ export function createDownstreamClient(opts: DownstreamClientOptions): Downstrea
   return { send: (input) => sendOnce(opts, input) };
 }
 
-async function sendOnce(opts: DownstreamClientOptions, input: { webhookId: string; body: string }): Promise<DeliveryResult> {
+async function sendOnce(
+  opts: DownstreamClientOptions,
+  input: { webhookId: string; body: string },
+): Promise<DeliveryResult> {
   const startedMs = opts.clock.now();
   const elapsed = (): number => Math.max(0, opts.clock.now() - startedMs);
   // Built outside the try: an invalid header value (a bad webhookId) is a bug to throw, not a network failure.

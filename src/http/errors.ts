@@ -17,8 +17,14 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((thrown: FastifyError | AppError, request, reply) => {
     const error = toAppError(thrown);
     if (error.statusCode >= 500) request.log.error({ err: thrown, code: error.code }, 'request failed');
-    else request.log[isAppError(thrown) ? 'debug' : 'info']({ code: error.code, statusCode: error.statusCode }, 'request rejected');
-    return reply.status(error.statusCode).send(toErrorBody(error.code, error.expose ? error.message : 'internal error'));
+    else
+      request.log[isAppError(thrown) ? 'debug' : 'info'](
+        { code: error.code, statusCode: error.statusCode },
+        'request rejected',
+      );
+    return reply
+      .status(error.statusCode)
+      .send(toErrorBody(error.code, error.expose ? error.message : 'internal error'));
   });
   app.setNotFoundHandler(() => {
     throw new AppError(ErrorCodes.NOT_FOUND, 'no such route');
@@ -27,7 +33,8 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function toAppError(error: FastifyError | AppError): AppError {
   if (isAppError(error)) return error;
-  if (error.validation) return new AppError(ErrorCodes.BAD_REQUEST, describeValidation(error.validationContext, error.validation));
+  if (error.validation)
+    return new AppError(ErrorCodes.BAD_REQUEST, describeValidation(error.validationContext, error.validation));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(ErrorCodes.BODY_TOO_LARGE, 'request body is too large');
@@ -45,6 +52,8 @@ function toAppError(error: FastifyError | AppError): AppError {
  */
 function describeValidation(context: string | undefined, issues: FastifySchemaValidationError[]): string {
   if (context === 'params') return issues.map((issue) => issue.message).join('; ');
-  const fields = issues.map((issue) => `${issue.instancePath.slice(1).replaceAll('/', '.')} ${issue.message ?? ''}`.trim());
+  const fields = issues.map((issue) =>
+    `${issue.instancePath.slice(1).replaceAll('/', '.')} ${issue.message ?? ''}`.trim(),
+  );
   return `invalid ${context === 'querystring' ? 'query' : (context ?? 'request')}: ${fields.join('; ')}`;
 }

@@ -52,14 +52,25 @@ export function createDeliverDecisionHandler(options: {
       : clientErrorCount >= retry.maxClientErrorAttempts;
     if (exhausted) {
       await deliveries.markFailed(deliveryId, attempt, finishWithin);
-      deliveryLog.error({ status: result.status, error: result.error, attempts: attempt.attempts }, 'delivery dead-lettered');
+      deliveryLog.error(
+        { status: result.status, error: result.error, attempts: attempt.attempts },
+        'delivery dead-lettered',
+      );
       return { type: 'done', finished: true };
     }
     const backoff = backoffDelayMs(attempt.attempts, { minMs: retry.minDelayMs, maxMs: retry.maxDelayMs }, random);
     // Honour Retry-After, within our own ceiling: a consumer cannot park a delivery for a week.
     const delay = Math.min(retry.maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
     await deliveries.markRetrying(deliveryId, attempt, now + delay);
-    deliveryLog.warn({ status: result.status, error: result.error, attempts: attempt.attempts, delayMs: delay }, 'delivery failed; will retry');
-    return { type: 'reschedule', runAt: now + delay, error: result.error, payload: { deliveryId, clientErrors: clientErrorCount } };
+    deliveryLog.warn(
+      { status: result.status, error: result.error, attempts: attempt.attempts, delayMs: delay },
+      'delivery failed; will retry',
+    );
+    return {
+      type: 'reschedule',
+      runAt: now + delay,
+      error: result.error,
+      payload: { deliveryId, clientErrors: clientErrorCount },
+    };
   };
 }

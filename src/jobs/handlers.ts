@@ -35,7 +35,13 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
       personaOutageBudgetMs: options.personaOutageBudgetMs,
     }),
     deliver_decision: downstream
-      ? createDeliverDecisionHandler({ deliveries: options.deliveries, downstream: downstream.client, clock, random, retry: downstream.retry })
+      ? createDeliverDecisionHandler({
+          deliveries: options.deliveries,
+          downstream: downstream.client,
+          clock,
+          random,
+          retry: downstream.retry,
+        })
       : deadLetterUndeliverable(options.deliveries),
   };
 }
@@ -48,7 +54,11 @@ function deadLetterUndeliverable(deliveries: DeliveryStore): JobHandler<'deliver
   return async ({ deliveryId }, _job, { finishWithin }) => {
     const delivery = await deliveries.get(deliveryId);
     if (delivery?.status !== 'pending') return { type: 'done' };
-    const attempt = { attempts: delivery.attempts, lastStatus: null, lastError: 'downstream delivery is not configured (DOWNSTREAM_URL)' };
+    const attempt = {
+      attempts: delivery.attempts,
+      lastStatus: null,
+      lastError: 'downstream delivery is not configured (DOWNSTREAM_URL)',
+    };
     await deliveries.markFailed(deliveryId, attempt, finishWithin);
     return { type: 'done', finished: true };
   };

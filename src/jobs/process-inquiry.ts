@@ -71,7 +71,10 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     if (stillPending && now < state.receivedAtMs + polling.timeoutMs) {
       const delay = backoffDelayMs(state.polls + 1, { minMs: polling.minDelayMs, maxMs: polling.maxDelayMs }, random);
       const runAt = Math.min(now + delay, state.receivedAtMs + polling.timeoutMs);
-      jobLog.info({ pending: pending.verificationIds.length + pending.reportIds.length, delayMs: runAt - now }, 'evidence pending; polling');
+      jobLog.info(
+        { pending: pending.verificationIds.length + pending.reportIds.length, delayMs: runAt - now },
+        'evidence pending; polling',
+      );
       const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence };
       return { type: 'reschedule', runAt, payload: next, resetAttempts: true, error: null };
     }
@@ -98,7 +101,10 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       { within: finishWithin },
     );
     if (saved) {
-      jobLog.info({ decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls }, 'inquiry decided');
+      jobLog.info(
+        { decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls },
+        'inquiry decided',
+      );
     } else {
       jobLog.info('a decision from newer evidence exists; this one was dropped');
     }
@@ -121,7 +127,10 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       return { type: 'reschedule', runAt: now + delay, payload, error: message };
     }
     // Never succeeds by retrying (404 inquiry, 401 key, malformed response) or retried for too long: fail visibly.
-    jobLog.error({ code: isAppError(error) ? error.code : undefined, err: isAppError(error) ? undefined : error }, 'inquiry processing failed');
+    jobLog.error(
+      { code: isAppError(error) ? error.code : undefined, err: isAppError(error) ? undefined : error },
+      'inquiry processing failed',
+    );
     await decisions.markFailed(state.inquiryId, state.eventId, message);
     return { type: 'done' };
   }
@@ -131,7 +140,12 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
  * One call for a fresh inquiry. A re-poll fetches the single pending piece when only one is pending, else the
  * whole inquiry again (one call either way is the minimum; N pending pieces would cost N calls one by one).
  */
-async function fetchEvidence(persona: EvidenceSource, state: PollState, policy: Policy, ctx: { calls: number }): Promise<Evidence> {
+async function fetchEvidence(
+  persona: EvidenceSource,
+  state: PollState,
+  policy: Policy,
+  ctx: { calls: number },
+): Promise<Evidence> {
   const known = state.evidence;
   if (!known) return persona.getInquiryEvidence(state.inquiryId, ctx);
   const pending = pendingEvidence(known, policy.reportTypes);

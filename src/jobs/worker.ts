@@ -28,7 +28,11 @@ export interface JobContext {
 }
 
 /** A handler gets its job's payload already parsed against its kind's schema (src/job-kinds.ts). */
-export type JobHandler<K extends JobKind> = (payload: JobPayload<K>, job: Job, context: JobContext) => Promise<JobOutcome<JobPayload<K>>>;
+export type JobHandler<K extends JobKind> = (
+  payload: JobPayload<K>,
+  job: Job,
+  context: JobContext,
+) => Promise<JobOutcome<JobPayload<K>>>;
 
 /** One handler per job kind: the type makes a missing kind a compile error. */
 export type JobHandlers = { readonly [K in JobKind]: JobHandler<K> };
@@ -168,14 +172,17 @@ export class Worker {
    */
   private heartbeat(job: Job, log: Logger): () => void {
     const { queue, leaseMs } = this.options;
-    const timer = setInterval(() => {
-      queue.extendLease(job, this.id, leaseMs).then(
-        (held) => {
-          if (!held) log.warn('job lease lost while running');
-        },
-        (error: unknown) => log.warn({ err: error }, 'job lease renewal failed'),
-      );
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        queue.extendLease(job, this.id, leaseMs).then(
+          (held) => {
+            if (!held) log.warn('job lease lost while running');
+          },
+          (error: unknown) => log.warn({ err: error }, 'job lease renewal failed'),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     timer.unref();
     return () => clearInterval(timer);
   }
@@ -230,7 +237,12 @@ export class Worker {
  * Parses the payload against its kind's schema, then runs the kind's handler. A payload that does not parse can
  * never succeed: its job fails for good, with an error naming each bad field.
  */
-async function runHandler<K extends JobKind>(handlers: JobHandlers, kind: K, job: Job, context: JobContext): Promise<JobOutcome> {
+async function runHandler<K extends JobKind>(
+  handlers: JobHandlers,
+  kind: K,
+  job: Job,
+  context: JobContext,
+): Promise<JobOutcome> {
   const parsed = parseJobPayload(kind, job.payload);
   if (!parsed.ok) return { type: 'fail', error: parsed.error };
   return handlers[kind](parsed.payload, job, context);

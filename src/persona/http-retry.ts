@@ -27,7 +27,12 @@ const HINT_JITTER_MS = 1000;
  * the hint plus up to 1 s of jitter; null if the hint exceeds `maxHintMs` (give up now). Otherwise exponential
  * backoff with jitter from lib/backoff.
  */
-export function retryDelayMs(retry: number, hintMs: number | null, random: Random, opts: RetryDelayOptions): number | null {
+export function retryDelayMs(
+  retry: number,
+  hintMs: number | null,
+  random: Random,
+  opts: RetryDelayOptions,
+): number | null {
   if (hintMs !== null) {
     if (hintMs > opts.maxHintMs) return null;
     return Math.ceil(hintMs + clampUnit(random()) * HINT_JITTER_MS);

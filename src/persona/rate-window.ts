@@ -35,14 +35,22 @@ export interface RateWindowOptions {
 }
 
 /** Persona's advice (throttle below ~15 %), and a full second of guard for the whole-second `Reset`. */
-export const DEFAULT_RATE_WINDOW_OPTIONS: RateWindowOptions = { lowWaterFraction: 0.15, resetGuardMs: 1000, unknownResetWaitMs: 1000 };
+export const DEFAULT_RATE_WINDOW_OPTIONS: RateWindowOptions = {
+  lowWaterFraction: 0.15,
+  resetGuardMs: 1000,
+  unknownResetWaitMs: 1000,
+};
 
 export type RateStep =
-  | { kind: 'grant' }
-  | { kind: 'sleep'; ms: number; forgetAfter: boolean }
-  | { kind: 'await-observation' };
+  { kind: 'grant' } | { kind: 'sleep'; ms: number; forgetAfter: boolean } | { kind: 'await-observation' };
 
-export const initialRateWindow: RateWindow = { limit: null, remaining: null, resetAt: null, inFlight: 0, nextGrantAt: 0 };
+export const initialRateWindow: RateWindow = {
+  limit: null,
+  remaining: null,
+  resetAt: null,
+  inFlight: 0,
+  nextGrantAt: 0,
+};
 
 /** Once the window has certainly reset, the full limit is available again (unknown if the limit is unknown). */
 export function rollOver(state: RateWindow, nowMs: number): RateWindow {

@@ -40,7 +40,6 @@ interface StatusRule {
   retryable: boolean;
 }
 
-
 /**
  * 401/403 → UNAUTHORIZED, 404 → NOT_FOUND, other 4xx → CLIENT_ERROR: not retryable, the same request will fail
  * again. 408 (documented on Persona's reports paths), 429 and every 5xx are transient: a proxy or CDN in front
@@ -49,7 +48,8 @@ interface StatusRule {
  * the contract at all.
  */
 function ruleFor(status: number): StatusRule {
-  if (status === 401 || status === 403) return { code: ErrorCodes.PERSONA_UNAUTHORIZED, statusCode: 502, retryable: false };
+  if (status === 401 || status === 403)
+    return { code: ErrorCodes.PERSONA_UNAUTHORIZED, statusCode: 502, retryable: false };
   if (status === 404) return { code: ErrorCodes.PERSONA_NOT_FOUND, statusCode: 404, retryable: false };
   if (status === 408) return { code: ErrorCodes.PERSONA_TIMEOUT, statusCode: 504, retryable: true };
   if (status === 429) return { code: ErrorCodes.PERSONA_RATE_LIMITED, statusCode: 503, retryable: true };
@@ -96,11 +96,15 @@ export function transportError(label: RequestLabel, error: unknown, timeoutMs: n
  * and can be re-queued with POST /inquiries/:id/reprocess. `detail` lists schema paths and issue codes only, never values.
  */
 export function badResponseError(label: RequestLabel, detail: string, cause?: unknown): PersonaApiError {
-  return new PersonaApiError(ErrorCodes.PERSONA_BAD_RESPONSE, `Persona ${label.method} ${label.path} returned ${detail}`, {
-    statusCode: 502,
-    retryable: false,
-    cause,
-  });
+  return new PersonaApiError(
+    ErrorCodes.PERSONA_BAD_RESPONSE,
+    `Persona ${label.method} ${label.path} returned ${detail}`,
+    {
+      statusCode: 502,
+      retryable: false,
+      cause,
+    },
+  );
 }
 
 export function isRetryableError(error: unknown): boolean {

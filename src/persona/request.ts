@@ -68,7 +68,8 @@ export function createPersonaGet(options: PersonaRequestOptions): PersonaGet {
     const send = (attempt: number): Promise<unknown> => sendOnce({ options, headers, url, label, ctx, attempt });
     const json = await pRetry(send, retryOptions(options, delays, path));
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw badResponseError(label, `an unexpected body: ${describeIssues(parsed.error)}`, parsed.error);
+    if (!parsed.success)
+      throw badResponseError(label, `an unexpected body: ${describeIssues(parsed.error)}`, parsed.error);
     return parsed.data;
   };
 }

@@ -64,7 +64,11 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBu
     }
     if (step.kind !== 'grant') return { window: state, result: step as Decision };
     const id = newGrantId();
-    return { window: grant(state, now, opts), addGrant: { id, expiresAt: now + grantTtlMs }, result: { kind: 'grant', grantId: id } as Decision };
+    return {
+      window: grant(state, now, opts),
+      addGrant: { id, expiresAt: now + grantTtlMs },
+      result: { kind: 'grant', grantId: id } as Decision,
+    };
   }
 
   async function acquireOne(): Promise<void> {
@@ -76,7 +80,11 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBu
       try {
         decision = await store.update(name, now, (window) => decide(window, now, forget));
       } catch (error) {
-        throw new AppError(ErrorCodes.DATABASE_UNAVAILABLE, 'the shared Persona rate budget is unavailable', { statusCode: 503, retryable: true, cause: error });
+        throw new AppError(ErrorCodes.DATABASE_UNAVAILABLE, 'the shared Persona rate budget is unavailable', {
+          statusCode: 503,
+          retryable: true,
+          cause: error,
+        });
       }
       if (decision.kind === 'grant') {
         grants.push(decision.grantId);
@@ -101,10 +109,16 @@ export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBu
     observe(h) {
       const now = clock.now();
       const grantId = grants.shift();
-      const change = (window: RateWindow) => ({ window: observeWindow(rollOver(window, now), h, now, opts), removeGrant: grantId, result: undefined });
+      const change = (window: RateWindow) => ({
+        window: observeWindow(rollOver(window, now), h, now, opts),
+        removeGrant: grantId,
+        result: undefined,
+      });
       observing = observing
         .then(() => store.update(name, now, change))
-        .catch((error: unknown) => options.logger?.warn({ err: error }, 'rate budget observation not saved; its grant will expire'))
+        .catch((error: unknown) =>
+          options.logger?.warn({ err: error }, 'rate budget observation not saved; its grant will expire'),
+        )
         .finally(() => {
           const wake = signalObserved;
           observed = nextObservation();

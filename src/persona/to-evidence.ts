@@ -65,8 +65,7 @@ export function toEvidence(
  */
 export function missingLinks(document: InquiryDocument): { verifications: Linkage[]; reports: Linkage[] } {
   const included = new Set(document.included.map((resource) => resource.id));
-  const missing = (links: readonly Linkage[]): Linkage[] =>
-    uniqueById(links.filter((link) => !included.has(link.id)));
+  const missing = (links: readonly Linkage[]): Linkage[] => uniqueById(links.filter((link) => !included.has(link.id)));
   return {
     verifications: missing(document.data.relationships.verifications),
     reports: missing(document.data.relationships.reports),

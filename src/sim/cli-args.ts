@@ -143,7 +143,9 @@ function serveOptions(read: Reader): SimulatorStackOptions {
     pendingFetches: read.int('pending-fetches', 'SIM_PENDING_FETCHES', 0),
   };
   // Leave unset options out, so the stack's defaults apply.
-  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as SimulatorStackOptions;
+  return Object.fromEntries(
+    Object.entries(entries).filter(([, value]) => value !== undefined),
+  ) as SimulatorStackOptions;
 }
 
 function fireOptions(values: Values, read: Reader, env: Env, problems: string[]): FireOptions {

@@ -19,14 +19,17 @@ export async function fire(options: FireOptions, print: (line: string) => void):
     const results = options.outOfOrder
       ? await sender.sendOutOfOrder(...outOfOrderPair(inquiryId))
       : await sender.sendDuplicates(buildInquiryEvent({ inquiryId }), options.duplicates);
-    for (const result of results) print(options.json ? JSON.stringify({ scenario, ...result }) : formatResult(scenario, result));
+    for (const result of results)
+      print(options.json ? JSON.stringify({ scenario, ...result }) : formatResult(scenario, result));
     return results;
   });
   return groups.flat();
 }
 
 /** Two events for one inquiry a minute apart; the sender posts the newer one first. */
-function outOfOrderPair(inquiryId: string): [ReturnType<typeof buildInquiryEvent>, ReturnType<typeof buildInquiryEvent>] {
+function outOfOrderPair(
+  inquiryId: string,
+): [ReturnType<typeof buildInquiryEvent>, ReturnType<typeof buildInquiryEvent>] {
   const now = Date.now();
   const older = buildInquiryEvent({ inquiryId, createdAt: new Date(now - 60_000).toISOString() });
   const newer = buildInquiryEvent({ inquiryId, createdAt: new Date(now).toISOString() });

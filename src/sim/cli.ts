@@ -10,7 +10,10 @@ import { startSimulatorStack } from './stack.js';
  * `npm run sim` (node --import tsx src/sim/cli.ts) or `node dist/sim/cli.js`. See USAGE in cli-args.ts.
  * Exit codes: 0 done (serve: after SIGTERM/SIGINT), 1 a webhook was not acknowledged, 2 bad usage or startup failure.
  */
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
   const parsed = parseCliArgs(argv, env);
   if (!parsed.ok) {
     process.stderr.write(`${parsed.problems.map((p) => `persona-sim: ${p}`).join('\n')}\n\n${USAGE}\n`);

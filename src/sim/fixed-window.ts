@@ -26,7 +26,8 @@ export interface FixedWindow {
 export const PERSONA_DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 300, windowMs: 60_000 };
 
 export function createFixedWindow(config: RateLimitConfig, clock: Clock): FixedWindow {
-  if (!(Number.isInteger(config.limit) && config.limit > 0)) throw new RangeError('rate limit must be a positive integer');
+  if (!(Number.isInteger(config.limit) && config.limit > 0))
+    throw new RangeError('rate limit must be a positive integer');
   if (!(Number.isFinite(config.windowMs) && config.windowMs > 0)) throw new RangeError('rate window must be > 0 ms');
   let startedAt: number | null = null;
   let count = 0;

@@ -25,5 +25,7 @@ function inflect(value: unknown, inflection: 'camel' | 'snake', keepKeys: boolea
 }
 
 function rename(key: string, inflection: 'camel' | 'snake'): string {
-  return inflection === 'snake' ? key.replaceAll('-', '_') : key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return inflection === 'snake'
+    ? key.replaceAll('-', '_')
+    : key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }

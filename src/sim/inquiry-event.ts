@@ -59,7 +59,13 @@ export function buildInquiryEvent(input: InquiryEventInput): WebhookEvent {
       attributes: { name, payload: { data: inquiryPayload(input, name), included: [] }, 'created-at': createdAt },
     },
   };
-  return { eventId, inquiryId: input.inquiryId, name, createdAt, body: inflectKeys(envelope, input.inflection ?? 'kebab') };
+  return {
+    eventId,
+    inquiryId: input.inquiryId,
+    name,
+    createdAt,
+    body: inflectKeys(envelope, input.inflection ?? 'kebab'),
+  };
 }
 
 /** A scenario inquiry carries its verification and report linkages; any other id gets a bare inquiry. */

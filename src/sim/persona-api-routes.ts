@@ -53,12 +53,20 @@ export async function personaApiRoutes(app: FastifyInstance, options: PersonaApi
   app.get('/inquiries/:id', async (request: IdRequest, reply) =>
     answer(request, reply, catalog.inquiry(request.params.id, includeOf(request.query.include))),
   );
-  app.get('/verifications/:id', async (request: IdRequest, reply) => answer(request, reply, catalog.verification(request.params.id)));
-  app.get('/reports/:id', async (request: IdRequest, reply) => answer(request, reply, catalog.report(request.params.id)));
+  app.get('/verifications/:id', async (request: IdRequest, reply) =>
+    answer(request, reply, catalog.verification(request.params.id)),
+  );
+  app.get('/reports/:id', async (request: IdRequest, reply) =>
+    answer(request, reply, catalog.report(request.params.id)),
+  );
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(buildErrorBody('Record not found')));
 }
 
-async function guard(request: FastifyRequest, reply: FastifyReply, options: PersonaApiRoutesOptions): Promise<FastifyReply | undefined> {
+async function guard(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: PersonaApiRoutesOptions,
+): Promise<FastifyReply | undefined> {
   reply.header('Request-Id', options.nextRequestId());
   if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
     return reply.code(401).send(buildErrorBody('Must be authenticated to access this endpoint'));
@@ -110,7 +118,11 @@ function targetOf(request: FastifyRequest): Target {
   const route = request.routeOptions.url ?? '';
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
   if (route.endsWith('/inquiries/:id')) return { kind: 'inquiry', inquiryId: id };
-  const kind: PathKind = route.endsWith('/verifications/:id') ? 'verification' : route.endsWith('/reports/:id') ? 'report' : 'other';
+  const kind: PathKind = route.endsWith('/verifications/:id')
+    ? 'verification'
+    : route.endsWith('/reports/:id')
+      ? 'report'
+      : 'other';
   return { kind, inquiryId: kind === 'other' ? null : (parseResourceId(id)?.inquiryId ?? null) };
 }
 

@@ -20,11 +20,7 @@ export interface BuildReportInput {
 export function buildReport(input: BuildReportInput): PersonaResource {
   const created = input.createdAt ?? DEFAULT_CREATED_AT;
   const completed =
-    input.completedAt !== undefined
-      ? input.completedAt
-      : input.status === 'pending'
-        ? null
-        : plusSeconds(created, 5);
+    input.completedAt !== undefined ? input.completedAt : input.status === 'pending' ? null : plusSeconds(created, 5);
   const matched = input.hasMatch === true;
   const attributes: JsonObject = {
     status: input.status,

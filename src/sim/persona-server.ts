@@ -62,7 +62,10 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
   const faults = createFaultInjector(options.faults ?? {}, options.random ?? Math.random);
   const stats = createSimStats();
   const pendingFetches = options.pendingFetches ?? 2;
-  const catalog = createScenarioCatalog({ pendingFetches, ...(options.createdAt ? { createdAt: options.createdAt } : {}) });
+  const catalog = createScenarioCatalog({
+    pendingFetches,
+    ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+  });
   let requests = 0;
   const nextRequestId = (): string => `req_sim${String((requests += 1)).padStart(20, '0')}`;
 
@@ -84,7 +87,13 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     sleep: options.sleep ?? ((ms: number) => delay(ms)),
     nextRequestId,
   });
-  void app.register(simControlRoutes, { prefix: '/_sim', stats, faults, reset, settings: { rateLimit, pendingFetches } });
+  void app.register(simControlRoutes, {
+    prefix: '/_sim',
+    stats,
+    faults,
+    reset,
+    settings: { rateLimit, pendingFetches },
+  });
 
   let origin: string | null = null;
   return {

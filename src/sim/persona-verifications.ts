@@ -91,10 +91,7 @@ function governmentIdAttributes(id: string): JsonObject {
     'entity-confidence-score': 100,
     'front-photo-url': file('front.jpg'),
     'back-photo-url': file('back.jpg'),
-    'photo-urls': [
-      idPhoto('front', file, 316802),
-      idPhoto('back', file, 298110),
-    ],
+    'photo-urls': [idPhoto('front', file, 316802), idPhoto('back', file, 298110)],
     'selfie-photo': null,
     'selfie-photo-url': null,
     'video-url': null,

@@ -24,7 +24,10 @@ function offset(iso: string, seconds: number): string {
 }
 
 /** The inquiry as `GET /inquiries/{id}` and the `inquiry.completed` payload show it: linkages only. */
-export function scenarioInquiry(ref: InquiryRef, options: MaterialiseOptions & { status?: string } = {}): PersonaResource {
+export function scenarioInquiry(
+  ref: InquiryRef,
+  options: MaterialiseOptions & { status?: string } = {},
+): PersonaResource {
   const { inquiryId, scenario } = ref;
   return buildInquiry({
     id: inquiryId,

@@ -84,7 +84,12 @@ const database = (): VerificationSpec => ({
   status: 'passed',
   checks: passed(...DATABASE_CHECKS),
 });
-const watchlist = (hasMatch = false): ReportSpec => ({ slot: 'watchlist', type: 'report/watchlist', status: 'ready', hasMatch });
+const watchlist = (hasMatch = false): ReportSpec => ({
+  slot: 'watchlist',
+  type: 'report/watchlist',
+  status: 'ready',
+  hasMatch,
+});
 
 /** `name` failed with `reasons`, every other gov-id check passed. */
 function govIdChecksFailing(name: string, reasons: string[], requirement = 'required'): CheckInput[] {
@@ -152,7 +157,10 @@ const SCENARIO_LIST: readonly Scenario[] = [
     expectedOutcome: 'retry',
     expectedReason: 'verification_requires_retry',
     verifications: [
-      govId({ status: 'requires_retry', checks: govIdChecksFailing('id_blur_detection', ['too_blurry'], 'requires_retry') }),
+      govId({
+        status: 'requires_retry',
+        checks: govIdChecksFailing('id_blur_detection', ['too_blurry'], 'requires_retry'),
+      }),
       govId({
         slot: 'gov2',
         createdAfterSeconds: 120,

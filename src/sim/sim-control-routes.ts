@@ -33,6 +33,11 @@ export async function simControlRoutes(app: FastifyInstance, options: SimControl
     return options.faults.get();
   });
   app.get('/scenarios', async () =>
-    listScenarios().map(({ key, description, expectedOutcome, expectedReason }) => ({ key, description, expectedOutcome, expectedReason })),
+    listScenarios().map(({ key, description, expectedOutcome, expectedReason }) => ({
+      key,
+      description,
+      expectedOutcome,
+      expectedReason,
+    })),
   );
 }

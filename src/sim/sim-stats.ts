@@ -37,7 +37,15 @@ export interface SimStatsRecorder {
   reset(): void;
 }
 
-const zero = (): CallCounts => ({ requests: 0, inquiry: 0, verification: 0, report: 0, other: 0, rateLimited: 0, serverErrors: 0 });
+const zero = (): CallCounts => ({
+  requests: 0,
+  inquiry: 0,
+  verification: 0,
+  report: 0,
+  other: 0,
+  rateLimited: 0,
+  serverErrors: 0,
+});
 
 function add(counts: CallCounts, kind: PathKind, status: number): void {
   counts.requests += 1;

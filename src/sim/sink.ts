@@ -93,7 +93,8 @@ export function createSink(options: SinkOptions): Sink {
   });
   app.put('/_sink/failures', async (request, reply) => {
     const parsed = failuresSchema.safeParse(parseJson(request.body));
-    if (!parsed.success) return reply.code(400).send({ error: { code: 'FAILURES_INVALID', message: parsed.error.message } });
+    if (!parsed.success)
+      return reply.code(400).send({ error: { code: 'FAILURES_INVALID', message: parsed.error.message } });
     failures = parsed.data;
     verifiedCount = 0;
     return failures;
@@ -136,7 +137,13 @@ function receive(webhook: Webhook, request: FastifyRequest, receivedAt: string):
     receivedAt,
   };
   if (!headers['webhook-id'] || !headers['webhook-timestamp'] || !headers['webhook-signature']) {
-    return { ...base, verified: false, status: 400, body: null, error: 'missing webhook-id, webhook-timestamp or webhook-signature' };
+    return {
+      ...base,
+      verified: false,
+      status: 400,
+      body: null,
+      error: 'missing webhook-id, webhook-timestamp or webhook-signature',
+    };
   }
   try {
     const body = webhook.verify(raw, headers);
@@ -144,7 +151,13 @@ function receive(webhook: Webhook, request: FastifyRequest, receivedAt: string):
   } catch (error) {
     // SyntaxError: the signature matched but the body is not JSON, which is the sender's bug, not an attack.
     const status = error instanceof SyntaxError ? 400 : 401;
-    return { ...base, verified: false, status, body: null, error: error instanceof Error ? error.message : String(error) };
+    return {
+      ...base,
+      verified: false,
+      status,
+      body: null,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 

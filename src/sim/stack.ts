@@ -93,7 +93,8 @@ export async function startSimulatorStack(options: SimulatorStackOptions = {}): 
       DOWNSTREAM_URL: downstreamUrl,
       DOWNSTREAM_SIGNING_SECRET: sinkSecret,
     },
-    createSender: (target, senderOptions = {}) => createWebhookSender({ ...senderOptions, url: target, secrets: webhookSecret }),
+    createSender: (target, senderOptions = {}) =>
+      createWebhookSender({ ...senderOptions, url: target, secrets: webhookSecret }),
     close: async () => {
       await Promise.all([persona.close(), sink.close()]);
     },

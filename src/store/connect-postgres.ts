@@ -22,7 +22,8 @@ const INT8_OID = 20;
  * instant, an id or a count, far below 2^53, and the store code compares them as numbers on both dialects.
  */
 const types: pg.CustomTypesConfig = {
-  getTypeParser: (oid, format) => (oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)),
+  getTypeParser: (oid, format) =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format),
 };
 
 function parseInt8(value: string): number {

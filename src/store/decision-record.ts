@@ -38,21 +38,19 @@ const decisionRowSchema = z
     persona_calls: count,
     decided_at: z.string(),
   })
-  .transform(
-    (row): DecisionRecord => ({
-      decisionId: row.decision_id,
-      inquiryId: row.inquiry_id,
-      sequence: row.sequence,
-      eventId: row.event_id,
-      eventCreatedAt: row.event_created_at,
-      outcome: row.outcome,
-      reasons: row.reasons,
-      policyVersion: row.policy_version,
-      evidence: row.evidence,
-      personaCalls: row.persona_calls,
-      decidedAt: row.decided_at,
-    }),
-  );
+  .transform((row): DecisionRecord => ({
+    decisionId: row.decision_id,
+    inquiryId: row.inquiry_id,
+    sequence: row.sequence,
+    eventId: row.event_id,
+    eventCreatedAt: row.event_created_at,
+    outcome: row.outcome,
+    reasons: row.reasons,
+    policyVersion: row.policy_version,
+    evidence: row.evidence,
+    personaCalls: row.persona_calls,
+    decidedAt: row.decided_at,
+  }));
 
 export function toDecisionRecord(row: DecisionTable): DecisionRecord {
   return parseRow(decisionRowSchema, row, `decision row ${row.decision_id} (inquiry ${row.inquiry_id})`);

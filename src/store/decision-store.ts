@@ -53,7 +53,11 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
 
   return {
     async getInquiryView(inquiryId) {
-      const row = await db.selectFrom('inquiries').select(['status', 'error']).where('inquiry_id', '=', inquiryId).executeTakeFirst();
+      const row = await db
+        .selectFrom('inquiries')
+        .select(['status', 'error'])
+        .where('inquiry_id', '=', inquiryId)
+        .executeTakeFirst();
       if (!row) return null;
       const inquiry = parseRow(inquiryRowSchema, row, `inquiry row ${inquiryId}`);
       return { inquiryId, status: inquiry.status, error: inquiry.error, decision: await latest(db, inquiryId) };

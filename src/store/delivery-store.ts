@@ -41,19 +41,36 @@ export interface DeliveryStore {
   get(deliveryId: string): Promise<Delivery | null>;
   list(query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<DeliveryPage>;
   /** `within` runs in the same transaction (the worker ends the delivery job there). */
-  markDelivered(deliveryId: string, attempt: AttemptRecord, within?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
+  markDelivered(
+    deliveryId: string,
+    attempt: AttemptRecord,
+    within?: (trx: Kysely<Database>) => Promise<void>,
+  ): Promise<void>;
   markRetrying(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: number): Promise<void>;
   /** Dead letter: the schedule is exhausted. The row stays, queryable and replayable. */
-  markFailed(deliveryId: string, attempt: AttemptRecord, within?: (trx: Kysely<Database>) => Promise<void>): Promise<void>;
+  markFailed(
+    deliveryId: string,
+    attempt: AttemptRecord,
+    within?: (trx: Kysely<Database>) => Promise<void>,
+  ): Promise<void>;
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
   retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
   /** Queues the decision again under a new webhook-id; null when nothing is delivered (no outbox: no DOWNSTREAM_URL). */
   redeliver(decision: DecisionRecord): Promise<Delivery | null>;
 }
 
-export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: Clock; outbox?: Outbox | undefined }): DeliveryStore {
+export function createDeliveryStore(options: {
+  db: Db;
+  queue: JobQueue;
+  clock: Clock;
+  outbox?: Outbox | undefined;
+}): DeliveryStore {
   const { db, queue, clock, outbox } = options;
-  const update = async (deliveryId: string, values: Partial<Selectable<DeliveryTable>>, within?: (trx: Kysely<Database>) => Promise<void>) => {
+  const update = async (
+    deliveryId: string,
+    values: Partial<Selectable<DeliveryTable>>,
+    within?: (trx: Kysely<Database>) => Promise<void>,
+  ) => {
     if (!within) {
       await db.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
       return;
@@ -63,21 +80,37 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
       await trx.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
     });
   };
-  const attemptColumns = (a: AttemptRecord) => ({ attempts: a.attempts, last_status: a.lastStatus, last_error: a.lastError });
+  const attemptColumns = (a: AttemptRecord) => ({
+    attempts: a.attempts,
+    last_status: a.lastStatus,
+    last_error: a.lastError,
+  });
 
   const store: DeliveryStore = {
     async get(deliveryId) {
-      const row = await db.selectFrom('deliveries').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirst();
+      const row = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('delivery_id', '=', deliveryId)
+        .executeTakeFirst();
       return row ? toDelivery(row) : null;
     },
 
     async list({ status, limit, cursor }) {
-      let query = db.selectFrom('deliveries').selectAll().orderBy('created_at', 'desc').orderBy('delivery_id', 'desc').limit(limit + 1);
+      let query = db
+        .selectFrom('deliveries')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('delivery_id', 'desc')
+        .limit(limit + 1);
       if (status) query = query.where('status', '=', status);
       const after = cursor === undefined ? null : decodeCursor(cursor);
       if (after) {
         query = query.where((eb) =>
-          eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('delivery_id', '<', after.id)])]),
+          eb.or([
+            eb('created_at', '<', after.createdAt),
+            eb.and([eb('created_at', '=', after.createdAt), eb('delivery_id', '<', after.id)]),
+          ]),
         );
       }
       const rows = (await query.execute()).map(toDelivery);
@@ -87,7 +120,11 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
     },
 
     markDelivered: (deliveryId, attempt, within) =>
-      update(deliveryId, { ...attemptColumns(attempt), status: 'delivered', delivered_at: clock.now(), next_attempt_at: null }, within),
+      update(
+        deliveryId,
+        { ...attemptColumns(attempt), status: 'delivered', delivered_at: clock.now(), next_attempt_at: null },
+        within,
+      ),
 
     markRetrying: (deliveryId, attempt, nextAttemptAt) =>
       update(deliveryId, { ...attemptColumns(attempt), status: 'pending', next_attempt_at: nextAttemptAt }),
@@ -97,7 +134,11 @@ export function createDeliveryStore(options: { db: Db; queue: JobQueue; clock: C
 
     retryNow: (deliveryId) =>
       db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('deliveries').select(['status', 'inquiry_id']).where('delivery_id', '=', deliveryId).executeTakeFirst();
+        const row = await trx
+          .selectFrom('deliveries')
+          .select(['status', 'inquiry_id'])
+          .where('delivery_id', '=', deliveryId)
+          .executeTakeFirst();
         if (!row) return 'not_found';
         if (row.status === 'delivered') return 'already_delivered';
         const now = clock.now();
@@ -153,23 +194,21 @@ const deliveryRowSchema = z
     schedule_started_at: instant,
     delivered_at: instant.nullable(),
   })
-  .transform(
-    (row): Delivery => ({
-      deliveryId: row.delivery_id,
-      decisionId: row.decision_id,
-      inquiryId: row.inquiry_id,
-      sequence: row.sequence,
-      status: row.status,
-      body: row.body,
-      attempts: row.attempts,
-      lastStatus: row.last_status,
-      lastError: row.last_error,
-      nextAttemptAt: row.next_attempt_at,
-      createdAt: row.created_at,
-      scheduleStartedAt: row.schedule_started_at,
-      deliveredAt: row.delivered_at,
-    }),
-  );
+  .transform((row): Delivery => ({
+    deliveryId: row.delivery_id,
+    decisionId: row.decision_id,
+    inquiryId: row.inquiry_id,
+    sequence: row.sequence,
+    status: row.status,
+    body: row.body,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    scheduleStartedAt: row.schedule_started_at,
+    deliveredAt: row.delivered_at,
+  }));
 
 function toDelivery(row: Selectable<DeliveryTable>): Delivery {
   return parseRow(deliveryRowSchema, row, `delivery row ${row.delivery_id}`);

@@ -38,7 +38,12 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
     if (!(await insertEvent(trx, incoming, nowIso))) return 'duplicate';
     if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
     if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
-    const job = processInquiryJob({ eventId: event.eventId, inquiryId: event.inquiryId, eventCreatedAt: event.createdAt, now: clock.now() });
+    const job = processInquiryJob({
+      eventId: event.eventId,
+      inquiryId: event.inquiryId,
+      eventCreatedAt: event.createdAt,
+      now: clock.now(),
+    });
     await queue.enqueue(job, trx);
     return 'stored';
   }
@@ -63,7 +68,11 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
 
     reprocess: (inquiryId) =>
       db.transaction().execute(async (trx) => {
-        const inquiry = await trx.selectFrom('inquiries').selectAll().where('inquiry_id', '=', inquiryId).executeTakeFirst();
+        const inquiry = await trx
+          .selectFrom('inquiries')
+          .selectAll()
+          .where('inquiry_id', '=', inquiryId)
+          .executeTakeFirst();
         if (!inquiry) return 'not_found';
         const now = clock.now();
         await trx
@@ -71,7 +80,13 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
           .set({ status: 'processing', error: null, updated_at: new Date(now).toISOString() })
           .where('inquiry_id', '=', inquiryId)
           .execute();
-        const job = processInquiryJob({ eventId: inquiry.last_event_id, inquiryId, eventCreatedAt: inquiry.last_event_created_at, now, reprocess: true });
+        const job = processInquiryJob({
+          eventId: inquiry.last_event_id,
+          inquiryId,
+          eventCreatedAt: inquiry.last_event_created_at,
+          now,
+          reprocess: true,
+        });
         await queue.enqueue(job, trx);
         return 'queued';
       }),
@@ -79,7 +94,11 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
 }
 
 /** Inserts the event row; false when the event id was already stored (a duplicate delivery). */
-async function insertEvent(trx: Kysely<Database>, { event, disposition, attempts }: IncomingEvent, nowIso: string): Promise<boolean> {
+async function insertEvent(
+  trx: Kysely<Database>,
+  { event, disposition, attempts }: IncomingEvent,
+  nowIso: string,
+): Promise<boolean> {
   const inserted = await trx
     .insertInto('persona_events')
     .values({
@@ -107,12 +126,25 @@ async function insertEvent(trx: Kysely<Database>, { event, disposition, attempts
  * it is kept for the record only. The check is part of the upsert, so two replicas storing events of one inquiry
  * at once cannot both win.
  */
-async function advanceInquiry(trx: Kysely<Database>, event: PersonaWebhookEvent, inquiryId: string, nowIso: string): Promise<boolean> {
-  const latest = { status: 'processing' as const, last_event_id: event.eventId, last_event_created_at: event.createdAt, error: null, updated_at: nowIso };
+async function advanceInquiry(
+  trx: Kysely<Database>,
+  event: PersonaWebhookEvent,
+  inquiryId: string,
+  nowIso: string,
+): Promise<boolean> {
+  const latest = {
+    status: 'processing' as const,
+    last_event_id: event.eventId,
+    last_event_created_at: event.createdAt,
+    error: null,
+    updated_at: nowIso,
+  };
   const current = await trx
     .insertInto('inquiries')
     .values({ inquiry_id: inquiryId, first_seen_at: nowIso, ...latest })
-    .onConflict((oc) => oc.column('inquiry_id').doUpdateSet(latest).where('inquiries.last_event_created_at', '<=', event.createdAt))
+    .onConflict((oc) =>
+      oc.column('inquiry_id').doUpdateSet(latest).where('inquiries.last_event_created_at', '<=', event.createdAt),
+    )
     .returning('inquiry_id')
     .executeTakeFirst();
   return current !== undefined;

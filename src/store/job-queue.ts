@@ -138,7 +138,11 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     },
 
     async complete(job, workerId, executor = db) {
-      const result = await executor.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).executeTakeFirst();
+      const result = await executor
+        .deleteFrom('jobs')
+        .where('id', '=', job.id)
+        .where('locked_by', '=', workerId)
+        .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
 
@@ -161,7 +165,12 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
 
     fail: (job, workerId, error) =>
       db.transaction().execute(async (trx) => {
-        const deleted = await trx.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).returningAll().executeTakeFirst();
+        const deleted = await trx
+          .deleteFrom('jobs')
+          .where('id', '=', job.id)
+          .where('locked_by', '=', workerId)
+          .returningAll()
+          .executeTakeFirst();
         if (!deleted) return false;
         await trx
           .insertInto('failed_jobs')
@@ -214,7 +223,15 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         .where((eb) =>
           eb.or([
             eb('j.queue', 'is', null),
-            eb('j.id', 'in', eb.selectFrom('jobs as h').select((h) => h.fn.min('h.id').as('id')).where('h.queue', 'is not', null).groupBy('h.queue')),
+            eb(
+              'j.id',
+              'in',
+              eb
+                .selectFrom('jobs as h')
+                .select((h) => h.fn.min('h.id').as('id'))
+                .where('h.queue', 'is not', null)
+                .groupBy('h.queue'),
+            ),
           ]),
         )
         // a head held back by a running sibling is not due (its sibling's end wakes the worker); counting it would spin
@@ -236,24 +253,30 @@ const failedJobRowSchema = z
     created_at: z.number().int(),
     failed_at: z.number().int(),
   })
-  .transform(
-    (row): FailedJob => ({
-      id: row.id,
-      kind: row.kind,
-      key: row.key,
-      queue: row.queue,
-      attempts: row.attempts,
-      lastError: row.last_error,
-      createdAt: row.created_at,
-      failedAt: row.failed_at,
-    }),
-  );
+  .transform((row): FailedJob => ({
+    id: row.id,
+    kind: row.kind,
+    key: row.key,
+    queue: row.queue,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    failedAt: row.failed_at,
+  }));
 
 /** Jobs sharing a queue name run one at a time, oldest first: only the oldest job of a queue may be claimed. */
 function isHeadOfQueue(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>) {
   return eb.or([
     eb('j.queue', 'is', null),
-    eb.not(eb.exists(eb.selectFrom('jobs as head').select('head.id').whereRef('head.queue', '=', 'j.queue').whereRef('head.id', '<', 'j.id'))),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('jobs as head')
+          .select('head.id')
+          .whereRef('head.queue', '=', 'j.queue')
+          .whereRef('head.id', '<', 'j.id'),
+      ),
+    ),
   ]);
 }
 

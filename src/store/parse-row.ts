@@ -8,7 +8,9 @@ import { AppError, ErrorCodes } from '../errors.js';
 export function parseRow<T>(schema: z.ZodType<T>, row: unknown, what: string): T {
   const parsed = schema.safeParse(row);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`,
+  );
   throw new AppError(ErrorCodes.STORED_ROW_INVALID, `${what} does not parse: ${problems.join('; ')}`);
 }
 

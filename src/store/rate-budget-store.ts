@@ -46,12 +46,18 @@ export function createRateBudgetStore(options: { db: Db; dialect: Dialect }): Ra
           })
           .where('name', '=', name)
           .execute();
-        if (addGrant) await trx.insertInto('rate_budget_grants').values({ grant_id: addGrant.id, name, expires_at: addGrant.expiresAt }).execute();
+        if (addGrant)
+          await trx
+            .insertInto('rate_budget_grants')
+            .values({ grant_id: addGrant.id, name, expires_at: addGrant.expiresAt })
+            .execute();
         if (removeGrant) {
           // the observed grant, and any a dead process left behind
           await trx
             .deleteFrom('rate_budget_grants')
-            .where((eb) => eb.or([eb('grant_id', '=', removeGrant), eb.and([eb('name', '=', name), eb('expires_at', '<=', now)])]))
+            .where((eb) =>
+              eb.or([eb('grant_id', '=', removeGrant), eb.and([eb('name', '=', name), eb('expires_at', '<=', now)])]),
+            )
             .execute();
         }
         return result;

@@ -29,7 +29,8 @@ describe('crash and shutdown', { timeout: E2E_TIMEOUT_MS }, () => {
     expect([...decided.values()].every((d) => d.outcome === 'approved')).toBe(true);
     // at-least-once downstream: a delivery in flight at the kill may be sent twice, but always under one webhook-id
     const byInquiry = new Map<string, Set<string | null>>();
-    for (const d of w.deliveries()) byInquiry.set(d.inquiryId as string, (byInquiry.get(d.inquiryId as string) ?? new Set()).add(d.webhookId));
+    for (const d of w.deliveries())
+      byInquiry.set(d.inquiryId as string, (byInquiry.get(d.inquiryId as string) ?? new Set()).add(d.webhookId));
     expect(byInquiry.size).toBe(events.length);
     for (const ids of byInquiry.values()) expect(ids.size).toBe(1);
   });
@@ -39,7 +40,8 @@ describe('crash and shutdown', { timeout: E2E_TIMEOUT_MS }, () => {
     // answered at once, and fail the count below): the call is certainly in flight when the signal arrives, and
     // still in flight when the service starts draining. The service's Persona timeout is as long as the test's.
     const held = createRecorder<() => void>();
-    const sleep = (): Promise<void> => (held.items.length === 0 ? new Promise((release) => held.push(release)) : Promise.resolve());
+    const sleep = (): Promise<void> =>
+      held.items.length === 0 ? new Promise((release) => held.push(release)) : Promise.resolve();
     world = await E2eWorld.start({
       sim: { sleep, faults: { scenarios: { 'all-passed': { latencyMs: 1 } } } },
       env: { PERSONA_TIMEOUT_MS: String(E2E_TIMEOUT_MS) },
@@ -58,7 +60,8 @@ describe('crash and shutdown', { timeout: E2E_TIMEOUT_MS }, () => {
     expect(world.stack.persona.stats().totals.requests).toBe(1); // the held call was the only one
     const db = new Database(join(world.dir, 'decisions.db'), { readonly: true });
     try {
-      const row = db.prepare('select outcome from decisions where inquiry_id = ?').get(event.inquiryId) as { outcome: string } | undefined;
+      const row = db.prepare('select outcome from decisions where inquiry_id = ?').get(event.inquiryId) as
+        { outcome: string } | undefined;
       expect(row?.outcome).toBe('approved');
     } finally {
       db.close();

@@ -38,7 +38,10 @@ export class E2eWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'persona-decider-e2e-'));
   service: ServiceProcess | undefined;
   private starts = 0;
-  private constructor(readonly stack: SimulatorStack, private readonly serviceEnv: Record<string, string>) {}
+  private constructor(
+    readonly stack: SimulatorStack,
+    private readonly serviceEnv: Record<string, string>,
+  ) {}
 
   static async start(options: { sim?: SimulatorStackOptions; env?: Record<string, string> } = {}): Promise<E2eWorld> {
     const stack = await startSimulatorStack(options.sim);
@@ -57,20 +60,20 @@ export class E2eWorld {
     this.starts += 1;
     this.service = await startService({
       env: {
-          ...this.stack.env,
-          DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
-          API_TOKENS: E2E_TOKEN,
-          PORT: port,
-          // real time in a real process: settles-after-polls must be fetched twice within this of its webhook to be
-          // approved, never-settles waits all of it for its manual review; long enough for a busy machine
-          VERIFICATION_POLL_TIMEOUT_SECONDS: '10',
-          VERIFICATION_POLL_MIN_DELAY_MS: '100',
-          VERIFICATION_POLL_MAX_DELAY_MS: '500',
-          DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
-          DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
-          // a killed process's claimed jobs are taken over when their lease expires: keep that short here
-          JOB_LEASE_SECONDS: '3',
-          ...this.serviceEnv,
+        ...this.stack.env,
+        DATABASE_URL: `sqlite:${join(this.dir, 'decisions.db')}`,
+        API_TOKENS: E2E_TOKEN,
+        PORT: port,
+        // real time in a real process: settles-after-polls must be fetched twice within this of its webhook to be
+        // approved, never-settles waits all of it for its manual review; long enough for a busy machine
+        VERIFICATION_POLL_TIMEOUT_SECONDS: '10',
+        VERIFICATION_POLL_MIN_DELAY_MS: '100',
+        VERIFICATION_POLL_MAX_DELAY_MS: '500',
+        DOWNSTREAM_RETRY_MIN_DELAY_MS: '100',
+        DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
+        // a killed process's claimed jobs are taken over when their lease expires: keep that short here
+        JOB_LEASE_SECONDS: '3',
+        ...this.serviceEnv,
       },
       logFile: join(this.dir, `service-${this.starts}.log`),
       readyTimeoutMs: E2E_TIMEOUT_MS,
@@ -91,12 +94,17 @@ export class E2eWorld {
     });
   }
 
-  event(scenario: ScenarioKey, overrides: { eventId?: string; createdAt?: string; inquiryId?: string } = {}): WebhookEvent {
+  event(
+    scenario: ScenarioKey,
+    overrides: { eventId?: string; createdAt?: string; inquiryId?: string } = {},
+  ): WebhookEvent {
     return buildInquiryEvent({ inquiryId: overrides.inquiryId ?? inquiryIdFor(scenario), ...overrides });
   }
 
   async decision(inquiryId: string): Promise<DecisionView | null> {
-    const res = await fetch(`${this.url}/decisions/${inquiryId}`, { headers: { authorization: `Bearer ${E2E_TOKEN}` } });
+    const res = await fetch(`${this.url}/decisions/${inquiryId}`, {
+      headers: { authorization: `Bearer ${E2E_TOKEN}` },
+    });
     if (res.status === 404) return null;
     return (await res.json()) as DecisionView;
   }

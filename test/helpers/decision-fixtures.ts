@@ -58,7 +58,13 @@ export function cleanEvidence(): Evidence {
  * A decision as the pipeline stores it: the engine's own outcome and reasons for `input.evidence` (clean by
  * default), never hand-written values decide() could not return.
  */
-export function engineDecision(input: { inquiryId: string; eventId: string; eventCreatedAt: string; evidence?: Evidence; polls?: number }): NewDecision {
+export function engineDecision(input: {
+  inquiryId: string;
+  eventId: string;
+  eventCreatedAt: string;
+  evidence?: Evidence;
+  polls?: number;
+}): NewDecision {
   const gathered = { ...(input.evidence ?? cleanEvidence()), inquiryId: input.inquiryId };
   const decision = decide(gathered, defaultPolicy);
   return {

@@ -80,7 +80,11 @@ function inquiryObject(id: string, eventName: string, verificationIds: string[])
       status,
       'reference-id': 'user-test-0001',
       note: null,
-      behaviors: { 'request-spoof-attempts': 0, 'user-agent-spoof-attempts': 0, 'api-version-less-than-minimum-count': 0 },
+      behaviors: {
+        'request-spoof-attempts': 0,
+        'user-agent-spoof-attempts': 0,
+        'api-version-less-than-minimum-count': 0,
+      },
       tags: [],
       creator: 'API',
       'reviewer-comment': null,
@@ -144,7 +148,9 @@ function includedObjects(inquiryId: string): object[] {
       type: 'inquiry-template',
       id: TEMPLATE_ID,
       attributes: { status: 'active', name: 'Test KYC Template' },
-      relationships: { 'latest-published-version': { data: { type: 'inquiry-template-version', id: TEMPLATE_VERSION_ID } } },
+      relationships: {
+        'latest-published-version': { data: { type: 'inquiry-template-version', id: TEMPLATE_VERSION_ID } },
+      },
     },
     {
       type: 'inquiry-template-version',
@@ -208,7 +214,9 @@ export function inflectKeys<T>(value: T, inflection: KeyInflection, parentKey?: 
 }
 
 function renameKey(key: string, inflection: 'camel' | 'snake'): string {
-  return inflection === 'snake' ? key.replaceAll('-', '_') : key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return inflection === 'snake'
+    ? key.replaceAll('-', '_')
+    : key.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 export interface SignedWebhookOptions {

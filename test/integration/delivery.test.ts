@@ -56,13 +56,26 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
     }
 
     let inquirySeq = 0;
-    async function decide(inquiryId = `inq_d${++inquirySeq}`, eventCreatedAt = '2026-11-29T09:00:00.000Z'): Promise<DecisionRecord> {
+    async function decide(
+      inquiryId = `inq_d${++inquirySeq}`,
+      eventCreatedAt = '2026-11-29T09:00:00.000Z',
+    ): Promise<DecisionRecord> {
       await ctx.database.db
         .insertInto('inquiries')
-        .values({ inquiry_id: inquiryId, status: 'processing', last_event_id: `evt_${eventCreatedAt}`, last_event_created_at: eventCreatedAt, first_seen_at: eventCreatedAt, error: null, updated_at: eventCreatedAt })
+        .values({
+          inquiry_id: inquiryId,
+          status: 'processing',
+          last_event_id: `evt_${eventCreatedAt}`,
+          last_event_created_at: eventCreatedAt,
+          first_seen_at: eventCreatedAt,
+          error: null,
+          updated_at: eventCreatedAt,
+        })
         .onConflict((oc) => oc.column('inquiry_id').doUpdateSet({ last_event_id: `evt_${eventCreatedAt}` }))
         .execute();
-      const saved = await ctx.decisions.save(engineDecision({ inquiryId, eventId: `evt_${eventCreatedAt}`, eventCreatedAt }));
+      const saved = await ctx.decisions.save(
+        engineDecision({ inquiryId, eventId: `evt_${eventCreatedAt}`, eventCreatedAt }),
+      );
       if (!saved) throw new Error('not saved');
       return saved;
     }
@@ -91,10 +104,19 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         // the reference verifier checks webhook-timestamp against Date: put Date on the test clock (timers stay real)
         vi.useFakeTimers({ toFake: ['Date'] });
         vi.setSystemTime(ctx.clock.now());
-        const verified = new Webhook(TEST_DOWNSTREAM_SECRET).verify(msg.body, msg.headers) as { type: string; data: Record<string, unknown> };
+        const verified = new Webhook(TEST_DOWNSTREAM_SECRET).verify(msg.body, msg.headers) as {
+          type: string;
+          data: Record<string, unknown>;
+        };
         vi.useRealTimers();
         expect(verified.type).toBe('decision.created');
-        expect(verified.data).toMatchObject({ inquiryId: 'inq_ok', outcome: 'approved', sequence: 1, decisionId: decision.decisionId, policyVersion: 'default-1' });
+        expect(verified.data).toMatchObject({
+          inquiryId: 'inq_ok',
+          outcome: 'approved',
+          sequence: 1,
+          decisionId: decision.decisionId,
+          policyVersion: 'default-1',
+        });
         expect(msg.headers['webhook-id']).toMatch(/^msg_/);
         expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204 });
       });
@@ -111,7 +133,12 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect(received).toHaveLength(3);
         expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
         expect(new Set(received.map((r) => r.body)).size).toBe(1);
-        expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 3, last_status: 200, last_error: null });
+        expect((await deliveries())[0]).toMatchObject({
+          status: 'delivered',
+          attempts: 3,
+          last_status: 200,
+          last_error: null,
+        });
       });
 
       it('honours Retry-After on 429', async () => {
@@ -141,15 +168,23 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 2 });
       });
 
-      it.each([[410], [400]])('dead-letters after the configured tries when the consumer answers %i', async (status) => {
-        const received = consumer([status, status, status, status]);
-        await decide('inq_dead');
-        await runRounds(10);
-        expect(received).toHaveLength(3);
-        const [row] = await deliveries();
-        expect(row).toMatchObject({ status: 'failed', attempts: 3, last_status: status, last_error: `HTTP ${status}` });
-        expect(await ctx.queue.nextRunAt()).toBeNull();
-      });
+      it.each([[410], [400]])(
+        'dead-letters after the configured tries when the consumer answers %i',
+        async (status) => {
+          const received = consumer([status, status, status, status]);
+          await decide('inq_dead');
+          await runRounds(10);
+          expect(received).toHaveLength(3);
+          const [row] = await deliveries();
+          expect(row).toMatchObject({
+            status: 'failed',
+            attempts: 3,
+            last_status: status,
+            last_error: `HTTP ${status}`,
+          });
+          expect(await ctx.queue.nextRunAt()).toBeNull();
+        },
+      );
 
       it('counts only client errors toward the client-error limit: two timeouts and one 400 are not final', async () => {
         const received = consumer([503, 503, 400, 204]);
@@ -230,7 +265,10 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         try {
           await createTestWorker(reopened).drain();
           const row = await reopened.database.db.selectFrom('deliveries').selectAll().executeTakeFirstOrThrow();
-          expect(row).toMatchObject({ status: 'failed', last_error: 'downstream delivery is not configured (DOWNSTREAM_URL)' });
+          expect(row).toMatchObject({
+            status: 'failed',
+            last_error: 'downstream delivery is not configured (DOWNSTREAM_URL)',
+          });
           expect(await reopened.queue.nextRunAt()).toBeNull();
         } finally {
           await reopened.close();
@@ -264,7 +302,10 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         let cursor: string | null = null;
         do {
           const url: string = `/deliveries?status=pending&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-          const page = (await ctx.app.inject({ url, headers: auth })).json() as { items: { deliveryId: string; status: string; nextAttemptAt: string }[]; nextCursor: string | null };
+          const page = (await ctx.app.inject({ url, headers: auth })).json() as {
+            items: { deliveryId: string; status: string; nextAttemptAt: string }[];
+            nextCursor: string | null;
+          };
           for (const item of page.items) {
             expect(item.status).toBe('pending');
             expect(item.nextAttemptAt).not.toBeNull();
@@ -289,16 +330,26 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         const [dead] = await deliveries();
         expect(dead?.status).toBe('failed');
         const received = consumer([204]);
-        const res = await ctx.app.inject({ method: 'POST', url: `/deliveries/${dead?.delivery_id}/retry`, headers: auth });
+        const res = await ctx.app.inject({
+          method: 'POST',
+          url: `/deliveries/${dead?.delivery_id}/retry`,
+          headers: auth,
+        });
         expect(res.statusCode).toBe(202);
         expect(res.json()).toMatchObject({ status: 'pending', attempts: 0 });
         await runRounds(2);
         expect(received).toHaveLength(1);
         expect(received[0]?.headers['webhook-id']).toBe(dead?.delivery_id);
         expect((await deliveries())[0]).toMatchObject({ status: 'delivered' });
-        const again = await ctx.app.inject({ method: 'POST', url: `/deliveries/${dead?.delivery_id}/retry`, headers: auth });
+        const again = await ctx.app.inject({
+          method: 'POST',
+          url: `/deliveries/${dead?.delivery_id}/retry`,
+          headers: auth,
+        });
         expect(again.statusCode).toBe(409);
-        expect((await ctx.app.inject({ method: 'POST', url: '/deliveries/msg_nope/retry', headers: auth })).statusCode).toBe(404);
+        expect(
+          (await ctx.app.inject({ method: 'POST', url: '/deliveries/msg_nope/retry', headers: auth })).statusCode,
+        ).toBe(404);
       });
 
       it('redelivers the current decision under a new webhook-id', async () => {
@@ -313,7 +364,9 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect(ids[0]).not.toBe(ids[1]);
         const bodies = received.map((r) => JSON.parse(r.body) as { data: { sequence: number; decisionId: string } });
         expect(bodies[1]?.data).toEqual(bodies[0]?.data);
-        expect((await ctx.app.inject({ method: 'POST', url: '/decisions/inq_unknown/redeliver', headers: auth })).statusCode).toBe(404);
+        expect(
+          (await ctx.app.inject({ method: 'POST', url: '/decisions/inq_unknown/redeliver', headers: auth })).statusCode,
+        ).toBe(404);
       });
 
       it('puts no PII in the delivered body', async () => {
@@ -321,7 +374,16 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         await decide('inq_body');
         await runRounds(1);
         const body = JSON.parse(received[0]?.body ?? '{}') as { data: Record<string, unknown> };
-        expect(Object.keys(body.data).sort()).toEqual(['decidedAt', 'decisionId', 'eventId', 'inquiryId', 'outcome', 'policyVersion', 'reasons', 'sequence']);
+        expect(Object.keys(body.data).sort()).toEqual([
+          'decidedAt',
+          'decisionId',
+          'eventId',
+          'inquiryId',
+          'outcome',
+          'policyVersion',
+          'reasons',
+          'sequence',
+        ]);
       });
     });
   });

@@ -144,12 +144,18 @@ describe('downstream client', () => {
 
   it('times out through nock .delay() too, when the reply is an error that arrives late', async () => {
     nock(ORIGIN).post(PATH).delay(500).replyWithError(new Error('late'));
-    expect(await send(TIMEOUT_MS)).toMatchObject({ ok: false, retryable: true, error: `timeout after ${TIMEOUT_MS} ms` });
+    expect(await send(TIMEOUT_MS)).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: `timeout after ${TIMEOUT_MS} ms`,
+    });
   });
 
   it('reports a refused connection as retryable, by its error code', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
-    nock(ORIGIN).post(PATH).replyWithError(new TypeError('fetch failed', { cause: refused }));
+    nock(ORIGIN)
+      .post(PATH)
+      .replyWithError(new TypeError('fetch failed', { cause: refused }));
     expect(await send()).toEqual({
       ok: false,
       retryable: true,
@@ -162,11 +168,18 @@ describe('downstream client', () => {
 
   it('reports any other network failure as retryable', async () => {
     nock(ORIGIN).post(PATH).replyWithError('socket hang up');
-    expect(await send()).toMatchObject({ ok: false, retryable: true, status: null, error: 'network error: socket hang up' });
+    expect(await send()).toMatchObject({
+      ok: false,
+      retryable: true,
+      status: null,
+      error: 'network error: socket hang up',
+    });
   });
 
   it('drains a large success body and still reports delivery', async () => {
-    nock(ORIGIN).post(PATH).reply(200, 'x'.repeat(1024 * 1024));
+    nock(ORIGIN)
+      .post(PATH)
+      .reply(200, 'x'.repeat(1024 * 1024));
     expect(await send()).toMatchObject({ ok: true, status: 200 });
   });
 
@@ -196,7 +209,10 @@ describe('downstream client', () => {
     expect((await downstream.send({ webhookId: 'dec_1', body: BODY })).ok).toBe(true);
 
     expect(seen.map((r) => r.headers['webhook-id'])).toEqual(['dec_1', 'dec_1']);
-    expect(seen.map((r) => r.headers['webhook-timestamp'])).toEqual([String(START_MS / 1000), String(START_MS / 1000 + 90)]);
+    expect(seen.map((r) => r.headers['webhook-timestamp'])).toEqual([
+      String(START_MS / 1000),
+      String(START_MS / 1000 + 90),
+    ]);
     const last = seen[1];
     expect(() => new Webhook(SECRET).verify(last?.body ?? '', last?.headers ?? {})).not.toThrow();
   });

@@ -5,7 +5,13 @@ import type { DecisionStore } from '../../src/store/decision-store.js';
 import { engineDecision } from '../helpers/decision-fixtures.js';
 import { createTestWorker } from '../helpers/pipeline.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
+import {
+  createTestContext,
+  TEST_API_TOKEN,
+  TEST_DOWNSTREAM_SECRET,
+  TEST_WEBHOOK_SECRET,
+  type TestContext,
+} from '../helpers/test-app.js';
 
 /**
  * What a client sees, exactly: status, body and the headers that matter, for every route and every way it answers.
@@ -17,7 +23,9 @@ const EVENT_CREATED_AT = '2026-11-29T09:59:00.000Z';
 
 let ctx: TestContext;
 beforeEach(async () => {
-  ctx = await createTestContext({ env: { DOWNSTREAM_URL: 'https://consumer.test/hooks', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET } });
+  ctx = await createTestContext({
+    env: { DOWNSTREAM_URL: 'https://consumer.test/hooks', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET },
+  });
 });
 afterEach(async () => {
   await ctx.cleanup();
@@ -31,17 +39,25 @@ async function call(options: InjectOptions): Promise<{ status: number; body: unk
 const error = (code: string, message: string) => ({ error: { code, message } });
 
 function signed(body: object | string, secret = TEST_WEBHOOK_SECRET): InjectOptions {
-  const request = signedWebhookRequest(body, { secrets: [secret], timestampSeconds: Math.floor(ctx.clock.now() / 1000) });
+  const request = signedWebhookRequest(body, {
+    secrets: [secret],
+    timestampSeconds: Math.floor(ctx.clock.now() / 1000),
+  });
   return { method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers };
 }
 
 async function receive(inquiryId: string): Promise<void> {
-  expect((await call(signed(buildInquiryEventBody({ eventId: `evt_${inquiryId}`, inquiryId, createdAt: EVENT_CREATED_AT })))).status).toBe(200);
+  expect(
+    (await call(signed(buildInquiryEventBody({ eventId: `evt_${inquiryId}`, inquiryId, createdAt: EVENT_CREATED_AT }))))
+      .status,
+  ).toBe(200);
 }
 
 async function decide(inquiryId: string) {
   await receive(inquiryId);
-  const saved = await ctx.decisions.save(engineDecision({ inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: EVENT_CREATED_AT }));
+  const saved = await ctx.decisions.save(
+    engineDecision({ inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: EVENT_CREATED_AT }),
+  );
   if (!saved) throw new Error('not saved');
   return saved;
 }
@@ -66,7 +82,10 @@ describe('POST /webhooks/persona answers', () => {
   it('413 BODY_TOO_LARGE and 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const large = buildInquiryEventBody() as { data: { attributes: Record<string, unknown> } };
     large.data.attributes.padding = 'x'.repeat(1024 * 1024);
-    expect(await call(signed(large))).toMatchObject({ status: 413, body: error('BODY_TOO_LARGE', 'request body is too large') });
+    expect(await call(signed(large))).toMatchObject({
+      status: 413,
+      body: error('BODY_TOO_LARGE', 'request body is too large'),
+    });
     const plain = signed(buildInquiryEventBody());
     const { status, body } = await call({ ...plain, headers: { ...plain.headers, 'content-type': 'text/plain' } });
     expect([status, body]).toEqual([415, error('UNSUPPORTED_MEDIA_TYPE', 'content type must be application/json')]);
@@ -85,7 +104,10 @@ describe('health answers', () => {
     expect(await call({ url: '/readyz' })).toMatchObject({ status: 200, body: { status: 'ready' } });
     await ctx.database.close();
     const { status, body } = await call({ url: '/readyz' });
-    expect([status, body]).toEqual([503, { status: 'unavailable', ...error('DATABASE_UNAVAILABLE', 'database unreachable') }]);
+    expect([status, body]).toEqual([
+      503,
+      { status: 'unavailable', ...error('DATABASE_UNAVAILABLE', 'database unreachable') },
+    ]);
   });
 });
 
@@ -122,7 +144,10 @@ describe('operations and read API answers', () => {
     ['limit=abc', 'limit Invalid input: expected number, received NaN'],
     ['limit=1.5', 'limit Invalid input: expected int, received number'],
     ['cursor=garbage', 'cursor is not a cursor from a previous page'],
-    ['status=lost&limit=0', 'status Invalid option: expected one of "pending"|"failed"|"delivered"; limit Too small: expected number to be >=1'],
+    [
+      'status=lost&limit=0',
+      'status Invalid option: expected one of "pending"|"failed"|"delivered"; limit Too small: expected number to be >=1',
+    ],
   ])('400 BAD_REQUEST naming the field on GET /deliveries?%s', async (query, problems) => {
     const { status, body } = await call({ url: `/deliveries?${query}`, headers: auth });
     expect([status, body]).toEqual([400, error('BAD_REQUEST', `invalid query: ${problems}`)]);
@@ -142,13 +167,33 @@ describe('operations and read API answers', () => {
 
   it('400 BAD_REQUEST to a malformed JSON body on a route that takes none', async () => {
     const headers = { ...auth, 'content-type': 'application/json' };
-    const { status, body } = await call({ method: 'POST', url: '/inquiries/inq_1/reprocess', headers, payload: '{nope' });
-    expect([status, body]).toEqual([400, error('BAD_REQUEST', "Body is not valid JSON but content-type is set to 'application/json'")]);
+    const { status, body } = await call({
+      method: 'POST',
+      url: '/inquiries/inq_1/reprocess',
+      headers,
+      payload: '{nope',
+    });
+    expect([status, body]).toEqual([
+      400,
+      error('BAD_REQUEST', "Body is not valid JSON but content-type is set to 'application/json'"),
+    ]);
   });
 
   it('GET /decisions/:inquiryId: 200 while processing, then with the decision', async () => {
     await receive('inq_view');
-    const processing = { inquiryId: 'inq_view', status: 'processing', outcome: null, reasons: [], decidedAt: null, policyVersion: null, sequence: null, decisionId: null, evidence: null, personaCalls: null, error: null };
+    const processing = {
+      inquiryId: 'inq_view',
+      status: 'processing',
+      outcome: null,
+      reasons: [],
+      decidedAt: null,
+      policyVersion: null,
+      sequence: null,
+      decisionId: null,
+      evidence: null,
+      personaCalls: null,
+      error: null,
+    };
     const before = await call({ url: '/decisions/inq_view', headers: auth });
     expect([before.status, before.body]).toEqual([200, processing]);
     const decision = await decide('inq_view');
@@ -205,14 +250,24 @@ describe('operations and read API answers', () => {
 
     await ctx.deliveries.markDelivered(id as string, { attempts: 1, lastStatus: 204, lastError: null });
     const conflict = await call({ method: 'POST', url: `/deliveries/${id}/retry`, headers: auth });
-    expect([conflict.status, conflict.body]).toEqual([409, error('CONFLICT', 'delivery already acknowledged; use redeliver to send it again')]);
+    expect([conflict.status, conflict.body]).toEqual([
+      409,
+      error('CONFLICT', 'delivery already acknowledged; use redeliver to send it again'),
+    ]);
   });
 });
 
 describe('response schemas', () => {
   it('answer 500 INTERNAL, saying nothing of why, when a reply does not match its schema', async () => {
-    const decisions = { ...ctx.decisions, getInquiryView: async () => ({ inquiryId: 'inq_odd', status: 'pondering', error: null, decision: null }) };
-    const app = await buildApp({ ...ctx.deps, decisions: decisions as unknown as DecisionStore, onEnqueued: () => undefined });
+    const decisions = {
+      ...ctx.decisions,
+      getInquiryView: async () => ({ inquiryId: 'inq_odd', status: 'pondering', error: null, decision: null }),
+    };
+    const app = await buildApp({
+      ...ctx.deps,
+      decisions: decisions as unknown as DecisionStore,
+      onEnqueued: () => undefined,
+    });
     try {
       const res = await app.inject({ url: '/decisions/inq_odd', headers: auth });
       expect([res.statusCode, res.json()]).toEqual([500, error('INTERNAL', 'internal error')]);
@@ -237,7 +292,10 @@ describe('GET /jobs/failed answers', () => {
   it('200 with the jobs that can never run, newest first, each naming its bad fields', async () => {
     await receive('inq_badjob');
     // the inquiry's job as another version might have left it: a payload this version cannot read
-    await ctx.database.db.updateTable('jobs').set({ payload: JSON.stringify({ eventId: 'evt_inq_badjob' }) }).execute();
+    await ctx.database.db
+      .updateTable('jobs')
+      .set({ payload: JSON.stringify({ eventId: 'evt_inq_badjob' }) })
+      .execute();
     const worker = createTestWorker(ctx);
     expect(await worker.drain()).toBe(1);
     const { status, body } = await call({ method: 'GET', url: '/jobs/failed', headers: auth });
@@ -269,7 +327,10 @@ describe('GET /jobs/failed answers', () => {
 describe('path parameters', () => {
   it('takes an inquiry id of the longest length Persona ids may have here (128)', async () => {
     const inquiryId = `inq_${'a'.repeat(124)}`;
-    expect((await call(signed(buildInquiryEventBody({ eventId: 'evt_long', inquiryId, createdAt: EVENT_CREATED_AT })))).status).toBe(200);
+    expect(
+      (await call(signed(buildInquiryEventBody({ eventId: 'evt_long', inquiryId, createdAt: EVENT_CREATED_AT }))))
+        .status,
+    ).toBe(200);
     await ctx.decisions.save(engineDecision({ inquiryId, eventId: 'evt_long', eventCreatedAt: EVENT_CREATED_AT }));
     const { status, body } = await call({ method: 'GET', url: `/decisions/${inquiryId}`, headers: auth });
     expect(status).toBe(200);

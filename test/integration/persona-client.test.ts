@@ -6,7 +6,14 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { createPersonaClient } from '../../src/persona/client.js';
 import type { PersonaClientOptions } from '../../src/persona/client.js';
 import { createRateBudget } from '../../src/persona/rate-limit.js';
-import { FAKE_PII_VALUES, buildErrorBody, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import {
+  FAKE_PII_VALUES,
+  buildErrorBody,
+  buildInquiry,
+  buildInquiryResponse,
+  buildInquiryTemplate,
+  buildResourceResponse,
+} from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
 import type { PersonaResource } from '../../src/sim/persona-objects.js';
@@ -47,14 +54,25 @@ const selfie = buildVerification({
   checks: [{ name: 'selfie_liveness_detection', status: 'failed', reasons: ['replica_detected'] }],
   inquiryId: INQUIRY_ID,
 });
-const watchlist = buildReport({ id: 'rep_Watch1', type: 'report/watchlist', status: 'ready', hasMatch: false, inquiryId: INQUIRY_ID });
+const watchlist = buildReport({
+  id: 'rep_Watch1',
+  type: 'report/watchlist',
+  status: 'ready',
+  hasMatch: false,
+  inquiryId: INQUIRY_ID,
+});
 const inquiry = buildInquiry({
   id: INQUIRY_ID,
   status: 'completed',
   verifications: [linkOf(governmentId), linkOf(selfie)],
   reports: [linkOf(watchlist)],
 });
-const fullResponse = buildInquiryResponse(inquiry, [governmentId, selfie, watchlist, buildInquiryTemplate({ id: 'itmpl_Client1' })]);
+const fullResponse = buildInquiryResponse(inquiry, [
+  governmentId,
+  selfie,
+  watchlist,
+  buildInquiryTemplate({ id: 'itmpl_Client1' }),
+]);
 
 const expectedEvidence = {
   inquiryId: INQUIRY_ID,
@@ -77,7 +95,9 @@ const expectedEvidence = {
       status: 'failed',
       createdAt: '2026-01-01T00:02:00.000Z',
       completedAt: '2026-01-01T00:03:00.000Z',
-      checks: [{ name: 'selfie_liveness_detection', status: 'failed', requirement: 'required', reasons: ['replica_detected'] }],
+      checks: [
+        { name: 'selfie_liveness_detection', status: 'failed', requirement: 'required', reasons: ['replica_detected'] },
+      ],
     },
   ],
   reports: [
@@ -180,7 +200,11 @@ describe('Persona client', () => {
     persona()
       .get(inquiryPath)
       .query(include)
-      .reply(429, buildErrorBody('Rate limit exceeded', 'You have hit your rate limit of 300 requests / min.'), rateHeaders(0, 7))
+      .reply(
+        429,
+        buildErrorBody('Rate limit exceeded', 'You have hit your rate limit of 300 requests / min.'),
+        rateHeaders(0, 7),
+      )
       .get(inquiryPath)
       .query(include)
       .reply(200, fullResponse, rateHeaders(299, 60));
@@ -224,7 +248,11 @@ describe('Persona client', () => {
 
   it('gives up after maxRetries with a retryable PERSONA_UNAVAILABLE so the job can be rescheduled', async () => {
     const { client, ctx } = setup({ maxRetries: 2 });
-    persona().get(inquiryPath).query(include).times(3).reply(500, buildErrorBody('Internal Server Error'), rateHeaders());
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .times(3)
+      .reply(500, buildErrorBody('Internal Server Error'), rateHeaders());
     const error = await rejection(client.getInquiryEvidence(INQUIRY_ID, ctx));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_UNAVAILABLE, retryable: true });
     expect(error.message).toBe(`Persona GET /inquiries/${INQUIRY_ID} returned 500 (Internal Server Error)`);
@@ -233,7 +261,11 @@ describe('Persona client', () => {
 
   it('gives up after maxRetries of 429 with a retryable PERSONA_RATE_LIMITED', async () => {
     const { client, ctx } = setup({ maxRetries: 1 });
-    persona().get(inquiryPath).query(include).times(2).reply(429, buildErrorBody('Rate limit exceeded'), rateHeaders(0, 3));
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .times(2)
+      .reply(429, buildErrorBody('Rate limit exceeded'), rateHeaders(0, 3));
     const error = await rejection(client.getInquiryEvidence(INQUIRY_ID, ctx));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_RATE_LIMITED, retryable: true });
     expect(ctx.calls).toBe(2);
@@ -251,7 +283,10 @@ describe('Persona client', () => {
 
   it('does not retry a 401', async () => {
     const { client, ctx } = setup();
-    persona().get(`${BASE_PATH}/verifications/ver_Gov1`).once().reply(401, buildErrorBody('Must be authenticated to access this endpoint'));
+    persona()
+      .get(`${BASE_PATH}/verifications/ver_Gov1`)
+      .once()
+      .reply(401, buildErrorBody('Must be authenticated to access this endpoint'));
     const error = await rejection(client.getVerification('ver_Gov1', ctx));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_UNAUTHORIZED, retryable: false });
     expect(error.message).toContain('returned 401 (Must be authenticated to access this endpoint)');
@@ -271,7 +306,10 @@ describe('Persona client', () => {
 
   it('turns malformed JSON into a non-retryable PERSONA_BAD_RESPONSE without retrying', async () => {
     const { client, ctx } = setup();
-    persona().get(inquiryPath).query(include).reply(200, '{"data": {"type": "inquiry", "id": "inq_', { 'Content-Type': 'application/json' });
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .reply(200, '{"data": {"type": "inquiry", "id": "inq_', { 'Content-Type': 'application/json' });
     const error = await rejection(client.getInquiryEvidence(INQUIRY_ID, ctx));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_BAD_RESPONSE, retryable: false });
     expect(ctx.calls).toBe(1);
@@ -331,11 +369,16 @@ describe('Persona client', () => {
       id: 'ver_Future1',
       type: 'verification/brain-scan',
       status: 'quantum_pending',
-      checks: [{ name: 'brain_scan_detection', status: 'inconclusive', requirement: 'sometimes', reasons: ['new_reason'] }],
+      checks: [
+        { name: 'brain_scan_detection', status: 'inconclusive', requirement: 'sometimes', reasons: ['new_reason'] },
+      ],
       attributes: { 'brand-new-attribute': { nested: true } },
     });
     const futureInquiry = buildInquiry({ id: INQUIRY_ID, status: 'awaiting_quantum', verifications: [linkOf(future)] });
-    persona().get(inquiryPath).query(include).reply(200, buildInquiryResponse(futureInquiry, [future]), rateHeaders());
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .reply(200, buildInquiryResponse(futureInquiry, [future]), rateHeaders());
     const evidence = await client.getInquiryEvidence(INQUIRY_ID);
     expect(evidence.inquiryStatus).toBe('awaiting_quantum');
     expect(evidence.verifications).toEqual([
@@ -345,7 +388,9 @@ describe('Persona client', () => {
         status: 'quantum_pending',
         createdAt: '2026-01-01T00:00:00.000Z',
         completedAt: '2026-01-01T00:01:00.000Z',
-        checks: [{ name: 'brain_scan_detection', status: 'inconclusive', requirement: 'sometimes', reasons: ['new_reason'] }],
+        checks: [
+          { name: 'brain_scan_detection', status: 'inconclusive', requirement: 'sometimes', reasons: ['new_reason'] },
+        ],
       },
     ]);
   });
@@ -354,7 +399,13 @@ describe('Persona client', () => {
     const { client, ctx, retrySleeps } = setup({ maxRetries: 1 });
     // What fetch rejects with when AbortSignal.timeout fires (nock cannot abort a delayed body on its own).
     const timeout = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    persona().get(inquiryPath).query(include).replyWithError(timeout()).get(inquiryPath).query(include).replyWithError(timeout());
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .replyWithError(timeout())
+      .get(inquiryPath)
+      .query(include)
+      .replyWithError(timeout());
     const error = await rejection(client.getInquiryEvidence(INQUIRY_ID, ctx));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_TIMEOUT, retryable: true });
     expect(error.message).toBe(`Persona GET /inquiries/${INQUIRY_ID} timed out after 5000 ms`);
@@ -364,15 +415,25 @@ describe('Persona client', () => {
 
   it('retries a network error and succeeds', async () => {
     const { client, ctx } = setup();
-    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
-    persona().get(inquiryPath).query(include).replyWithError(reset).get(inquiryPath).query(include).reply(200, fullResponse, rateHeaders());
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
+    persona()
+      .get(inquiryPath)
+      .query(include)
+      .replyWithError(reset)
+      .get(inquiryPath)
+      .query(include)
+      .reply(200, fullResponse, rateHeaders());
     await expect(client.getInquiryEvidence(INQUIRY_ID, ctx)).resolves.toEqual(expectedEvidence);
     expect(ctx.calls).toBe(2);
   });
 
   it('reports a persistent network error as a retryable PERSONA_NETWORK naming the socket error', async () => {
     const { client } = setup({ maxRetries: 0 });
-    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
     persona().get(`${BASE_PATH}/reports/rep_Watch1`).replyWithError(reset);
     const error = await rejection(client.getReport('rep_Watch1'));
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_NETWORK, retryable: true });

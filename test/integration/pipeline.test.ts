@@ -28,21 +28,48 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
     const later = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
     const passedChecks = [{ name: 'id_expired_detection', status: 'passed' }];
 
-    const govId = (id: string, status: string, opts: { createdAt?: string; checks?: { name: string; status: string; requirement?: string }[] } = {}) =>
-      buildVerification({ id, type: 'verification/government-id', status, createdAt: opts.createdAt ?? T0, checks: opts.checks ?? passedChecks });
+    const govId = (
+      id: string,
+      status: string,
+      opts: { createdAt?: string; checks?: { name: string; status: string; requirement?: string }[] } = {},
+    ) =>
+      buildVerification({
+        id,
+        type: 'verification/government-id',
+        status,
+        createdAt: opts.createdAt ?? T0,
+        checks: opts.checks ?? passedChecks,
+      });
     const selfie = (id: string, status: string, checks = [{ name: 'selfie_liveness_detection', status: 'passed' }]) =>
       buildVerification({ id, type: 'verification/selfie', status, createdAt: T0, checks });
-    const watchlist = (id: string, hasMatch: boolean, status = 'ready') => buildReport({ id, type: 'report/watchlist', status, hasMatch, createdAt: T0 });
+    const watchlist = (id: string, hasMatch: boolean, status = 'ready') =>
+      buildReport({ id, type: 'report/watchlist', status, hasMatch, createdAt: T0 });
 
-    async function sendWebhook(inquiryId: string, eventId = `evt_${inquiryId}`, createdAt = '2026-11-29T09:59:00.000Z') {
+    async function sendWebhook(
+      inquiryId: string,
+      eventId = `evt_${inquiryId}`,
+      createdAt = '2026-11-29T09:59:00.000Z',
+    ) {
       const body = buildInquiryEventBody({ eventId, inquiryId, createdAt });
-      const request = signedWebhookRequest(body, { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: Math.floor(ctx.clock.now() / 1000) });
-      const res = await ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+      const request = signedWebhookRequest(body, {
+        secrets: [TEST_WEBHOOK_SECRET],
+        timestampSeconds: Math.floor(ctx.clock.now() / 1000),
+      });
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/webhooks/persona',
+        payload: request.payload,
+        headers: request.headers,
+      });
       expect(res.statusCode).toBe(200);
     }
 
     async function getDecision(inquiryId: string, token = TEST_API_TOKEN) {
-      return ctx.app.inject({ method: 'GET', url: `/decisions/${inquiryId}`, headers: { authorization: `Bearer ${token}` } });
+      return ctx.app.inject({
+        method: 'GET',
+        url: `/decisions/${inquiryId}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
     }
 
     /** Runs the worker, moving the manual clock to each rescheduled job's run time, until the queue is empty. */
@@ -58,16 +85,42 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
 
     describe('webhook → worker → decision', () => {
       it.each<[string, PersonaResource[], string, string]>([
-        ['all evidence passed', [govId('ver_g1', 'passed'), selfie('ver_s1', 'passed'), watchlist('rep_w1', false)], 'approved', 'all_evidence_passed'],
         [
-          'a blurry first ID photo replaced by a passing one',
-          [govId('ver_g1', 'failed', { checks: [{ name: 'id_blur_detection', status: 'failed' }] }), govId('ver_g2', 'passed', { createdAt: later(60) })],
+          'all evidence passed',
+          [govId('ver_g1', 'passed'), selfie('ver_s1', 'passed'), watchlist('rep_w1', false)],
           'approved',
           'all_evidence_passed',
         ],
-        ['a failed liveness check', [govId('ver_g1', 'passed'), selfie('ver_s1', 'failed', [{ name: 'selfie_liveness_detection', status: 'failed' }])], 'declined', 'decline_check_failed'],
-        ['a failed check outside the decline list', [govId('ver_g1', 'failed', { checks: [{ name: 'id_barcode_detection', status: 'failed' }] })], 'manual_review', 'required_check_failed'],
-        ['a latest attempt that requires retry', [govId('ver_g1', 'passed'), govId('ver_g2', 'requires_retry', { createdAt: later(60) })], 'retry', 'verification_requires_retry'],
+        [
+          'a blurry first ID photo replaced by a passing one',
+          [
+            govId('ver_g1', 'failed', { checks: [{ name: 'id_blur_detection', status: 'failed' }] }),
+            govId('ver_g2', 'passed', { createdAt: later(60) }),
+          ],
+          'approved',
+          'all_evidence_passed',
+        ],
+        [
+          'a failed liveness check',
+          [
+            govId('ver_g1', 'passed'),
+            selfie('ver_s1', 'failed', [{ name: 'selfie_liveness_detection', status: 'failed' }]),
+          ],
+          'declined',
+          'decline_check_failed',
+        ],
+        [
+          'a failed check outside the decline list',
+          [govId('ver_g1', 'failed', { checks: [{ name: 'id_barcode_detection', status: 'failed' }] })],
+          'manual_review',
+          'required_check_failed',
+        ],
+        [
+          'a latest attempt that requires retry',
+          [govId('ver_g1', 'passed'), govId('ver_g2', 'requires_retry', { createdAt: later(60) })],
+          'retry',
+          'verification_requires_retry',
+        ],
         ['a watchlist hit', [govId('ver_g1', 'passed'), watchlist('rep_w1', true)], 'manual_review', 'report_match'],
         ['no verifications at all', [], 'manual_review', 'no_verifications'],
       ])('decides %s with one Persona call', async (_name, included, outcome, firstReason) => {
@@ -77,7 +130,14 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         await runUntilIdle();
         expect(scope.isDone()).toBe(true);
         const body = (await getDecision('inq_case')).json();
-        expect(body).toMatchObject({ inquiryId: 'inq_case', status: 'decided', outcome, policyVersion: 'default-1', personaCalls: 1, sequence: 1 });
+        expect(body).toMatchObject({
+          inquiryId: 'inq_case',
+          status: 'decided',
+          outcome,
+          policyVersion: 'default-1',
+          personaCalls: 1,
+          sequence: 1,
+        });
         expect(body.reasons[0].code).toBe(firstReason);
       });
 
@@ -94,7 +154,11 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect((await getDecision('inq_poll')).json().status).toBe('processing');
         await runUntilIdle(worker);
         expect(polls.isDone()).toBe(true);
-        expect((await getDecision('inq_poll')).json()).toMatchObject({ status: 'decided', outcome: 'approved', personaCalls: 3 });
+        expect((await getDecision('inq_poll')).json()).toMatchObject({
+          status: 'decided',
+          outcome: 'approved',
+          personaCalls: 3,
+        });
       });
 
       it('re-fetches the whole inquiry (one call) when several pieces are pending', async () => {
@@ -107,7 +171,10 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
 
       it('gives up polling at the deadline and sends the inquiry to manual review with a timeout reason', async () => {
         interceptInquiry('inq_stuck', [govId('ver_g1', 'initiated', { checks: [] })]);
-        nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/verifications/ver_g1`).times(100).reply(200, { data: govId('ver_g1', 'initiated', { checks: [] }) });
+        nock(PERSONA_ORIGIN)
+          .get(`${PERSONA_BASE}/verifications/ver_g1`)
+          .times(100)
+          .reply(200, { data: govId('ver_g1', 'initiated', { checks: [] }) });
         const started = ctx.clock.now();
         await sendWebhook('inq_stuck');
         await runUntilIdle(createTestWorker(ctx), 200);
@@ -126,12 +193,18 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
 
         const reopened = await createTestContext({ databaseUrl: ctx.databaseUrl, clock: ctx.clock });
         try {
-          nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/verifications/ver_g1`).reply(200, { data: govId('ver_g1', 'passed') });
+          nock(PERSONA_ORIGIN)
+            .get(`${PERSONA_BASE}/verifications/ver_g1`)
+            .reply(200, { data: govId('ver_g1', 'passed') });
           const next = await reopened.queue.nextRunAt();
           expect(next).not.toBeNull();
           reopened.clock.set(next as number);
           await createTestWorker(reopened).drain();
-          const res = await reopened.app.inject({ method: 'GET', url: '/decisions/inq_restart', headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+          const res = await reopened.app.inject({
+            method: 'GET',
+            url: '/decisions/inq_restart',
+            headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+          });
           expect(res.json()).toMatchObject({ status: 'decided', outcome: 'approved', personaCalls: 2 });
         } finally {
           await reopened.close();
@@ -150,7 +223,10 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       });
 
       it('lets an operator re-queue a failed inquiry once the cause is fixed', async () => {
-        nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/inquiries/inq_fix`).query(true).reply(401, { errors: [{ title: 'Must be authenticated to access this endpoint' }] });
+        nock(PERSONA_ORIGIN)
+          .get(`${PERSONA_BASE}/inquiries/inq_fix`)
+          .query(true)
+          .reply(401, { errors: [{ title: 'Must be authenticated to access this endpoint' }] });
         await sendWebhook('inq_fix');
         await runUntilIdle();
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'failed' });
@@ -161,7 +237,9 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'processing', error: null });
         await runUntilIdle();
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'decided', outcome: 'approved' });
-        expect((await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_none/reprocess', headers: auth })).statusCode).toBe(404);
+        expect(
+          (await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_none/reprocess', headers: auth })).statusCode,
+        ).toBe(404);
         expect((await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_fix/reprocess' })).statusCode).toBe(401);
       });
 
@@ -178,7 +256,11 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       });
 
       it('reschedules the job with backoff when Persona stays down past the client retry budget', async () => {
-        nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/inquiries/inq_down`).query(true).times(5).reply(503, { errors: [{ title: 'Service unavailable' }] });
+        nock(PERSONA_ORIGIN)
+          .get(`${PERSONA_BASE}/inquiries/inq_down`)
+          .query(true)
+          .times(5)
+          .reply(503, { errors: [{ title: 'Service unavailable' }] });
         await sendWebhook('inq_down');
         await createTestWorker(ctx).drain();
         const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
@@ -197,7 +279,10 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         await sendWebhook('inq_re', 'evt_first', '2026-11-29T09:50:00.000Z');
         await runUntilIdle();
         expect((await getDecision('inq_re')).json()).toMatchObject({ outcome: 'retry', sequence: 1 });
-        interceptInquiry('inq_re', [govId('ver_g1', 'requires_retry'), govId('ver_g2', 'passed', { createdAt: later(600) })]);
+        interceptInquiry('inq_re', [
+          govId('ver_g1', 'requires_retry'),
+          govId('ver_g2', 'passed', { createdAt: later(600) }),
+        ]);
         await sendWebhook('inq_re', 'evt_second', '2026-11-29T09:55:00.000Z');
         await runUntilIdle();
         expect((await getDecision('inq_re')).json()).toMatchObject({ outcome: 'approved', sequence: 2 });
@@ -225,8 +310,16 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       it('answers 404 for an inquiry never seen, and for one seen only in ignored events', async () => {
         expect((await getDecision('inq_never')).statusCode).toBe(404);
         const body = buildInquiryEventBody({ eventId: 'evt_ign', inquiryId: 'inq_ign', name: 'inquiry.started' });
-        const request = signedWebhookRequest(body, { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: Math.floor(ctx.clock.now() / 1000) });
-        await ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+        const request = signedWebhookRequest(body, {
+          secrets: [TEST_WEBHOOK_SECRET],
+          timestampSeconds: Math.floor(ctx.clock.now() / 1000),
+        });
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/webhooks/persona',
+          payload: request.payload,
+          headers: request.headers,
+        });
         expect((await getDecision('inq_ign')).statusCode).toBe(404);
       });
 
@@ -238,12 +331,19 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
     describe('PII', () => {
       it('lets no PII value from Persona payloads reach the logs or the database', async () => {
         // Every builder fills the PII slots (names, birthdate, ID number, address) with FAKE_PII values.
-        interceptInquiry('inq_pii', [govId('ver_g1', 'passed'), selfie('ver_s1', 'passed'), buildVerification({ id: 'ver_d1', type: 'verification/database', status: 'passed', createdAt: T0 }), watchlist('rep_w1', false)]);
+        interceptInquiry('inq_pii', [
+          govId('ver_g1', 'passed'),
+          selfie('ver_s1', 'passed'),
+          buildVerification({ id: 'ver_d1', type: 'verification/database', status: 'passed', createdAt: T0 }),
+          watchlist('rep_w1', false),
+        ]);
         await sendWebhook('inq_pii');
         await runUntilIdle();
         expect((await getDecision('inq_pii')).json().outcome).toBe('approved');
         const tables = await Promise.all(
-          (['persona_events', 'inquiries', 'jobs', 'decisions', 'deliveries'] as const).map((t) => ctx.database.db.selectFrom(t).selectAll().execute()),
+          (['persona_events', 'inquiries', 'jobs', 'decisions', 'deliveries'] as const).map((t) =>
+            ctx.database.db.selectFrom(t).selectAll().execute(),
+          ),
         );
         const stored = JSON.stringify(tables);
         const logs = ctx.logLines.join('\n');

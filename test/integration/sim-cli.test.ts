@@ -17,13 +17,17 @@ const children: ChildProcessWithoutNullStreams[] = [];
 const stacks: SimulatorStack[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all(stacks.splice(0).map((stack) => stack.close()));
 });
 
 /** `node --import tsx src/sim/cli.ts …`, as `npm run sim -- …` runs it. */
 function runCli(args: string[]): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, SIM_PORT: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SIM_PORT: '' },
+  });
   children.push(child);
   return child;
 }
@@ -46,14 +50,25 @@ describe('startSimulatorStack', () => {
   it('starts the simulator and the sink on loopback and gives the env the service needs', async () => {
     const stack = await startSimulatorStack({ rateLimit: { limit: 30, windowMs: 6_000 } });
     stacks.push(stack);
-    expect(Object.keys(stack.env).sort()).toEqual(['DOWNSTREAM_SIGNING_SECRET', 'DOWNSTREAM_URL', 'PERSONA_API_KEY', 'PERSONA_API_URL', 'PERSONA_WEBHOOK_SECRET']);
+    expect(Object.keys(stack.env).sort()).toEqual([
+      'DOWNSTREAM_SIGNING_SECRET',
+      'DOWNSTREAM_URL',
+      'PERSONA_API_KEY',
+      'PERSONA_API_URL',
+      'PERSONA_WEBHOOK_SECRET',
+    ]);
     expect(stack.env.PERSONA_API_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
     const persona = await fetch(`${stack.env.PERSONA_API_URL}/inquiries/${inquiryIdFor('all-passed')}`, {
       headers: { authorization: `Bearer ${stack.env.PERSONA_API_KEY}` },
     });
     expect([persona.status, persona.headers.get('ratelimit-limit')]).toEqual([200, '30']);
     const body = JSON.stringify({ type: 'decision.created', data: { inquiryId: 'inq_x' } });
-    const headers = standardWebhookHeaders({ secret: stack.sinkSecret, webhookId: 'msg_1', timestampSeconds: Math.floor(Date.now() / 1000), body });
+    const headers = standardWebhookHeaders({
+      secret: stack.sinkSecret,
+      webhookId: 'msg_1',
+      timestampSeconds: Math.floor(Date.now() / 1000),
+      body,
+    });
     expect((await fetch(stack.downstreamUrl, { method: 'POST', headers, body })).status).toBe(204);
   });
 });
@@ -63,7 +78,12 @@ describe('startSimulatorStack', () => {
 describe('persona-sim command line', { timeout: 120_000 }, () => {
   it('serves, prints its URLs and env as one JSON line, and exits 0 on SIGTERM', async () => {
     const child = runCli(['--json', '--rate-limit', '30/6']);
-    const info = JSON.parse(await firstLine(child)) as { apiUrl: string; sinkUrl: string; personaUrl: string; env: Record<string, string> };
+    const info = JSON.parse(await firstLine(child)) as {
+      apiUrl: string;
+      sinkUrl: string;
+      personaUrl: string;
+      env: Record<string, string>;
+    };
     expect(info.env.PERSONA_API_URL).toBe(info.apiUrl);
     const stats = (await (await fetch(`${info.personaUrl}/_sim/stats`)).json()) as { settings: { rateLimit: unknown } };
     expect(stats.settings.rateLimit).toEqual({ limit: 30, windowMs: 6_000 });
@@ -83,15 +103,35 @@ describe('persona-sim command line', { timeout: 120_000 }, () => {
     });
     const target = `${await listenOn(receiver)}/webhooks/persona`;
     try {
-      const child = runCli(['fire', '--target', target, '--scenario', 'failed-liveness', '--count', '2', '--duplicates', '2', '--json']);
+      const child = runCli([
+        'fire',
+        '--target',
+        target,
+        '--scenario',
+        'failed-liveness',
+        '--count',
+        '2',
+        '--duplicates',
+        '2',
+        '--json',
+      ]);
       const { code, stdout } = await exitOf(child);
       expect(code).toBe(0);
-      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { inquiryId: string; eventId: string; status: number });
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { inquiryId: string; eventId: string; status: number });
       expect(lines).toHaveLength(4);
       expect(new Set(lines.map((l) => l.eventId)).size).toBe(2);
       expect(lines.every((l) => l.status === 200 && l.inquiryId.startsWith('inq_failedLiveness_'))).toBe(true);
       for (const r of received) {
-        const verdict = verifyPersonaSignature({ header: r.signature, rawBody: r.raw, secrets: [SIM_DEFAULTS.webhookSecret], toleranceSeconds: 300, nowMs: Date.now() });
+        const verdict = verifyPersonaSignature({
+          header: r.signature,
+          rawBody: r.raw,
+          secrets: [SIM_DEFAULTS.webhookSecret],
+          toleranceSeconds: 300,
+          nowMs: Date.now(),
+        });
         expect(verdict).toEqual({ ok: true });
       }
     } finally {

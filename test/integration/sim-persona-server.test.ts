@@ -42,27 +42,30 @@ afterEach(async () => {
 });
 
 describe('Persona simulator: objects against the official 2025-12-08 spec', () => {
-  it.each(listScenarios().map((s) => [s.key, s] as const))('serves %s as spec-valid inquiry, verifications and reports', async (_key, scenario) => {
-    const sim = await start({ pendingFetches: 1 });
-    const id = inquiryIdFor(scenario.key);
-    // Twice, so a pending verification is validated both initiated and settled.
-    for (let i = 0; i < 2; i += 1) {
-      const inquiry = await get(sim, `/inquiries/${id}?include=verifications,reports`);
-      expect(inquiry.status).toBe(200);
-      expect(validator.validate(okBody('/inquiries/{inquiry-id}'), inquiry.body)).toEqual([]);
-      expect(inquiry.body.included).toHaveLength(scenario.verifications.length + scenario.reports.length);
-    }
-    for (const v of scenario.verifications) {
-      const verification = await get(sim, `/verifications/${verificationIdFor(id, v.slot)}`);
-      expect(verification.status).toBe(200);
-      expect(validator.validate(okBody('/verifications/{verification-id}'), verification.body)).toEqual([]);
-    }
-    for (const r of scenario.reports) {
-      const report = await get(sim, `/reports/${reportIdFor(id, r.slot)}`);
-      expect(report.status).toBe(200);
-      expect(validator.validate(okBody('/reports/{report-id}'), report.body)).toEqual([]);
-    }
-  });
+  it.each(listScenarios().map((s) => [s.key, s] as const))(
+    'serves %s as spec-valid inquiry, verifications and reports',
+    async (_key, scenario) => {
+      const sim = await start({ pendingFetches: 1 });
+      const id = inquiryIdFor(scenario.key);
+      // Twice, so a pending verification is validated both initiated and settled.
+      for (let i = 0; i < 2; i += 1) {
+        const inquiry = await get(sim, `/inquiries/${id}?include=verifications,reports`);
+        expect(inquiry.status).toBe(200);
+        expect(validator.validate(okBody('/inquiries/{inquiry-id}'), inquiry.body)).toEqual([]);
+        expect(inquiry.body.included).toHaveLength(scenario.verifications.length + scenario.reports.length);
+      }
+      for (const v of scenario.verifications) {
+        const verification = await get(sim, `/verifications/${verificationIdFor(id, v.slot)}`);
+        expect(verification.status).toBe(200);
+        expect(validator.validate(okBody('/verifications/{verification-id}'), verification.body)).toEqual([]);
+      }
+      for (const r of scenario.reports) {
+        const report = await get(sim, `/reports/${reportIdFor(id, r.slot)}`);
+        expect(report.status).toBe(200);
+        expect(validator.validate(okBody('/reports/{report-id}'), report.body)).toEqual([]);
+      }
+    },
+  );
 
   it.each([
     ['an unknown scenario', '/inquiries/inq_noSuchScenario_x1'],
@@ -89,7 +92,10 @@ describe('Persona simulator: include', () => {
     ['?include=', []],
     ['?include=verifications', ['verification/database', 'verification/government-id', 'verification/selfie']],
     ['?include=reports', ['report/watchlist']],
-    ['?include=verifications,reports', ['report/watchlist', 'verification/database', 'verification/government-id', 'verification/selfie']],
+    [
+      '?include=verifications,reports',
+      ['report/watchlist', 'verification/database', 'verification/government-id', 'verification/selfie'],
+    ],
   ])('GET /inquiries/{id}%s includes only what was asked for', async (query, types) => {
     const sim = await start();
     const response = await get(sim, `/inquiries/${id}${query}`);
@@ -111,7 +117,8 @@ describe('Persona simulator: settles-after-polls', () => {
     const id = inquiryIdFor('settles-after-polls');
     const selfie = verificationIdFor(id, 'selfie');
     const viaInquiry = async () =>
-      (await get(sim, `/inquiries/${id}?include=verifications`)).body.included.find((v) => v.id === selfie)?.attributes.status;
+      (await get(sim, `/inquiries/${id}?include=verifications`)).body.included.find((v) => v.id === selfie)?.attributes
+        .status;
     const direct = async () => (await get(sim, `/verifications/${selfie}`)).body.data.attributes.status;
     expect([await viaInquiry(), await direct(), await direct(), await direct(), await viaInquiry()]).toEqual([
       'initiated',
@@ -126,7 +133,9 @@ describe('Persona simulator: settles-after-polls', () => {
     const sim = await start({ pendingFetches: 1 });
     const id = inquiryIdFor('settles-after-polls');
     await get(sim, `/inquiries/${id}`);
-    expect((await get(sim, `/verifications/${verificationIdFor(id, 'selfie')}`)).body.data.attributes.status).toBe('initiated');
+    expect((await get(sim, `/verifications/${verificationIdFor(id, 'selfie')}`)).body.data.attributes.status).toBe(
+      'initiated',
+    );
   });
 
   it('starts over after POST /_sim/reset', async () => {
@@ -143,7 +152,7 @@ describe('Persona simulator: auth and rate limit', () => {
     ['no Authorization header', {}],
     ['a wrong key', { authorization: 'Bearer persona_sandbox_wrong' }],
     ['a non-bearer scheme', { authorization: `Basic ${API_KEY}` }],
-  ])('answers 401 with Persona\'s body for %s, without rate-limit headers', async (_label, headers) => {
+  ])("answers 401 with Persona's body for %s, without rate-limit headers", async (_label, headers) => {
     const sim = await start();
     const response = await get(sim, `/inquiries/${inquiryIdFor('all-passed')}`, headers);
     expect(response.status).toBe(401);
@@ -161,7 +170,12 @@ describe('Persona simulator: auth and rate limit', () => {
     const seen = [];
     for (let i = 0; i < 4; i += 1) {
       const response = await get(sim, path);
-      seen.push([response.status, response.headers.get('ratelimit-limit'), response.headers.get('ratelimit-remaining'), response.headers.get('ratelimit-reset')]);
+      seen.push([
+        response.status,
+        response.headers.get('ratelimit-limit'),
+        response.headers.get('ratelimit-remaining'),
+        response.headers.get('ratelimit-reset'),
+      ]);
       clock.advance(1_000);
     }
     expect(seen).toEqual([
@@ -175,7 +189,7 @@ describe('Persona simulator: auth and rate limit', () => {
     expect([after.status, after.headers.get('ratelimit-remaining')]).toEqual([200, '2']);
   });
 
-  it('answers 429 with Persona\'s body, valid against the spec, and counts it', async () => {
+  it("answers 429 with Persona's body, valid against the spec, and counts it", async () => {
     const sim = await start({ rateLimit: { limit: 1, windowMs: 60_000 } });
     const id = inquiryIdFor('all-passed');
     await get(sim, `/inquiries/${id}`);
@@ -183,7 +197,10 @@ describe('Persona simulator: auth and rate limit', () => {
     expect(response.status).toBe(429);
     expect(response.body.errors?.[0]?.title).toBe('Rate limit exceeded');
     expect(validator.validate(errorBody('too-many-requests'), response.body)).toEqual([]);
-    expect(sim.stats()).toMatchObject({ totals: { requests: 2, rateLimited: 1 }, byInquiry: { [id]: { inquiry: 2, rateLimited: 1 } } });
+    expect(sim.stats()).toMatchObject({
+      totals: { requests: 2, rateLimited: 1 },
+      byInquiry: { [id]: { inquiry: 2, rateLimited: 1 } },
+    });
   });
 
   it('gives every response a distinct Request-Id', async () => {
@@ -195,7 +212,7 @@ describe('Persona simulator: auth and rate limit', () => {
 });
 
 describe('Persona simulator: faults', () => {
-  it('answers a scenario\'s first N requests per inquiry with 5xx, with a spec-valid body, then serves', async () => {
+  it("answers a scenario's first N requests per inquiry with 5xx, with a spec-valid body, then serves", async () => {
     const sim = await start({ faults: { scenarios: { 'watchlist-hit': { serverErrors: 2 } } } });
     const statuses = async (id: string) => {
       const out = [];
@@ -210,7 +227,7 @@ describe('Persona simulator: faults', () => {
     expect(sim.stats().totals.serverErrors).toBe(4);
   });
 
-  it('sends a 5xx body that matches the spec\'s service-unavailable response', async () => {
+  it("sends a 5xx body that matches the spec's service-unavailable response", async () => {
     const sim = await start({ faults: { global: { serverErrors: 1 } } });
     const response = await get(sim, '/inquiries/inq_allPassed_x1');
     expect(response.status).toBe(503);
@@ -220,7 +237,11 @@ describe('Persona simulator: faults', () => {
   it('forces 429s with a short RateLimit-Reset, whatever the window says', async () => {
     const sim = await start({ faults: { global: { rateLimited: 1, rateLimitedResetSeconds: 2 } } });
     const forced = await get(sim, '/inquiries/inq_allPassed_x1');
-    expect([forced.status, forced.headers.get('ratelimit-remaining'), forced.headers.get('ratelimit-reset')]).toEqual([429, '0', '2']);
+    expect([forced.status, forced.headers.get('ratelimit-remaining'), forced.headers.get('ratelimit-reset')]).toEqual([
+      429,
+      '0',
+      '2',
+    ]);
     expect((await get(sim, '/inquiries/inq_allPassed_x1')).status).toBe(200);
     expect(sim.stats().totals.rateLimited).toBe(1);
   });
@@ -239,7 +260,11 @@ describe('Persona simulator: faults', () => {
   it('takes a new fault configuration at PUT /_sim/faults and refuses a malformed one', async () => {
     const sim = await start();
     const put = (body: unknown) =>
-      fetch(`${sim.url}/_sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${sim.url}/_sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await put({ global: { serverErrors: 1, serverErrorStatus: 500 } })).status).toBe(200);
     expect((await get(sim, '/inquiries/inq_allPassed_x1')).status).toBe(500);
     expect((await put({ global: { serverErrors: 'many' } })).status).toBe(400);
@@ -247,7 +272,7 @@ describe('Persona simulator: faults', () => {
   });
 });
 
-describe('Persona simulator: read by the service\'s own Persona client', () => {
+describe("Persona simulator: read by the service's own Persona client", () => {
   let sim: PersonaSimulator;
   beforeAll(async () => {
     sim = createPersonaSimulator({ apiKey: API_KEY });
@@ -272,24 +297,27 @@ describe('Persona simulator: read by the service\'s own Persona client', () => {
     });
   }
 
-  it.each(listScenarios().map((s) => [s.key, s] as const))('%s: one call for the evidence, decided as documented', async (_key, scenario) => {
-    const persona = client();
-    const id = inquiryIdFor(scenario.key);
-    const ctx = { calls: 0 };
-    let evidence = await persona.getInquiryEvidence(id, ctx);
-    expect(ctx.calls).toBe(1);
-    // Poll what is pending, as the pipeline does, a bounded number of times.
-    for (let poll = 0; poll < 4; poll += 1) {
-      const pending = evidence.verifications.find((v) => v.status === 'initiated');
-      if (!pending) break;
-      const fresh = await persona.getVerification(pending.id, ctx);
-      evidence = { ...evidence, verifications: evidence.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
-    }
-    const decision = decide(evidence, defaultPolicy);
-    expect(decision.outcome).toBe(scenario.expectedOutcome);
-    expect(decision.reasons[0]?.code).toBe(scenario.expectedReason);
-    expect(sim.stats().byInquiry[id]?.requests).toBe(ctx.calls);
-  });
+  it.each(listScenarios().map((s) => [s.key, s] as const))(
+    '%s: one call for the evidence, decided as documented',
+    async (_key, scenario) => {
+      const persona = client();
+      const id = inquiryIdFor(scenario.key);
+      const ctx = { calls: 0 };
+      let evidence = await persona.getInquiryEvidence(id, ctx);
+      expect(ctx.calls).toBe(1);
+      // Poll what is pending, as the pipeline does, a bounded number of times.
+      for (let poll = 0; poll < 4; poll += 1) {
+        const pending = evidence.verifications.find((v) => v.status === 'initiated');
+        if (!pending) break;
+        const fresh = await persona.getVerification(pending.id, ctx);
+        evidence = { ...evidence, verifications: evidence.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
+      }
+      const decision = decide(evidence, defaultPolicy);
+      expect(decision.outcome).toBe(scenario.expectedOutcome);
+      expect(decision.reasons[0]?.code).toBe(scenario.expectedReason);
+      expect(sim.stats().byInquiry[id]?.requests).toBe(ctx.calls);
+    },
+  );
 
   it('reports settles-after-polls as decided after the default two polls', async () => {
     const persona = client();

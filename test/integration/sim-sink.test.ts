@@ -24,7 +24,9 @@ function decisionBody(inquiryId = 'inq_allPassed_s1'): string {
       decisionId: 'dec_Sink1',
       inquiryId,
       outcome: 'approved',
-      reasons: [{ code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' }],
+      reasons: [
+        { code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' },
+      ],
       decidedAt: '2026-11-29T12:00:00.000Z',
       policyVersion: 'default-1',
       sequence: 1,
@@ -35,7 +37,11 @@ function decisionBody(inquiryId = 'inq_allPassed_s1'): string {
 }
 
 /** POSTs like the service's downstream client: Standard Webhooks headers from src/downstream/sign.ts. */
-async function deliver(sink: Sink, body: string, options: { webhookId?: string; tamper?: (body: string) => string; secret?: string } = {}) {
+async function deliver(
+  sink: Sink,
+  body: string,
+  options: { webhookId?: string; tamper?: (body: string) => string; secret?: string } = {},
+) {
   const headers = standardWebhookHeaders({
     secret: options.secret ?? SECRET,
     webhookId: options.webhookId ?? 'msg_Sink1',
@@ -91,7 +97,11 @@ describe('downstream sink', () => {
 
   it('answers 400 when the Standard Webhooks headers are missing', async () => {
     const sink = await start();
-    const response = await fetch(`${sink.url}/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: decisionBody() });
+    const response = await fetch(`${sink.url}/decisions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: decisionBody(),
+    });
     expect(response.status).toBe(400);
     expect((await listed(sink))[0]).toMatchObject({ verified: false, status: 400, webhookId: null });
   });

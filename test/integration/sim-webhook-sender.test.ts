@@ -65,13 +65,15 @@ function verify(received: Received, secrets: string[]) {
 }
 
 describe('inquiry event envelope', () => {
-  it.each(SCENARIO_KEYS)('is valid against the spec\'s inquiry.completed webhook body for %s', (key) => {
+  it.each(SCENARIO_KEYS)("is valid against the spec's inquiry.completed webhook body for %s", (key) => {
     const event = buildInquiryEvent({ inquiryId: inquiryIdFor(key) });
     expect(validator.validate(webhookBody('inquiry.completed'), event.body)).toEqual([]);
   });
 
   it('is valid for an inquiry id that names no scenario, and for another event name', () => {
-    expect(validator.validate(webhookBody('inquiry.completed'), buildInquiryEvent({ inquiryId: 'inq_Plain1' }).body)).toEqual([]);
+    expect(
+      validator.validate(webhookBody('inquiry.completed'), buildInquiryEvent({ inquiryId: 'inq_Plain1' }).body),
+    ).toEqual([]);
     const approved = buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed'), name: 'inquiry.approved' });
     expect(validator.validate(webhookBody('inquiry.approved'), approved.body)).toEqual([]);
   });
@@ -79,10 +81,19 @@ describe('inquiry event envelope', () => {
   it('carries an evt_ id, created-at, the inquiry with its verification linkages, and an empty included', () => {
     const inquiryId = inquiryIdFor('all-passed', 'env1');
     const event = buildInquiryEvent({ inquiryId, createdAt: '2026-11-29T12:00:00.000Z' });
-    const body = event.body as { data: { id: string; attributes: Record<string, unknown> & { payload: { data: { relationships: { verifications: { data: Array<{ id: string }> } } }; included: unknown[] } } } };
+    const body = event.body as {
+      data: {
+        id: string;
+        attributes: Record<string, unknown> & {
+          payload: { data: { relationships: { verifications: { data: Array<{ id: string }> } } }; included: unknown[] };
+        };
+      };
+    };
     expect(body.data.id).toMatch(/^evt_[A-Za-z0-9]+$/);
     expect(body.data.attributes['created-at']).toBe('2026-11-29T12:00:00.000Z');
-    expect(body.data.attributes.payload.data.relationships.verifications.data.map((v) => v.id)).toContain(verificationIdFor(inquiryId, 'gov1'));
+    expect(body.data.attributes.payload.data.relationships.verifications.data.map((v) => v.id)).toContain(
+      verificationIdFor(inquiryId, 'gov1'),
+    );
     expect(body.data.attributes.payload.included).toEqual([]);
   });
 
@@ -90,17 +101,26 @@ describe('inquiry event envelope', () => {
     for (const inflection of ['kebab', 'camel'] as const) {
       const event = buildInquiryEvent({ inquiryId: inquiryIdFor('watchlist-hit'), inflection });
       const parsed = parsePersonaEvent(event.body);
-      expect(parsed).toMatchObject({ ok: true, event: { eventId: event.eventId, inquiryId: event.inquiryId, name: 'inquiry.completed' } });
+      expect(parsed).toMatchObject({
+        ok: true,
+        event: { eventId: event.eventId, inquiryId: event.inquiryId, name: 'inquiry.completed' },
+      });
     }
   });
 });
 
 describe('webhook sender', () => {
-  it('POSTs the exact bytes with a Persona-Signature the service verifies, and Persona\'s headers', async () => {
+  it("POSTs the exact bytes with a Persona-Signature the service verifies, and Persona's headers", async () => {
     const receiver = await startReceiver();
     const event = buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed') });
     const result = await sender(receiver.url).send(event);
-    expect(result).toMatchObject({ status: 200, acked: true, attempts: 1, eventId: event.eventId, inquiryId: event.inquiryId });
+    expect(result).toMatchObject({
+      status: 200,
+      acked: true,
+      attempts: 1,
+      eventId: event.eventId,
+      inquiryId: event.inquiryId,
+    });
     const [got] = receiver.received;
     if (!got) throw new Error('nothing received');
     expect(verify(got, [SECRET])).toEqual({ ok: true });
@@ -117,7 +137,9 @@ describe('webhook sender', () => {
 
   it('signs with two groups, new secret first, while a secret rotates; each verifies alone', async () => {
     const receiver = await startReceiver();
-    await sender(receiver.url, { secrets: [SECRET, OLD_SECRET] }).send(buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed') }));
+    await sender(receiver.url, { secrets: [SECRET, OLD_SECRET] }).send(
+      buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed') }),
+    );
     const [got] = receiver.received;
     if (!got) throw new Error('nothing received');
     const groups = parsePersonaSignatureHeader(String(got.headers['persona-signature']));
@@ -137,7 +159,11 @@ describe('webhook sender', () => {
 
   it('sends duplicates concurrently when asked', async () => {
     const receiver = await startReceiver();
-    const results = await sender(receiver.url).sendDuplicates(buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed') }), 4, { concurrent: true });
+    const results = await sender(receiver.url).sendDuplicates(
+      buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed') }),
+      4,
+      { concurrent: true },
+    );
     expect(results.every((r) => r.acked)).toBe(true);
     expect(receiver.received).toHaveLength(4);
   });
@@ -149,7 +175,12 @@ describe('webhook sender', () => {
     const newer = buildInquiryEvent({ inquiryId, createdAt: '2026-11-29T12:00:00.000Z' });
     const results = await sender(receiver.url).sendOutOfOrder(older, newer);
     expect(results.map((r) => r.eventId)).toEqual([newer.eventId, older.eventId]);
-    const createdAts = receiver.received.map((r) => (JSON.parse(r.raw.toString('utf8')) as { data: { attributes: { 'created-at': string } } }).data.attributes['created-at']);
+    const createdAts = receiver.received.map(
+      (r) =>
+        (JSON.parse(r.raw.toString('utf8')) as { data: { attributes: { 'created-at': string } } }).data.attributes[
+          'created-at'
+        ],
+    );
     expect(createdAts).toEqual(['2026-11-29T12:00:00.000Z', '2026-11-29T11:59:00.000Z']);
   });
 
@@ -169,7 +200,7 @@ describe('webhook sender', () => {
     expect(result).toMatchObject({ status: 401, acked: false, attempts: 1, statuses: [401] });
   });
 
-  it('retries until acknowledged, counting attempts in Persona\'s headers and keeping the first attempt time', async () => {
+  it("retries until acknowledged, counting attempts in Persona's headers and keeping the first attempt time", async () => {
     const receiver = await startReceiver([503, 500]);
     const waits: number[] = [];
     let now = NOW_MS;
@@ -184,7 +215,11 @@ describe('webhook sender', () => {
     expect(result).toMatchObject({ status: 200, acked: true, attempts: 3, statuses: [503, 500, 200] });
     expect(waits).toEqual([10, 10]);
     const attempts = receiver.received.map((r) => parseAttemptHeaders(r.headers));
-    expect(attempts.map((a) => [a.attemptsMade, a.attemptsLeft])).toEqual([[1, 7], [2, 6], [3, 5]]);
+    expect(attempts.map((a) => [a.attemptsMade, a.attemptsLeft])).toEqual([
+      [1, 7],
+      [2, 6],
+      [3, 5],
+    ]);
     expect(new Set(attempts.map((a) => a.firstAttemptedAt)).size).toBe(1);
     // Each attempt is signed afresh with the time it was sent.
     const stamps = receiver.received.map((r) => String(r.headers['persona-signature']).split(',')[0]);

@@ -3,7 +3,12 @@ import { buildApp } from '../../src/app.js';
 import { GroupCommitOverloadedError } from '../../src/lib/group-commit.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { buildInquiryEventBody, FAKE_PII, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import { createTestContext, TEST_WEBHOOK_SECRET, TEST_WEBHOOK_SECRET_2, type TestContext } from '../helpers/test-app.js';
+import {
+  createTestContext,
+  TEST_WEBHOOK_SECRET,
+  TEST_WEBHOOK_SECRET_2,
+  type TestContext,
+} from '../helpers/test-app.js';
 
 let ctx: TestContext;
 beforeEach(async () => {
@@ -15,12 +20,20 @@ afterEach(async () => {
 
 const nowSeconds = () => Math.floor(ctx.clock.now() / 1000);
 
-function post(body: object | string, opts: { secrets?: string[]; timestampSeconds?: number; headers?: Record<string, string> } = {}) {
+function post(
+  body: object | string,
+  opts: { secrets?: string[]; timestampSeconds?: number; headers?: Record<string, string> } = {},
+) {
   const request = signedWebhookRequest(body, {
     secrets: opts.secrets ?? [TEST_WEBHOOK_SECRET],
     timestampSeconds: opts.timestampSeconds ?? nowSeconds(),
   });
-  return ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: { ...request.headers, ...opts.headers } });
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/webhooks/persona',
+    payload: request.payload,
+    headers: { ...request.headers, ...opts.headers },
+  });
 }
 
 async function counts() {
@@ -36,7 +49,14 @@ describe('POST /webhooks/persona', () => {
     expect(res.json()).toEqual({ received: true, eventId: 'evt_A1', status: 'stored' });
     const { events, jobs } = await counts();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ event_id: 'evt_A1', name: 'inquiry.completed', inquiry_id: 'inq_A1', disposition: 'accepted', attempts_made: 1, attempts_left: 7 });
+    expect(events[0]).toMatchObject({
+      event_id: 'evt_A1',
+      name: 'inquiry.completed',
+      inquiry_id: 'inq_A1',
+      disposition: 'accepted',
+      attempts_made: 1,
+      attempts_left: 7,
+    });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ kind: 'process_inquiry', key: 'process:evt_A1', queue: 'inquiry:inq_A1' });
     expect(ctx.wakeups).toBe(1);
@@ -52,16 +72,21 @@ describe('POST /webhooks/persona', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it.each([
-    ['kebab' as const],
-    ['camel' as const],
-    ['snake' as const],
-  ])('accepts a %s-inflected body', async (inflection) => {
-    const res = await post(buildInquiryEventBody({ eventId: `evt_${inflection}`, inquiryId: `inq_${inflection}`, inflection }));
-    expect(res.statusCode).toBe(200);
-    const { events } = await counts();
-    expect(events[0]).toMatchObject({ event_id: `evt_${inflection}`, inquiry_id: `inq_${inflection}`, name: 'inquiry.completed' });
-  });
+  it.each([['kebab' as const], ['camel' as const], ['snake' as const]])(
+    'accepts a %s-inflected body',
+    async (inflection) => {
+      const res = await post(
+        buildInquiryEventBody({ eventId: `evt_${inflection}`, inquiryId: `inq_${inflection}`, inflection }),
+      );
+      expect(res.statusCode).toBe(200);
+      const { events } = await counts();
+      expect(events[0]).toMatchObject({
+        event_id: `evt_${inflection}`,
+        inquiry_id: `inq_${inflection}`,
+        name: 'inquiry.completed',
+      });
+    },
+  );
 
   it('acknowledges the same event delivered three times but stores it once, with one job', async () => {
     const body = buildInquiryEventBody({ eventId: 'evt_dup' });
@@ -94,8 +119,12 @@ describe('POST /webhooks/persona', () => {
   });
 
   it('keeps an event older than one already seen for the inquiry without queueing more work', async () => {
-    await post(buildInquiryEventBody({ eventId: 'evt_new', inquiryId: 'inq_O', createdAt: '2026-11-29T09:59:00.000Z' }));
-    const res = await post(buildInquiryEventBody({ eventId: 'evt_old', inquiryId: 'inq_O', createdAt: '2026-11-29T09:58:00.000Z' }));
+    await post(
+      buildInquiryEventBody({ eventId: 'evt_new', inquiryId: 'inq_O', createdAt: '2026-11-29T09:59:00.000Z' }),
+    );
+    const res = await post(
+      buildInquiryEventBody({ eventId: 'evt_old', inquiryId: 'inq_O', createdAt: '2026-11-29T09:58:00.000Z' }),
+    );
     expect(res.json().status).toBe('superseded');
     const { events, jobs } = await counts();
     expect(events).toHaveLength(2);
@@ -120,14 +149,27 @@ describe('POST /webhooks/persona', () => {
   });
 
   it('answers 401 when the body was changed after signing', async () => {
-    const request = signedWebhookRequest(buildInquiryEventBody(), { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: nowSeconds() });
+    const request = signedWebhookRequest(buildInquiryEventBody(), {
+      secrets: [TEST_WEBHOOK_SECRET],
+      timestampSeconds: nowSeconds(),
+    });
     const tampered = request.payload.replace('inquiry.completed', 'inquiry.completes');
-    const res = await ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: tampered, headers: request.headers });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/webhooks/persona',
+      payload: tampered,
+      headers: request.headers,
+    });
     expect(res.statusCode).toBe(401);
   });
 
   it('answers 401, not 400, to an unsigned body that is not even JSON', async () => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: '{nope', headers: { 'content-type': 'application/json' } });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/webhooks/persona',
+      payload: '{nope',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(401);
   });
 
@@ -135,7 +177,16 @@ describe('POST /webhooks/persona', () => {
     ['invalid JSON', '{"data": '],
     ['a JSON array', '[]'],
     ['an envelope that is not an event', JSON.stringify({ data: { type: 'inquiry', id: 'inq_1' } })],
-    ['an inquiry event without the inquiry', JSON.stringify({ data: { type: 'event', id: 'evt_1', attributes: { name: 'inquiry.completed', 'created-at': '2026-11-29T10:00:00Z', payload: {} } } })],
+    [
+      'an inquiry event without the inquiry',
+      JSON.stringify({
+        data: {
+          type: 'event',
+          id: 'evt_1',
+          attributes: { name: 'inquiry.completed', 'created-at': '2026-11-29T10:00:00Z', payload: {} },
+        },
+      }),
+    ],
     ['an empty body', ''],
   ])('answers 400 to a correctly signed body with %s', async (_name, payload) => {
     const res = await post(payload);
@@ -157,31 +208,54 @@ describe('POST /webhooks/persona', () => {
     expect(res.json().error.code).toBe('BODY_TOO_LARGE');
   });
 
-  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/xml']])('answers 415 to content type %s', async (type) => {
-    const res = await post(buildInquiryEventBody(), { headers: { 'content-type': type } });
-    expect(res.statusCode).toBe(415);
-    expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-  });
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/xml']])(
+    'answers 415 to content type %s',
+    async (type) => {
+      const res = await post(buildInquiryEventBody(), { headers: { 'content-type': type } });
+      expect(res.statusCode).toBe(415);
+      expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
 
   it('answers 503 (so Persona retries) when the event cannot be stored, and logs why with the event ids', async () => {
     await ctx.database.close();
     const res = await post(buildInquiryEventBody({ eventId: 'evt_down', inquiryId: 'inq_down' }));
     expect(res.statusCode).toBe(503);
     expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
-    const failed = ctx.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request failed');
+    const failed = ctx.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'request failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ level: 50, code: 'DATABASE_UNAVAILABLE', eventId: 'evt_down', inquiryId: 'inq_down', err: { type: 'AppError' } });
+    expect(failed[0]).toMatchObject({
+      level: 50,
+      code: 'DATABASE_UNAVAILABLE',
+      eventId: 'evt_down',
+      inquiryId: 'inq_down',
+      err: { type: 'AppError' },
+    });
   });
 
   it('answers 503 INTAKE_OVERLOADED, not DATABASE_UNAVAILABLE, when too many webhooks already wait for the database', async () => {
     const events: EventStore = { ...ctx.events, record: () => Promise.reject(new GroupCommitOverloadedError()) };
     const app = await buildApp({ ...ctx.deps, events, onEnqueued: () => undefined });
     try {
-      const request = signedWebhookRequest(buildInquiryEventBody({ eventId: 'evt_busy' }), { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: nowSeconds() });
-      const res = await app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+      const request = signedWebhookRequest(buildInquiryEventBody({ eventId: 'evt_busy' }), {
+        secrets: [TEST_WEBHOOK_SECRET],
+        timestampSeconds: nowSeconds(),
+      });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/webhooks/persona',
+        payload: request.payload,
+        headers: request.headers,
+      });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ error: { code: 'INTAKE_OVERLOADED', message: 'too many webhooks are waiting to be stored; try again later' } });
-      const failed = ctx.logLines.filter((l) => l.includes('request failed')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(res.json()).toEqual({
+        error: { code: 'INTAKE_OVERLOADED', message: 'too many webhooks are waiting to be stored; try again later' },
+      });
+      const failed = ctx.logLines
+        .filter((l) => l.includes('request failed'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(failed).toMatchObject([{ code: 'INTAKE_OVERLOADED', eventId: 'evt_busy' }]);
       const all = ctx.logLines.join('\n');
       for (const value of Object.values(FAKE_PII)) expect(all).not.toContain(String(value));
@@ -193,7 +267,12 @@ describe('POST /webhooks/persona', () => {
   it('logs one line per webhook with ids and the rejection reason, never the body, signature or secret', async () => {
     const body = buildInquiryEventBody({ eventId: 'evt_log' });
     const request = signedWebhookRequest(body, { secrets: [TEST_WEBHOOK_SECRET], timestampSeconds: nowSeconds() });
-    await ctx.app.inject({ method: 'POST', url: '/webhooks/persona', payload: request.payload, headers: request.headers });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/webhooks/persona',
+      payload: request.payload,
+      headers: request.headers,
+    });
     await post(body, { secrets: ['wbhsec_attacker'] });
     const accepted = ctx.logLines.filter((l) => l.includes('webhook accepted'));
     const rejected = ctx.logLines.filter((l) => l.includes('webhook rejected'));
@@ -228,7 +307,12 @@ describe('restart', () => {
         secrets: [TEST_WEBHOOK_SECRET],
         timestampSeconds: nowSeconds(),
       });
-      const res = await reopened.app.inject({ method: 'POST', url: '/webhooks/persona', payload: again.payload, headers: again.headers });
+      const res = await reopened.app.inject({
+        method: 'POST',
+        url: '/webhooks/persona',
+        payload: again.payload,
+        headers: again.headers,
+      });
       expect(res.json().status).toBe('duplicate');
     } finally {
       await reopened.close();

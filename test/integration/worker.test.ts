@@ -14,7 +14,10 @@ afterEach(async () => {
 
 /** Handlers for these tests: `deliver_decision` is the one under test; any other kind running is a test bug. */
 function handlers(deliver: JobHandler<'deliver_decision'>): JobHandlers {
-  return { deliver_decision: deliver, process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')) };
+  return {
+    deliver_decision: deliver,
+    process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')),
+  };
 }
 
 function createWorker(options: { handlers: JobHandlers; queue?: JobQueue; leaseMs?: number }): Worker {
@@ -29,7 +32,8 @@ function createWorker(options: { handlers: JobHandlers; queue?: JobQueue; leaseM
   });
 }
 
-const deliveryJob = (deliveryId: string) => deliverDecisionJob({ deliveryId, inquiryId: 'inq_1', now: ctx.clock.now() });
+const deliveryJob = (deliveryId: string) =>
+  deliverDecisionJob({ deliveryId, inquiryId: 'inq_1', now: ctx.clock.now() });
 
 describe('Worker', () => {
   it('renews the lease of a long-running job so no other worker takes it over', async () => {
@@ -74,17 +78,28 @@ describe('Worker', () => {
     let outcome = '';
     const worker = createWorker({
       handlers: handlers(async (_payload, _job, { finishWithin }) => {
-          ctx.clock.advance(120_000); // the lease ran out (say the process was paused) and a rival took the job
-          expect(await ctx.queue.claim('rival', 1, 60_000)).toHaveLength(1);
-          const write = ctx.database.db.transaction().execute(async (trx) => {
-            await trx
-              .insertInto('inquiries')
-              .values({ inquiry_id: 'inq_late', status: 'decided', last_event_id: 'e', last_event_created_at: 'x', first_seen_at: 'x', error: null, updated_at: 'x' })
-              .execute();
-            await finishWithin(trx);
-          });
-          outcome = await write.then(() => 'committed', (error: Error) => error.message);
-          return { type: 'done', finished: true };
+        ctx.clock.advance(120_000); // the lease ran out (say the process was paused) and a rival took the job
+        expect(await ctx.queue.claim('rival', 1, 60_000)).toHaveLength(1);
+        const write = ctx.database.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('inquiries')
+            .values({
+              inquiry_id: 'inq_late',
+              status: 'decided',
+              last_event_id: 'e',
+              last_event_created_at: 'x',
+              first_seen_at: 'x',
+              error: null,
+              updated_at: 'x',
+            })
+            .execute();
+          await finishWithin(trx);
+        });
+        outcome = await write.then(
+          () => 'committed',
+          (error: Error) => error.message,
+        );
+        return { type: 'done', finished: true };
       }),
     });
     await worker.runOnce();
@@ -94,7 +109,7 @@ describe('Worker', () => {
     expect(job.locked_by).toBe('rival');
   });
 
-  it('hands the handler its payload parsed against the kind\'s schema', async () => {
+  it("hands the handler its payload parsed against the kind's schema", async () => {
     await ctx.queue.enqueue(deliveryJob('msg_typed'));
     const seen: unknown[] = [];
     const worker = createWorker({
@@ -109,11 +124,24 @@ describe('Worker', () => {
 
   it('fails a job whose stored payload does not parse, naming the field, and goes on with the next job', async () => {
     // a row as an older version might have left it: inquiryId missing, polls a string
-    const { payload, ...job } = processInquiryJob({ eventId: 'evt_old', inquiryId: 'inq_old', eventCreatedAt: '2026-11-29T09:00:00.000Z', now: ctx.clock.now() });
+    const { payload, ...job } = processInquiryJob({
+      eventId: 'evt_old',
+      inquiryId: 'inq_old',
+      eventCreatedAt: '2026-11-29T09:00:00.000Z',
+      now: ctx.clock.now(),
+    });
     const { inquiryId: _dropped, ...withoutInquiry } = payload;
     await ctx.database.db
       .insertInto('jobs')
-      .values({ kind: job.kind, key: job.key, queue: job.queue, payload: JSON.stringify({ ...withoutInquiry, polls: 'one' }), attempts: 0, run_at: job.runAt, created_at: job.runAt })
+      .values({
+        kind: job.kind,
+        key: job.key,
+        queue: job.queue,
+        payload: JSON.stringify({ ...withoutInquiry, polls: 'one' }),
+        attempts: 0,
+        run_at: job.runAt,
+        created_at: job.runAt,
+      })
       .execute();
     await ctx.queue.enqueue(deliveryJob('msg_next'));
     const delivered: string[] = [];
@@ -127,9 +155,16 @@ describe('Worker', () => {
     expect(delivered).toEqual(['msg_next']);
     expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
     const failed = await ctx.database.db.selectFrom('failed_jobs').selectAll().executeTakeFirstOrThrow();
-    expect(failed).toMatchObject({ kind: 'process_inquiry', key: 'process:evt_old', queue: 'inquiry:inq_old', attempts: 1 });
+    expect(failed).toMatchObject({
+      kind: 'process_inquiry',
+      key: 'process:evt_old',
+      queue: 'inquiry:inq_old',
+      attempts: 1,
+    });
     expect(failed.last_error).toMatch(/^invalid process_inquiry payload: inquiryId: .*; polls: .*expected number/);
-    const logged = ctx.logLines.map((line) => JSON.parse(line) as { msg: string; key?: string }).filter((l) => l.msg.startsWith('job failed for good'));
+    const logged = ctx.logLines
+      .map((line) => JSON.parse(line) as { msg: string; key?: string })
+      .filter((l) => l.msg.startsWith('job failed for good'));
     expect(logged).toHaveLength(1);
     expect(logged[0]?.key).toBe('process:evt_old');
   });
@@ -137,7 +172,15 @@ describe('Worker', () => {
   it('keeps a job of a kind this version does not know (a newer version may run it), retrying it later', async () => {
     await ctx.database.db
       .insertInto('jobs')
-      .values({ kind: 'from_the_future', key: 'future:1', queue: null, payload: '{}', attempts: 0, run_at: ctx.clock.now(), created_at: ctx.clock.now() })
+      .values({
+        kind: 'from_the_future',
+        key: 'future:1',
+        queue: null,
+        payload: '{}',
+        attempts: 0,
+        run_at: ctx.clock.now(),
+        created_at: ctx.clock.now(),
+      })
       .execute();
     await createWorker({ handlers: handlers(async () => ({ type: 'done' })) }).runOnce();
     const job = await ctx.database.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();

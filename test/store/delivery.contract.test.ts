@@ -4,16 +4,26 @@ import { engineDecision } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 
-const attempt = (attempts: number, lastStatus: number | null, lastError: string | null = null) => ({ attempts, lastStatus, lastError });
+const attempt = (attempts: number, lastStatus: number | null, lastError: string | null = null) => ({
+  attempts,
+  lastStatus,
+  lastError,
+});
 
 describe.each(storeDialects)('delivery store contract', (d) => {
   describe.skipIf(d.skipReason !== null)(dialectTitle(d), () => {
     const h = useStoreHarness(d);
 
     async function decideAndDeliver(inquiryId: string): Promise<{ decision: DecisionRecord; deliveryId: string }> {
-      const decision = await h().decisions.save(engineDecision({ inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: '2026-11-29T09:00:00.000Z' }));
+      const decision = await h().decisions.save(
+        engineDecision({ inquiryId, eventId: `evt_${inquiryId}`, eventCreatedAt: '2026-11-29T09:00:00.000Z' }),
+      );
       if (!decision) throw new Error('no decision');
-      const row = await h().database.db.selectFrom('deliveries').select('delivery_id').where('decision_id', '=', decision.decisionId).executeTakeFirstOrThrow();
+      const row = await h()
+        .database.db.selectFrom('deliveries')
+        .select('delivery_id')
+        .where('decision_id', '=', decision.decisionId)
+        .executeTakeFirstOrThrow();
       return { decision, deliveryId: row.delivery_id };
     }
 
@@ -44,9 +54,20 @@ describe.each(storeDialects)('delivery store contract', (d) => {
     it('records attempts: retrying, then dead-lettered with numbers intact', async () => {
       const { deliveryId } = await decideAndDeliver('inq_1');
       await h().deliveries.markRetrying(deliveryId, attempt(1, 503, 'unavailable'), h().clock.now() + 2_000);
-      expect(await h().deliveries.get(deliveryId)).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 503, nextAttemptAt: h().clock.now() + 2_000 });
+      expect(await h().deliveries.get(deliveryId)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastStatus: 503,
+        nextAttemptAt: h().clock.now() + 2_000,
+      });
       await h().deliveries.markFailed(deliveryId, attempt(2, 410, 'gone'));
-      expect(await h().deliveries.get(deliveryId)).toMatchObject({ status: 'failed', attempts: 2, lastStatus: 410, lastError: 'gone', nextAttemptAt: null });
+      expect(await h().deliveries.get(deliveryId)).toMatchObject({
+        status: 'failed',
+        attempts: 2,
+        lastStatus: 410,
+        lastError: 'gone',
+        nextAttemptAt: null,
+      });
     });
 
     it('retries a dead-lettered delivery now with a fresh schedule, and refuses a delivered one', async () => {
@@ -57,7 +78,11 @@ describe.each(storeDialects)('delivery store contract', (d) => {
       await h().queue.complete(job, 'w1');
       h().clock.advance(10_000);
       expect(await h().deliveries.retryNow(deliveryId)).toBe('requeued');
-      expect(await h().deliveries.get(deliveryId)).toMatchObject({ status: 'pending', attempts: 0, scheduleStartedAt: h().clock.now() });
+      expect(await h().deliveries.get(deliveryId)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        scheduleStartedAt: h().clock.now(),
+      });
       expect((await h().queue.claim('w1', 1, 60_000)).map((j) => j.key)).toEqual([`deliver:${deliveryId}`]);
       await h().deliveries.markDelivered(deliveryId, attempt(1, 204));
       expect(await h().deliveries.retryNow(deliveryId)).toBe('already_delivered');

@@ -18,7 +18,10 @@ const sqlite: DialectCase = {
   skipReason: null,
   createDatabase: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'persona-decider-store-'));
-    return { url: `sqlite:${join(dir, 'store.db')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'store.db')}`,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 

@@ -6,7 +6,12 @@ import { engineDecision, GOV_ID, verification } from '../helpers/decision-fixtur
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 
-const incoming = (eventId: string, inquiryId: string, createdAt: string, name = 'inquiry.completed'): IncomingEvent => ({
+const incoming = (
+  eventId: string,
+  inquiryId: string,
+  createdAt: string,
+  name = 'inquiry.completed',
+): IncomingEvent => ({
   event: { eventId, name, createdAt, objectType: 'inquiry', objectId: inquiryId, inquiryId },
   disposition: name === 'inquiry.completed' ? 'accepted' : 'ignored',
   attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
@@ -55,7 +60,9 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
     });
 
     it('records an event the service does not act on as ignored, without a job', async () => {
-      expect(await h().events.record(incoming('evt_x', 'inq_1', '2026-11-29T09:00:00.000Z', 'inquiry.created'))).toBe('stored');
+      expect(await h().events.record(incoming('evt_x', 'inq_1', '2026-11-29T09:00:00.000Z', 'inquiry.created'))).toBe(
+        'stored',
+      );
       expect(await count('jobs')).toBe(0);
     });
 
@@ -67,12 +74,19 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       expect(await h().decisions.save(decision('inq_1', 'evt_0', '2026-11-29T08:59:00.000Z'))).toBeNull();
       expect((await h().decisions.latestDecision('inq_1'))?.decisionId).toBe(second?.decisionId);
       const view = await h().decisions.getInquiryView('inq_1');
-      expect(view).toMatchObject({ inquiryId: 'inq_1', status: 'decided', error: null, decision: { sequence: 2, outcome: 'approved' } });
+      expect(view).toMatchObject({
+        inquiryId: 'inq_1',
+        status: 'decided',
+        error: null,
+        decision: { sequence: 2, outcome: 'approved' },
+      });
       expect(view?.decision?.reasons[0]?.code).toBe('all_evidence_passed');
     });
 
     it('reads back exactly what the engine decided: outcome, reasons and evidence summary', async () => {
-      const failed = verification(GOV_ID, 'failed', { checks: [{ name: 'id_expired_detection', status: 'failed', requirement: 'required', reasons: ['expired'] }] });
+      const failed = verification(GOV_ID, 'failed', {
+        checks: [{ name: 'id_expired_detection', status: 'failed', requirement: 'required', reasons: ['expired'] }],
+      });
       const input = engineDecision({
         inquiryId: 'inq_1',
         eventId: 'evt_1',
@@ -84,7 +98,12 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       const saved = await h().decisions.save(input);
       const read = await h().decisions.latestDecision('inq_1');
       expect(read).toEqual(saved);
-      expect(read).toMatchObject({ outcome: input.outcome, reasons: input.reasons, evidence: input.evidence, policyVersion: 'default-1' });
+      expect(read).toMatchObject({
+        outcome: input.outcome,
+        reasons: input.reasons,
+        evidence: input.evidence,
+        policyVersion: 'default-1',
+      });
     });
 
     it('refuses a stored decision that does not parse, naming the row and the field', async () => {
@@ -92,11 +111,21 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       const saved = await h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
       if (!saved) throw new Error('not saved');
       const reasons = JSON.stringify([{ code: 'renamed_code', outcome: 'approved', message: 'from another version' }]);
-      await h().database.db.updateTable('decisions').set({ reasons }).where('decision_id', '=', saved.decisionId).execute();
+      await h()
+        .database.db.updateTable('decisions')
+        .set({ reasons })
+        .where('decision_id', '=', saved.decisionId)
+        .execute();
       await expect(h().decisions.latestDecision('inq_1')).rejects.toThrow(
-        new RegExp(`decision row ${saved.decisionId} \\(inquiry inq_1\\) does not parse: reasons\\.0\\.code: is not a known reason code`),
+        new RegExp(
+          `decision row ${saved.decisionId} \\(inquiry inq_1\\) does not parse: reasons\\.0\\.code: is not a known reason code`,
+        ),
       );
-      await h().database.db.updateTable('decisions').set({ evidence: '{not json' }).where('decision_id', '=', saved.decisionId).execute();
+      await h()
+        .database.db.updateTable('decisions')
+        .set({ evidence: '{not json' })
+        .where('decision_id', '=', saved.decisionId)
+        .execute();
       await expect(h().decisions.getInquiryView('inq_1')).rejects.toMatchObject({ code: 'STORED_ROW_INVALID' });
     });
 
@@ -125,7 +154,10 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       await h().decisions.markFailed('inq_1', 'evt_other', 'PERSONA_NOT_FOUND: gone');
       expect((await h().decisions.getInquiryView('inq_1'))?.status).toBe('processing');
       await h().decisions.markFailed('inq_1', 'evt_1', 'PERSONA_NOT_FOUND: gone');
-      expect(await h().decisions.getInquiryView('inq_1')).toMatchObject({ status: 'failed', error: 'PERSONA_NOT_FOUND: gone' });
+      expect(await h().decisions.getInquiryView('inq_1')).toMatchObject({
+        status: 'failed',
+        error: 'PERSONA_NOT_FOUND: gone',
+      });
     });
   });
 });

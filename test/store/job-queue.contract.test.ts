@@ -53,7 +53,14 @@ describe.each(storeDialects)('job queue contract', (d) => {
       await h().queue.enqueue(job('k'));
       const [claimed] = await h().queue.claim('w1', 1, LEASE);
       if (!claimed) throw new Error('no job');
-      expect(await h().queue.reschedule(claimed, 'w1', { runAt: T0 + 1_000, payload: { deliveryId: 'k', clientErrors: 1 }, resetAttempts: true, error: 'pending' })).toBe(true);
+      expect(
+        await h().queue.reschedule(claimed, 'w1', {
+          runAt: T0 + 1_000,
+          payload: { deliveryId: 'k', clientErrors: 1 },
+          resetAttempts: true,
+          error: 'pending',
+        }),
+      ).toBe(true);
       expect(await h().queue.claim('w1', 1, LEASE)).toEqual([]);
       h().clock.advance(1_000);
       const [again] = await h().queue.claim('w1', 1, LEASE);
@@ -118,9 +125,18 @@ describe.each(storeDialects)('job queue contract', (d) => {
       const [running] = await h().queue.claim('w1', 1, LEASE);
       if (!running) throw new Error('no job');
       // an older id of the same queue becomes visible only now (PostgreSQL: commits out of id order)
-      await h().database.db
-        .insertInto('jobs')
-        .values({ id: running.id - 1, kind: 'test', key: 'a-older', queue: 'inquiry:a', payload: '{}', attempts: 0, run_at: T0, created_at: T0 })
+      await h()
+        .database.db.insertInto('jobs')
+        .values({
+          id: running.id - 1,
+          kind: 'test',
+          key: 'a-older',
+          queue: 'inquiry:a',
+          payload: '{}',
+          attempts: 0,
+          run_at: T0,
+          created_at: T0,
+        })
         .execute();
       expect(await h().queue.claim('w2', 10, LEASE)).toEqual([]);
       expect(await h().queue.nextRunAt()).toBeNull(); // not "due now": an idle worker would spin

@@ -102,7 +102,10 @@ describe.each(storeDialects)('shared rate budget contract', (d) => {
       const shared = createRateBudgetStore({ db: h().database.db, dialect: h().database.dialect });
       return Array.from({ length: n }, () => {
         const { store, saved } = recordingStore(shared);
-        return { budget: createSharedRateBudget({ store, clock: h().clock, sleep, grantTtlMs: 5_000, ...extra }), saved };
+        return {
+          budget: createSharedRateBudget({ store, clock: h().clock, sleep, grantTtlMs: 5_000, ...extra }),
+          saved,
+        };
       });
     };
     /** Observations written back, or failed (a failed acquire rejects the caller instead). */
@@ -194,7 +197,12 @@ describe('shared rate budget without its database', () => {
         throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       },
     };
-    const budget = createSharedRateBudget({ store: broken, clock: createManualClock(), sleep: async () => undefined, grantTtlMs: 5_000 });
+    const budget = createSharedRateBudget({
+      store: broken,
+      clock: createManualClock(),
+      sleep: async () => undefined,
+      grantTtlMs: 5_000,
+    });
     const error = await budget.acquire().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', retryable: true });

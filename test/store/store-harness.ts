@@ -47,7 +47,11 @@ export function useStoreHarness(d: DialectCase): () => StoreHarness {
     const created = await d.createDatabase();
     cleanup = created.cleanup;
     const config = loadConfig(
-      testEnv({ DATABASE_URL: created.url, DOWNSTREAM_URL: 'http://127.0.0.1:9/decisions', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET }),
+      testEnv({
+        DATABASE_URL: created.url,
+        DOWNSTREAM_URL: 'http://127.0.0.1:9/decisions',
+        DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET,
+      }),
     );
     const clock = createManualClock(T0);
     const deps = await createDeps(config, { clock, logger: createLogger('silent') });

@@ -27,9 +27,12 @@ describe('backoffDelayMs', () => {
     { random: highest, attempt: 3, expected: 4800 },
     { random: lowest, attempt: 50, expected: 48_000 },
     { random: highest, attempt: 50, expected: 60_000 },
-  ])('spreads by ±20% by default without exceeding maxMs (attempt $attempt → $expected)', ({ random, attempt, expected }) => {
-    expect(backoffDelayMs(attempt, opts, random)).toBe(expected);
-  });
+  ])(
+    'spreads by ±20% by default without exceeding maxMs (attempt $attempt → $expected)',
+    ({ random, attempt, expected }) => {
+      expect(backoffDelayMs(attempt, opts, random)).toBe(expected);
+    },
+  );
 
   it('honours a custom factor and jitter', () => {
     expect(backoffDelayMs(3, { minMs: 100, maxMs: 10_000, factor: 3, jitter: 0 }, lowest)).toBe(900);

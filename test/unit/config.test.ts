@@ -52,8 +52,21 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad key at once', () => {
-    const error = errorOf({ PORT: 'eighty', WEBHOOK_TOLERANCE_SECONDS: '-5', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
-    for (const key of ['PORT', 'WEBHOOK_TOLERANCE_SECONDS', 'LOG_LEVEL', 'DATABASE_URL', 'PERSONA_WEBHOOK_SECRET', 'PERSONA_API_KEY', 'API_TOKENS']) {
+    const error = errorOf({
+      PORT: 'eighty',
+      WEBHOOK_TOLERANCE_SECONDS: '-5',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+    });
+    for (const key of [
+      'PORT',
+      'WEBHOOK_TOLERANCE_SECONDS',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'PERSONA_WEBHOOK_SECRET',
+      'PERSONA_API_KEY',
+      'API_TOKENS',
+    ]) {
       expect(error.message).toContain(key);
     }
   });
@@ -71,28 +84,58 @@ describe('loadConfig', () => {
   });
 
   it('rejects a minimum delay above its maximum', () => {
-    expect(errorOf({ ...minimal, VERIFICATION_POLL_MIN_DELAY_MS: '120000' }).message).toContain('VERIFICATION_POLL_MIN_DELAY_MS must not exceed');
-    expect(errorOf({ ...minimal, DOWNSTREAM_RETRY_MIN_DELAY_MS: '7200000' }).message).toContain('DOWNSTREAM_RETRY_MIN_DELAY_MS must not exceed');
+    expect(errorOf({ ...minimal, VERIFICATION_POLL_MIN_DELAY_MS: '120000' }).message).toContain(
+      'VERIFICATION_POLL_MIN_DELAY_MS must not exceed',
+    );
+    expect(errorOf({ ...minimal, DOWNSTREAM_RETRY_MIN_DELAY_MS: '7200000' }).message).toContain(
+      'DOWNSTREAM_RETRY_MIN_DELAY_MS must not exceed',
+    );
   });
 
   it('requires a Standard Webhooks signing secret when DOWNSTREAM_URL is set', () => {
-    expect(errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook' }).message).toContain('DOWNSTREAM_SIGNING_SECRET');
-    expect(errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook', DOWNSTREAM_SIGNING_SECRET: 'plain' }).message).toContain('whsec_');
-    const config = loadConfig({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook', DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0' });
-    expect(config.downstream).toMatchObject({ url: 'http://127.0.0.1:9000/hook', timeoutMs: 10_000, retryForSeconds: 86_400 });
+    expect(errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook' }).message).toContain(
+      'DOWNSTREAM_SIGNING_SECRET',
+    );
+    expect(
+      errorOf({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook', DOWNSTREAM_SIGNING_SECRET: 'plain' }).message,
+    ).toContain('whsec_');
+    const config = loadConfig({
+      ...minimal,
+      DOWNSTREAM_URL: 'http://127.0.0.1:9000/hook',
+      DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0',
+    });
+    expect(config.downstream).toMatchObject({
+      url: 'http://127.0.0.1:9000/hook',
+      timeoutMs: 10_000,
+      retryForSeconds: 86_400,
+    });
   });
 
   it('names keys but never echoes values in its errors', () => {
     const secretish = 'super-secret-value-9f8e7d';
-    const error = errorOf({ PERSONA_WEBHOOK_SECRET: secretish, API_TOKENS: secretish, PORT: secretish, DOWNSTREAM_URL: secretish });
+    const error = errorOf({
+      PERSONA_WEBHOOK_SECRET: secretish,
+      API_TOKENS: secretish,
+      PORT: secretish,
+      DOWNSTREAM_URL: secretish,
+    });
     expect(error.message).toContain('PORT');
     expect(error.message).not.toContain(secretish);
   });
 
   it('describes the config for logging with every secret replaced', () => {
-    const config = loadConfig({ ...minimal, DOWNSTREAM_URL: 'http://127.0.0.1:9/x', DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0' });
+    const config = loadConfig({
+      ...minimal,
+      DOWNSTREAM_URL: 'http://127.0.0.1:9/x',
+      DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0',
+    });
     const text = JSON.stringify(describeConfig(config));
-    for (const secret of ['wbhsec_secret_value_one', 'persona_sandbox_secret_key', 'token-secret-a', 'whsec_c2VjcmV0']) {
+    for (const secret of [
+      'wbhsec_secret_value_one',
+      'persona_sandbox_secret_key',
+      'token-secret-a',
+      'whsec_c2VjcmV0',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('[set');

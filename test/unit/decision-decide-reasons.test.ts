@@ -38,7 +38,10 @@ describe('decide: reasons', () => {
     expect(decision.outcome).toBe('approved');
     expect(decision.supersededVerificationIds).toEqual(['ver_1', 'ver_2']);
     const superseded = decision.reasons.filter((r) => r.code === 'attempt_superseded');
-    expect(superseded.map((r) => [r.outcome, r.verificationId])).toEqual([['info', 'ver_1'], ['info', 'ver_2']]);
+    expect(superseded.map((r) => [r.outcome, r.verificationId])).toEqual([
+      ['info', 'ver_1'],
+      ['info', 'ver_2'],
+    ]);
   });
 
   it('reports failed non-required checks as info without changing the outcome', () => {

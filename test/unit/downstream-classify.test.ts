@@ -37,9 +37,12 @@ describe('describeFetchError', () => {
   it('surfaces the socket error code that undici nests under "fetch failed"', () => {
     expect(describeFetchError(new TypeError('fetch failed', { cause: coded('ECONNREFUSED') }), 1)).toBe('ECONNREFUSED');
     const dualStack = new AggregateError([coded('ECONNREFUSED')], 'all attempts failed');
-    expect(describeFetchError(new TypeError('fetch failed', { cause: Object.assign(dualStack, { code: 'ECONNREFUSED' }) }), 1)).toBe(
-      'ECONNREFUSED',
-    );
+    expect(
+      describeFetchError(
+        new TypeError('fetch failed', { cause: Object.assign(dualStack, { code: 'ECONNREFUSED' }) }),
+        1,
+      ),
+    ).toBe('ECONNREFUSED');
   });
 
   it('falls back to a truncated message when there is no code', () => {

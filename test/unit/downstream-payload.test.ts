@@ -6,7 +6,9 @@ const message: DecisionMessage = {
   decisionId: 'dec_01',
   inquiryId: 'inq_abc',
   outcome: 'approved',
-  reasons: [{ code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' }],
+  reasons: [
+    { code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' },
+  ],
   decidedAt: '2026-01-01T00:00:00.000Z',
   policyVersion: '2026-01-01',
   sequence: 3,

@@ -8,7 +8,9 @@ function controlledWriter(fail: (item: number) => boolean = () => false) {
   const writeBatch = (items: readonly number[]) =>
     new Promise<number[]>((resolve, reject) => {
       batches.push([...items]);
-      releases.push(() => (items.some(fail) ? reject(new Error(`bad item in ${items.join(',')}`)) : resolve(items.map((i) => i * 10))));
+      releases.push(() =>
+        items.some(fail) ? reject(new Error(`bad item in ${items.join(',')}`)) : resolve(items.map((i) => i * 10)),
+      );
     });
   return { batches, writeBatch, releaseNext: () => releases.shift()?.() };
 }
@@ -39,7 +41,10 @@ describe('createGroupCommit', () => {
     w.releaseNext();
     await turn();
     await turn();
-    expect(w.batches).toEqual([[1, 2], [3, 4, 5]]);
+    expect(w.batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     w.releaseNext();
     await expect(Promise.all([...first, ...second])).resolves.toEqual([10, 20, 30, 40, 50]);
   });
@@ -60,7 +65,12 @@ describe('createGroupCommit', () => {
   it('retries a failed batch item by item, so only the bad item fails', async () => {
     const w = controlledWriter((i) => i === 3);
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100 });
-    const results = [1, 2, 3, 4].map((i) => write(i).then((v) => ({ ok: v }), (e: Error) => ({ err: e.message })));
+    const results = [1, 2, 3, 4].map((i) =>
+      write(i).then(
+        (v) => ({ ok: v }),
+        (e: Error) => ({ err: e.message }),
+      ),
+    );
     for (let i = 0; i < 5; i++) {
       await turn();
       await turn();
@@ -73,7 +83,12 @@ describe('createGroupCommit', () => {
   it('fails the whole batch at once when the error is not about one item (the database is down)', async () => {
     const w = controlledWriter(() => true);
     const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, isItemError: () => false });
-    const results = [1, 2, 3].map((i) => write(i).then(() => 'ok', () => 'failed'));
+    const results = [1, 2, 3].map((i) =>
+      write(i).then(
+        () => 'ok',
+        () => 'failed',
+      ),
+    );
     await turn();
     w.releaseNext();
     expect(await Promise.all(results)).toEqual(['failed', 'failed', 'failed']);

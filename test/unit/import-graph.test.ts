@@ -42,7 +42,14 @@ describe('the import graph of src/', () => {
     const graph = importGraph();
     expect(graph.get('main.ts')).toContain('deps.ts');
     expect(graph.get('store/rate-budget-store.ts')).toContain('persona/rate-budget-port.ts'); // an `import type`
-    expect(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'a.ts']]);
+    expect(
+      findCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'a.ts']]);
   });
 
   it('has no import circle, type-only imports included', () => {

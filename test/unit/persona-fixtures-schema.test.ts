@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildErrorBody, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import {
+  buildErrorBody,
+  buildInquiry,
+  buildInquiryResponse,
+  buildInquiryTemplate,
+  buildResourceResponse,
+} from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
 import type { PersonaResource } from '../../src/sim/persona-objects.js';
@@ -16,7 +22,13 @@ const checks = [
   { name: 'id_barcode_detection', status: 'not_applicable', requirement: 'not_required', reasons: ['disabled'] },
 ];
 
-const governmentId = buildVerification({ id: 'ver_Gov1', type: 'verification/government-id', status: 'passed', checks, inquiryId: INQUIRY_ID });
+const governmentId = buildVerification({
+  id: 'ver_Gov1',
+  type: 'verification/government-id',
+  status: 'passed',
+  checks,
+  inquiryId: INQUIRY_ID,
+});
 const selfie = buildVerification({
   id: 'ver_Selfie1',
   type: 'verification/selfie',
@@ -31,11 +43,39 @@ const database = buildVerification({
   checks: [{ name: 'database_name_comparison', status: 'passed' }],
   inquiryId: INQUIRY_ID,
 });
-const initiated = buildVerification({ id: 'ver_Gov0', type: 'verification/government-id', status: 'initiated', inquiryId: null });
-const watchlist = buildReport({ id: 'rep_Watch1', type: 'report/watchlist', status: 'ready', hasMatch: true, inquiryId: INQUIRY_ID });
-const pep = buildReport({ id: 'rep_Pep1', type: 'report/politically-exposed-person', status: 'ready', hasMatch: true, inquiryId: INQUIRY_ID });
-const adverseMedia = buildReport({ id: 'rep_Am1', type: 'report/adverse-media', status: 'ready', hasMatch: true, inquiryId: INQUIRY_ID });
-const pendingWatchlist = buildReport({ id: 'rep_Watch0', type: 'report/watchlist', status: 'pending', inquiryId: null });
+const initiated = buildVerification({
+  id: 'ver_Gov0',
+  type: 'verification/government-id',
+  status: 'initiated',
+  inquiryId: null,
+});
+const watchlist = buildReport({
+  id: 'rep_Watch1',
+  type: 'report/watchlist',
+  status: 'ready',
+  hasMatch: true,
+  inquiryId: INQUIRY_ID,
+});
+const pep = buildReport({
+  id: 'rep_Pep1',
+  type: 'report/politically-exposed-person',
+  status: 'ready',
+  hasMatch: true,
+  inquiryId: INQUIRY_ID,
+});
+const adverseMedia = buildReport({
+  id: 'rep_Am1',
+  type: 'report/adverse-media',
+  status: 'ready',
+  hasMatch: true,
+  inquiryId: INQUIRY_ID,
+});
+const pendingWatchlist = buildReport({
+  id: 'rep_Watch0',
+  type: 'report/watchlist',
+  status: 'pending',
+  inquiryId: null,
+});
 const related = [governmentId, selfie, database, watchlist, pep, adverseMedia];
 const linkages = (items: PersonaResource[], prefix: string) =>
   items.filter((r) => r.type.startsWith(prefix)).map(({ type, id }) => ({ type, id }));
@@ -49,7 +89,11 @@ const inquiry = buildInquiry({
 describe('Persona object builders against the official 2025-12-08 OpenAPI spec', () => {
   it.each([
     ['inquiry', 'inquiry', inquiry],
-    ['pending inquiry without PII fields', 'inquiry', buildInquiry({ id: 'inq_Pending', status: 'pending', withPii: false })],
+    [
+      'pending inquiry without PII fields',
+      'inquiry',
+      buildInquiry({ id: 'inq_Pending', status: 'pending', withPii: false }),
+    ],
     ['government-id verification', 'verification-government-id', governmentId],
     ['initiated government-id verification', 'verification-government-id', initiated],
     ['selfie verification', 'verification-selfie', selfie],
@@ -97,6 +141,8 @@ describe('Persona object builders against the official 2025-12-08 OpenAPI spec',
 
   it('rejects an included verification carrying an attribute the spec does not define', () => {
     const extra = { ...selfie, attributes: { ...selfie.attributes, 'not-in-the-spec': true } };
-    expect(validator.validate(okBody('/inquiries/{inquiry-id}'), buildInquiryResponse(inquiry, [extra]))).not.toEqual([]);
+    expect(validator.validate(okBody('/inquiries/{inquiry-id}'), buildInquiryResponse(inquiry, [extra]))).not.toEqual(
+      [],
+    );
   });
 });

@@ -39,7 +39,9 @@ describe('transportError', () => {
   it('tells a timeout from a network error', () => {
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     expect(transportError(label, timeout, 3000)).toMatchObject({ code: ErrorCodes.PERSONA_TIMEOUT, retryable: true });
-    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
     const error = transportError(label, refused, 3000);
     expect(error).toMatchObject({ code: ErrorCodes.PERSONA_NETWORK, retryable: true });
     expect(error.message).toBe('Persona GET /inquiries/inq_1 failed: ECONNREFUSED');

@@ -38,7 +38,12 @@ function createVirtualTime(startMs = 0) {
 }
 
 /** A fixed window that starts at the first request (as Persona documents), with whole-second Reset values. */
-function createFakePersonaWindow(opts: { limit: number; windowMs: number; clock: ManualClock; round: (s: number) => number }) {
+function createFakePersonaWindow(opts: {
+  limit: number;
+  windowMs: number;
+  clock: ManualClock;
+  round: (s: number) => number;
+}) {
   let windowEnd: number | null = null;
   let used = 0;
   let rejected = 0;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from '../../src/persona/schemas.js';
 import { missingLinks, toEvidence, toVerificationEvidence } from '../../src/persona/to-evidence.js';
-import { FAKE_PII_VALUES, buildInquiry, buildInquiryResponse, buildInquiryTemplate, buildResourceResponse } from '../../src/sim/persona-objects.js';
+import {
+  FAKE_PII_VALUES,
+  buildInquiry,
+  buildInquiryResponse,
+  buildInquiryTemplate,
+  buildResourceResponse,
+} from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
 import type { JsonObject, PersonaResource } from '../../src/sim/persona-objects.js';
@@ -16,7 +22,13 @@ const gov = buildVerification({
   inquiryId: INQUIRY_ID,
 });
 const db = buildVerification({ id: 'ver_Db1', type: 'verification/database', status: 'passed', inquiryId: INQUIRY_ID });
-const pep = buildReport({ id: 'rep_Pep1', type: 'report/politically-exposed-person', status: 'ready', hasMatch: true, inquiryId: INQUIRY_ID });
+const pep = buildReport({
+  id: 'rep_Pep1',
+  type: 'report/politically-exposed-person',
+  status: 'ready',
+  hasMatch: true,
+  inquiryId: INQUIRY_ID,
+});
 const pending = buildReport({ id: 'rep_Am1', type: 'report/adverse-media', status: 'pending', inquiryId: INQUIRY_ID });
 const inquiry = buildInquiry({
   id: INQUIRY_ID,
@@ -44,8 +56,22 @@ describe('toEvidence', () => {
       { name: 'id_expired_detection', status: 'failed', requirement: 'required', reasons: ['expired'] },
     ]);
     expect(evidence.reports).toEqual([
-      { id: 'rep_Pep1', type: 'report/politically-exposed-person', status: 'ready', hasMatch: true, createdAt: '2026-01-01T00:00:00.000Z', completedAt: '2026-01-01T00:00:05.000Z' },
-      { id: 'rep_Am1', type: 'report/adverse-media', status: 'pending', hasMatch: null, createdAt: '2026-01-01T00:00:00.000Z', completedAt: null },
+      {
+        id: 'rep_Pep1',
+        type: 'report/politically-exposed-person',
+        status: 'ready',
+        hasMatch: true,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        completedAt: '2026-01-01T00:00:05.000Z',
+      },
+      {
+        id: 'rep_Am1',
+        type: 'report/adverse-media',
+        status: 'pending',
+        hasMatch: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        completedAt: null,
+      },
     ]);
   });
 
@@ -79,10 +105,22 @@ describe('missingLinks', () => {
   });
 
   it('treats missing relationships, null linkage data and a missing included as "nothing linked or included"', () => {
-    const bare = { data: { type: 'inquiry', id: INQUIRY_ID, attributes: { status: 'created' }, relationships: { verifications: { data: null } } } };
+    const bare = {
+      data: {
+        type: 'inquiry',
+        id: INQUIRY_ID,
+        attributes: { status: 'created' },
+        relationships: { verifications: { data: null } },
+      },
+    };
     const doc = inquiryDocumentSchema.parse(bare);
     expect(missingLinks(doc)).toEqual({ verifications: [], reports: [] });
-    expect(toEvidence(doc)).toEqual({ inquiryId: INQUIRY_ID, inquiryStatus: 'created', verifications: [], reports: [] });
+    expect(toEvidence(doc)).toEqual({
+      inquiryId: INQUIRY_ID,
+      inquiryStatus: 'created',
+      verifications: [],
+      reports: [],
+    });
   });
 });
 
@@ -97,7 +135,9 @@ describe('Persona document schemas', () => {
       'completed-at': null,
       checks: [],
     });
-    const sparseCheck = withAttributes(young, { checks: [{ name: 'selfie_pose_detection', status: 'passed', reasons: [null, 'x'] }] });
+    const sparseCheck = withAttributes(young, {
+      checks: [{ name: 'selfie_pose_detection', status: 'passed', reasons: [null, 'x'] }],
+    });
     expect(verificationDocumentSchema.parse(buildResourceResponse(sparseCheck)).data.attributes.checks).toEqual([
       { name: 'selfie_pose_detection', status: 'passed', requirement: null, reasons: ['x'] },
     ]);
@@ -105,7 +145,11 @@ describe('Persona document schemas', () => {
 
   it.each([
     ['a verification without status', verificationDocumentSchema, withAttributes(gov, { status: null })],
-    ['a verification with an unparseable created-at', verificationDocumentSchema, withAttributes(gov, { 'created-at': 'yesterday' })],
+    [
+      'a verification with an unparseable created-at',
+      verificationDocumentSchema,
+      withAttributes(gov, { 'created-at': 'yesterday' }),
+    ],
     ['a check without a name', verificationDocumentSchema, withAttributes(gov, { checks: [{ status: 'passed' }] })],
     ['a report whose has-match is not a boolean', reportDocumentSchema, withAttributes(pep, { 'has-match': 'yes' })],
     ['a report served as a verification', verificationDocumentSchema, pep],

@@ -33,7 +33,14 @@ const validHex = valid.slice(valid.indexOf('v1=') + 3);
 const wrongGroup = signPersonaPayload(BODY, 'wbhsec_unknown_secret', T);
 
 describe('verifyPersonaSignature', () => {
-  const cases: Array<{ name: string; header: string | undefined; expected: SignatureResult; body?: string; secrets?: string[]; nowMs?: number }> = [
+  const cases: Array<{
+    name: string;
+    header: string | undefined;
+    expected: SignatureResult;
+    body?: string;
+    secrets?: string[];
+    nowMs?: number;
+  }> = [
     { name: 'accepts a header signed with the configured secret', header: valid, expected: { ok: true } },
     {
       name: 'accepts a rotation header whose first group is signed with an unknown secret and second with ours',
@@ -52,7 +59,11 @@ describe('verifyPersonaSignature', () => {
       secrets: [SECRET, OLD_SECRET],
       expected: { ok: true },
     },
-    { name: 'rejects a header signed with a secret we do not hold', header: wrongGroup, expected: { ok: false, reason: 'mismatch' } },
+    {
+      name: 'rejects a header signed with a secret we do not hold',
+      header: wrongGroup,
+      expected: { ok: false, reason: 'mismatch' },
+    },
     {
       name: 'rejects a body changed by one byte',
       header: valid,
@@ -118,10 +129,19 @@ describe('verifyPersonaSignature', () => {
       header: `${signPersonaPayload(BODY, SECRET, T - 3600)} ${valid}`,
       expected: { ok: true },
     },
-    { name: 'rejects a request without the header as missing', header: undefined, expected: { ok: false, reason: 'missing' } },
+    {
+      name: 'rejects a request without the header as missing',
+      header: undefined,
+      expected: { ok: false, reason: 'missing' },
+    },
     { name: 'rejects an empty header as missing', header: '', expected: { ok: false, reason: 'missing' } },
     { name: 'rejects a whitespace-only header as missing', header: '   ', expected: { ok: false, reason: 'missing' } },
-    { name: 'rejects no secrets configured as a mismatch', header: valid, secrets: [], expected: { ok: false, reason: 'mismatch' } },
+    {
+      name: 'rejects no secrets configured as a mismatch',
+      header: valid,
+      secrets: [],
+      expected: { ok: false, reason: 'mismatch' },
+    },
     {
       name: 'ignores an empty configured secret instead of accepting signatures made with it',
       header: signPersonaPayload(BODY, '', T),
@@ -199,9 +219,12 @@ describe('verifyPersonaSignature', () => {
 
   it('rejects any signature made with a different secret', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((secret) => secret !== SECRET), (secret) => {
-        return verify(signPersonaPayload(BODY, secret, T)).ok === false;
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((secret) => secret !== SECRET),
+        (secret) => {
+          return verify(signPersonaPayload(BODY, secret, T)).ok === false;
+        },
+      ),
     );
   });
 });

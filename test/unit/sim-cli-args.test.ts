@@ -15,7 +15,14 @@ describe('persona-sim command line', () => {
       value: {
         command: 'serve',
         json: true,
-        stack: { port: 4010, sinkPort: 4011, apiKey: 'k1', webhookSecret: 'wbhsec_env', rateLimit: { limit: 30, windowMs: 6000 }, latencyMs: 50 },
+        stack: {
+          port: 4010,
+          sinkPort: 4011,
+          apiKey: 'k1',
+          webhookSecret: 'wbhsec_env',
+          rateLimit: { limit: 30, windowMs: 6000 },
+          latencyMs: 50,
+        },
       },
     });
   });
@@ -27,11 +34,28 @@ describe('persona-sim command line', () => {
   });
 
   it('parses fire with scenarios, counts, duplicates and a rotation secret pair', () => {
-    const argv = ['fire', '--target', 'http://127.0.0.1:3000/webhooks/persona', '--scenario', 'all-passed', '--scenario', 'watchlist-hit'];
+    const argv = [
+      'fire',
+      '--target',
+      'http://127.0.0.1:3000/webhooks/persona',
+      '--scenario',
+      'all-passed',
+      '--scenario',
+      'watchlist-hit',
+    ];
     const result = parseCliArgs([...argv, '--count', '3', '--duplicates', '2', '--webhook-secret', 'new,old'], {});
     expect(result).toMatchObject({
       ok: true,
-      value: { command: 'fire', fire: { scenarios: ['all-passed', 'watchlist-hit'], count: 3, duplicates: 2, secrets: ['new', 'old'], outOfOrder: false } },
+      value: {
+        command: 'fire',
+        fire: {
+          scenarios: ['all-passed', 'watchlist-hit'],
+          count: 3,
+          duplicates: 2,
+          secrets: ['new', 'old'],
+          outOfOrder: false,
+        },
+      },
     });
   });
 

@@ -11,7 +11,9 @@ describe('fault injector', () => {
 
   it('spends global counted faults across all requests', () => {
     const faults = createFaultInjector({ global: { serverErrors: 2, serverErrorStatus: 502 } }, () => 0.5);
-    const answers = [faults.decide(inquiry('a')), faults.decide(inquiry('b')), faults.decide(inquiry('a'))].map((v) => v.answer);
+    const answers = [faults.decide(inquiry('a')), faults.decide(inquiry('b')), faults.decide(inquiry('a'))].map(
+      (v) => v.answer,
+    );
     expect(answers).toEqual([{ kind: 'server-error', status: 502 }, { kind: 'server-error', status: 502 }, null]);
   });
 
@@ -24,7 +26,10 @@ describe('fault injector', () => {
   });
 
   it('adds global and scenario latency', () => {
-    const faults = createFaultInjector({ global: { latencyMs: 50 }, scenarios: { 'all-passed': { latencyMs: 25 } } }, () => 0.5);
+    const faults = createFaultInjector(
+      { global: { latencyMs: 50 }, scenarios: { 'all-passed': { latencyMs: 25 } } },
+      () => 0.5,
+    );
     expect(faults.decide(inquiry('a')).latencyMs).toBe(75);
     expect(faults.decide(none).latencyMs).toBe(50);
   });

@@ -7,7 +7,12 @@ describe('fixed rate-limit window', () => {
     const clock = createManualClock();
     const window = createFixedWindow({ limit: 3, windowMs: 6000 }, clock);
     const seen = [window.take(), window.take(), window.take(), window.take()];
-    expect(seen.map((w) => [w.allowed, w.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
+    expect(seen.map((w) => [w.allowed, w.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
     clock.advance(5999);
     expect(window.take()).toMatchObject({ allowed: false, resetSeconds: 1 });
     clock.advance(1);

@@ -50,7 +50,11 @@ describe('scenarios', () => {
   });
 
   it('never settles the never-settles selfie', () => {
-    expect(evidenceAfterFetches('never-settles', 50).verifications.map((v) => v.status)).toEqual(['passed', 'initiated', 'passed']);
+    expect(evidenceAfterFetches('never-settles', 50).verifications.map((v) => v.status)).toEqual([
+      'passed',
+      'initiated',
+      'passed',
+    ]);
   });
 });
 
@@ -71,17 +75,25 @@ describe('inquiry ids', () => {
     expect(ids.size).toBe(200);
   });
 
-  it.each(['inq_unknownScenario_x1', 'inq_allPassed', 'inq_allPassed_', 'inq_allPassed_a_b', 'ver_allPassed_x1', 'inq_all-passed_x1'])(
-    'does not resolve %s',
-    (id) => {
-      expect(parseInquiryId(id)).toBeNull();
-    },
-  );
+  it.each([
+    'inq_unknownScenario_x1',
+    'inq_allPassed',
+    'inq_allPassed_',
+    'inq_allPassed_a_b',
+    'ver_allPassed_x1',
+    'inq_all-passed_x1',
+  ])('does not resolve %s', (id) => {
+    expect(parseInquiryId(id)).toBeNull();
+  });
 
   it('derives verification and report ids that lead back to the inquiry', () => {
     const id = inquiryIdFor('watchlist-hit', 'k9');
     expect(verificationIdFor(id, 'gov1')).toBe('ver_watchlistHit_k9_gov1');
-    expect(parseResourceId(verificationIdFor(id, 'gov1'))).toEqual({ kind: 'verification', inquiryId: id, slot: 'gov1' });
+    expect(parseResourceId(verificationIdFor(id, 'gov1'))).toEqual({
+      kind: 'verification',
+      inquiryId: id,
+      slot: 'gov1',
+    });
     expect(parseResourceId(reportIdFor(id, 'watchlist'))).toEqual({ kind: 'report', inquiryId: id, slot: 'watchlist' });
     expect(parseResourceId('ver_nope')).toBeNull();
   });

@@ -57,9 +57,12 @@ function verificationPassedBody(inflection: KeyInflection = 'kebab'): object {
 }
 
 describe('parsePersonaEvent', () => {
-  it.each<KeyInflection>(['kebab', 'camel', 'snake'])('parses a %s-inflected inquiry.completed body to the same event', (inflection) => {
-    expect(parsePersonaEvent(buildInquiryEventBody({ inflection }))).toEqual({ ok: true, event: expectedEvent });
-  });
+  it.each<KeyInflection>(['kebab', 'camel', 'snake'])(
+    'parses a %s-inflected inquiry.completed body to the same event',
+    (inflection) => {
+      expect(parsePersonaEvent(buildInquiryEventBody({ inflection }))).toEqual({ ok: true, event: expectedEvent });
+    },
+  );
 
   it('reads created-at from the camel and snake spellings of the key', () => {
     expect(JSON.stringify(buildInquiryEventBody({ inflection: 'camel' }))).toContain('"createdAt"');
@@ -80,7 +83,10 @@ describe('parsePersonaEvent', () => {
     { path: ['data', 'attributes', 'created-at'], reason: 'data.attributes.created-at is required' },
     { path: ['data', 'attributes', 'payload'], reason: 'data.attributes.payload is required' },
     { path: ['data', 'attributes', 'payload', 'data'], reason: 'data.attributes.payload.data is required' },
-    { path: ['data', 'attributes', 'payload', 'data', 'type'], reason: 'data.attributes.payload.data.type is required' },
+    {
+      path: ['data', 'attributes', 'payload', 'data', 'type'],
+      reason: 'data.attributes.payload.data.type is required',
+    },
     { path: ['data', 'attributes', 'payload', 'data', 'id'], reason: 'data.attributes.payload.data.id is required' },
   ];
 
@@ -92,11 +98,26 @@ describe('parsePersonaEvent', () => {
   });
 
   const invalid: Array<{ label: string; path: string[]; value: unknown; reason: string }> = [
-    { label: 'an envelope that is not an event', path: ['data', 'type'], value: 'inquiry', reason: 'data.type must be "event"' },
+    {
+      label: 'an envelope that is not an event',
+      path: ['data', 'type'],
+      value: 'inquiry',
+      reason: 'data.type must be "event"',
+    },
     { label: 'an empty event id', path: ['data', 'id'], value: '', reason: 'data.id must not be empty' },
     { label: 'a numeric event id', path: ['data', 'id'], value: 42, reason: 'data.id must be a string' },
-    { label: 'an overlong event id', path: ['data', 'id'], value: `evt_${'x'.repeat(300)}`, reason: 'data.id is too long' },
-    { label: 'a null event name', path: ['data', 'attributes', 'name'], value: null, reason: 'data.attributes.name must be a string' },
+    {
+      label: 'an overlong event id',
+      path: ['data', 'id'],
+      value: `evt_${'x'.repeat(300)}`,
+      reason: 'data.id is too long',
+    },
+    {
+      label: 'a null event name',
+      path: ['data', 'attributes', 'name'],
+      value: null,
+      reason: 'data.attributes.name must be a string',
+    },
     {
       label: 'an unparseable created-at',
       path: ['data', 'attributes', 'created-at'],
@@ -115,7 +136,12 @@ describe('parsePersonaEvent', () => {
       value: '2026-13-01T00:05:00Z',
       reason: 'data.attributes.created-at must be an ISO-8601 date-time',
     },
-    { label: 'a payload that is an array', path: ['data', 'attributes', 'payload'], value: [], reason: 'data.attributes.payload must be an object' },
+    {
+      label: 'a payload that is an array',
+      path: ['data', 'attributes', 'payload'],
+      value: [],
+      reason: 'data.attributes.payload must be an object',
+    },
     {
       label: 'an inquiry event whose payload is not an inquiry',
       path: ['data', 'attributes', 'payload', 'data', 'type'],
@@ -189,7 +215,10 @@ describe('parsePersonaEvent', () => {
     attributes.name = 'case.something-new';
     attributes['brand-new-attribute'] = { nested: true };
     at(body, ['data', 'attributes', 'payload', 'data']).type = 'case';
-    expect(parsePersonaEvent(body)).toMatchObject({ ok: true, event: { name: 'case.something-new', objectType: 'case' } });
+    expect(parsePersonaEvent(body)).toMatchObject({
+      ok: true,
+      event: { name: 'case.something-new', objectType: 'case' },
+    });
   });
 
   it('accepts every inquiry event name the fixture builder knows', () => {

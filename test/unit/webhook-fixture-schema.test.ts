@@ -8,7 +8,7 @@ const INQUIRY_COMPLETED_BODY = '#/webhooks/inquiry.completed/post/requestBody/co
 describe('webhook fixtures against the vendored Persona OpenAPI spec (2025-12-08)', () => {
   const validator = createOpenApiValidator('2025-12-08');
 
-  it('builds an inquiry.completed body that is valid against Persona\'s webhook schema', () => {
+  it("builds an inquiry.completed body that is valid against Persona's webhook schema", () => {
     expect(validator.validate(INQUIRY_COMPLETED_BODY, buildInquiryEventBody())).toEqual([]);
   });
 

@@ -40,7 +40,10 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
 
   app.get(
     '/decisions/:inquiryId',
-    { onRequest: requireBearer, schema: { params: inquiryIdParams, response: { 200: decisionViewSchema, ...errorResponses } } },
+    {
+      onRequest: requireBearer,
+      schema: { params: inquiryIdParams, response: { 200: decisionViewSchema, ...errorResponses } },
+    },
     async (request) => {
       const view = await options.decisions.getInquiryView(request.params.inquiryId);
       if (!view) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
@@ -51,7 +54,10 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
   /** Sends the current decision downstream again, under a new webhook-id. */
   app.post(
     '/decisions/:inquiryId/redeliver',
-    { onRequest: requireBearer, schema: { params: inquiryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } } },
+    {
+      onRequest: requireBearer,
+      schema: { params: inquiryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } },
+    },
     async (request, reply) => {
       const { inquiryId } = request.params;
       const decision = await options.decisions.latestDecision(inquiryId);

@@ -31,7 +31,10 @@ export async function deliveryRoutes(fastify: FastifyInstance, options: Delivery
 
   app.get(
     '/deliveries',
-    { onRequest: requireBearer, schema: { querystring: listQuery, response: { 200: listResponse, ...errorResponses } } },
+    {
+      onRequest: requireBearer,
+      schema: { querystring: listQuery, response: { 200: listResponse, ...errorResponses } },
+    },
     async (request) => {
       const page = await deliveries.list(request.query);
       return { items: page.items.map(toDeliveryView), nextCursor: page.nextCursor };
@@ -40,12 +43,16 @@ export async function deliveryRoutes(fastify: FastifyInstance, options: Delivery
 
   app.post(
     '/deliveries/:deliveryId/retry',
-    { onRequest: requireBearer, schema: { params: deliveryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } } },
+    {
+      onRequest: requireBearer,
+      schema: { params: deliveryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } },
+    },
     async (request, reply) => {
       const { deliveryId } = request.params;
       const result = await deliveries.retryNow(deliveryId);
       if (result === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such delivery');
-      if (result === 'already_delivered') throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
+      if (result === 'already_delivered')
+        throw new AppError(ErrorCodes.CONFLICT, 'delivery already acknowledged; use redeliver to send it again');
       options.onEnqueued();
       request.log.info({ deliveryId }, 'delivery re-queued by operator');
       const delivery = await deliveries.get(deliveryId);

@@ -17,17 +17,25 @@ const unavailableSchema = z.object({ status: z.literal('unavailable'), error: er
 export async function healthRoutes(fastify: FastifyInstance, options: HealthOptions): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const up = z.object({ status: z.literal('ok') });
-  app.get('/healthz', { schema: { response: { 200: up, ...errorResponses } } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { schema: { response: { 200: up, ...errorResponses } } }, async () => ({
+    status: 'ok' as const,
+  }));
   app.get(
     '/readyz',
-    { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: unavailableSchema, ...errorResponses } } },
+    {
+      schema: {
+        response: { 200: z.object({ status: z.literal('ready') }), 503: unavailableSchema, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       try {
         await options.ping();
         return { status: 'ready' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        return reply.status(503).send({ status: 'unavailable', ...toErrorBody(ErrorCodes.DATABASE_UNAVAILABLE, 'database unreachable') });
+        return reply
+          .status(503)
+          .send({ status: 'unavailable', ...toErrorBody(ErrorCodes.DATABASE_UNAVAILABLE, 'database unreachable') });
       }
     },
   );

@@ -22,10 +22,14 @@ export async function inquiryRoutes(fastify: FastifyInstance, options: InquiryRo
   /** Re-queues an inquiry from its latest event: recovery after a failure, or re-evaluation under a new policy. */
   app.post(
     '/inquiries/:inquiryId/reprocess',
-    { onRequest: options.requireBearer, schema: { params: inquiryIdParams, response: { 202: reprocessAcceptedSchema, ...errorResponses } } },
+    {
+      onRequest: options.requireBearer,
+      schema: { params: inquiryIdParams, response: { 202: reprocessAcceptedSchema, ...errorResponses } },
+    },
     async (request, reply) => {
       const { inquiryId } = request.params;
-      if ((await options.events.reprocess(inquiryId)) === 'not_found') throw new AppError(ErrorCodes.NOT_FOUND, 'no such inquiry');
+      if ((await options.events.reprocess(inquiryId)) === 'not_found')
+        throw new AppError(ErrorCodes.NOT_FOUND, 'no such inquiry');
       options.onEnqueued();
       request.log.info({ inquiryId }, 'inquiry re-queued by operator');
       return reply.status(202).send({ inquiryId, status: 'processing' });

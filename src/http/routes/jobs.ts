@@ -35,7 +35,10 @@ export async function jobRoutes(fastify: FastifyInstance, options: JobRoutesOpti
     '/jobs/failed',
     {
       onRequest: options.requireBearer,
-      schema: { querystring: listQuery, response: { 200: z.object({ items: z.array(failedJobSchema) }), ...errorResponses } },
+      schema: {
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(failedJobSchema) }), ...errorResponses },
+      },
     },
     async (request) => {
       const failed = await options.queue.listFailed(request.query.limit);

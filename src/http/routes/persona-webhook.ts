@@ -61,7 +61,8 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     }
 
     const json = parseJson(rawBody);
-    const parsed = json === undefined ? { ok: false as const, reason: 'the body is not JSON' } : parsePersonaEvent(json);
+    const parsed =
+      json === undefined ? { ok: false as const, reason: 'the body is not JSON' } : parsePersonaEvent(json);
     if (!parsed.ok) {
       request.log.warn({ reason: parsed.reason }, 'webhook rejected: not a Persona event');
       throw new AppError(ErrorCodes.EVENT_INVALID, `not a Persona event envelope: ${parsed.reason}`);
@@ -96,7 +97,11 @@ function parseJson(raw: Buffer): unknown {
 function toNotStoredError(error: unknown): AppError {
   const options = { retryable: true, expose: true, cause: error };
   if (error instanceof GroupCommitOverloadedError) {
-    return new AppError(ErrorCodes.INTAKE_OVERLOADED, 'too many webhooks are waiting to be stored; try again later', options);
+    return new AppError(
+      ErrorCodes.INTAKE_OVERLOADED,
+      'too many webhooks are waiting to be stored; try again later',
+      options,
+    );
   }
   return new AppError(ErrorCodes.DATABASE_UNAVAILABLE, 'temporarily unable to store the event', options);
 }

@@ -24,5 +24,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', bigint, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('jobs_locked_until').on('jobs').column('locked_until').execute();
-  await db.schema.createIndex('rate_budget_grants_name').on('rate_budget_grants').columns(['name', 'expires_at']).execute();
+  await db.schema
+    .createIndex('rate_budget_grants_name')
+    .on('rate_budget_grants')
+    .columns(['name', 'expires_at'])
+    .execute();
 }

@@ -298,18 +298,33 @@ function noSiblingLeased(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>,
   );
 }
 
-function toJob(row: Selectable<JobTable>): Job {
-  return {
-    id: Number(row.id),
+const jobRowSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.string(),
+    key: z.string(),
+    queue: z.string().nullable(),
+    payload: z.string(),
+    attempts: z.number().int().nonnegative(),
+    run_at: z.number().int(),
+    locked_by: z.string().nullable(),
+    created_at: z.number().int(),
+  })
+  .transform((row): Job => ({
+    id: row.id,
     kind: row.kind,
     key: row.key,
     queue: row.queue,
+    // parsed against its kind's schema by the worker (src/job-kinds.ts)
     payload: parseStoredJson(row.payload),
-    attempts: Number(row.attempts),
-    runAt: Number(row.run_at),
+    attempts: row.attempts,
+    runAt: row.run_at,
     lockedBy: row.locked_by,
-    createdAt: Number(row.created_at),
-  };
+    createdAt: row.created_at,
+  }));
+
+function toJob(row: Selectable<JobTable>): Job {
+  return parseRow(jobRowSchema, row, `job row ${row.id}`);
 }
 
 /** Text that is not JSON (a damaged row) becomes `undefined`: the worker's payload check then fails the job visibly. */

@@ -1,5 +1,14 @@
+import { z } from 'zod';
 import type { RateBudgetStore } from '../persona/rate-budget-port.js';
 import type { Db, Dialect } from './database.js';
+import { parseRow } from './parse-row.js';
+
+const budgetRowSchema = z.object({
+  limit_per_window: z.number().nullable(),
+  remaining: z.number().nullable(),
+  reset_at: z.number().nullable(),
+  next_grant_at: z.number(),
+});
 
 export function createRateBudgetStore(options: { db: Db; dialect: Dialect }): RateBudgetStore {
   const { db, dialect } = options;
@@ -28,11 +37,12 @@ export function createRateBudgetStore(options: { db: Db; dialect: Dialect }): Ra
           .where('name', '=', name)
           .where('expires_at', '>', now)
           .executeTakeFirst();
+        const budget = parseRow(budgetRowSchema, row, `rate budget row ${name}`);
         const { window, addGrant, removeGrant, result } = change({
-          limit: row.limit_per_window === null ? null : Number(row.limit_per_window),
-          remaining: row.remaining === null ? null : Number(row.remaining),
-          resetAt: row.reset_at === null ? null : Number(row.reset_at),
-          nextGrantAt: Number(row.next_grant_at),
+          limit: budget.limit_per_window,
+          remaining: budget.remaining,
+          resetAt: budget.reset_at,
+          nextGrantAt: budget.next_grant_at,
           inFlight: Number(live?.n ?? 0),
         });
         await trx

@@ -41,14 +41,13 @@ export type JobKind = keyof typeof jobPayloadSchemas;
 export type JobPayload<K extends JobKind> = z.output<(typeof jobPayloadSchemas)[K]>;
 export type ProcessInquiryPayload = JobPayload<typeof PROCESS_INQUIRY>;
 
-/** A job to enqueue. `key` is unique (a second enqueue is a no-op); jobs sharing `queue` run one at a time, in order. */
-export interface JobSpec<K extends JobKind = JobKind> {
-  kind: K;
-  key: string;
-  queue: string | null;
-  payload: JobPayload<K>;
-  runAt: number;
-}
+/**
+ * A job to enqueue. `key` is unique (a second enqueue is a no-op); jobs sharing `queue` run one at a time, in order.
+ * Distributive over the kinds: a payload always belongs to its own kind.
+ */
+export type JobSpec<K extends JobKind = JobKind> = K extends JobKind
+  ? { kind: K; key: string; queue: string | null; payload: JobPayload<K>; runAt: number }
+  : never;
 
 export function isJobKind(kind: string): kind is JobKind {
   return Object.hasOwn(jobPayloadSchemas, kind);

@@ -51,7 +51,7 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
 
   return async function processInquiry(state, job, { log, finishWithin }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
-    const previous = await decisions.latestDecision(state.inquiryId);
+    const previous = await decisions.latestDecisionRef(state.inquiryId);
     if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
       jobLog.info({ decisionId: previous.decisionId }, 'event older than the current decision; skipped');
       return { type: 'done' };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { describeError } from '../errors.js';
+import { describeError, ErrorCodes, isAppError } from '../errors.js';
 import { isJobKind, type JobKind, type JobPayload, parseJobPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
@@ -194,7 +194,7 @@ export class Worker {
   }
 
   private async run(job: Job): Promise<void> {
-    const { handlers, clock, random } = this.options;
+    const { handlers } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     let outcome: JobOutcome;
     const stopHeartbeat = this.heartbeat(job, log);
@@ -204,14 +204,23 @@ export class Worker {
       const context: JobContext = { log, finishWithin: (executor) => this.finishWithin(job, executor) };
       outcome = await runHandler(handlers, job.kind, job, context);
     } catch (error) {
-      // A handler bug or an unexpected failure: keep the job, retry later, say so loudly.
-      log.error({ err: error }, 'job failed unexpectedly; will retry');
-      const delay = backoffDelayMs(job.attempts, { minMs: 1_000, maxMs: 15 * 60_000 }, random);
-      outcome = { type: 'reschedule', runAt: clock.now() + delay, error: describeError(error) };
+      outcome = this.onHandlerError(job, error, log);
     } finally {
       stopHeartbeat();
     }
     await this.settle(job, outcome, log);
+  }
+
+  /**
+   * Stored data this version cannot read (a row written by another version) cannot be fixed by retrying: the job
+   * fails for good, visibly. Anything else (a handler bug, an unexpected failure) keeps the job for a later retry.
+   */
+  private onHandlerError(job: Job, error: unknown, log: Logger): JobOutcome {
+    if (isAppError(error) && error.code === ErrorCodes.STORED_ROW_INVALID)
+      return { type: 'fail', error: describeError(error) };
+    log.error({ err: error }, 'job failed unexpectedly; will retry');
+    const delay = backoffDelayMs(job.attempts, { minMs: 1_000, maxMs: 15 * 60_000 }, this.options.random);
+    return { type: 'reschedule', runAt: this.options.clock.now() + delay, error: describeError(error) };
   }
 
   private async settle(job: Job, outcome: JobOutcome, log: Logger): Promise<void> {

@@ -25,12 +25,27 @@ export interface DecisionStore {
   getInquiryView(inquiryId: string): Promise<InquiryView | null>;
   latestDecision(inquiryId: string): Promise<DecisionRecord | null>;
   /**
+   * The newest decision's ordering fields only (its JSON columns are not read): what the pipeline compares an event
+   * against, so a decision row written by another version never stops the inquiry's later events.
+   */
+  latestDecisionRef(inquiryId: string): Promise<DecisionRef | null>;
+  /**
    * Returns null when a decision from newer evidence already exists (the save is dropped, not an error). With an
    * outbox (decisions delivered downstream), the delivery and its job are written in the same transaction.
    */
   save(input: NewDecision, options?: SaveOptions): Promise<DecisionRecord | null>;
   markFailed(inquiryId: string, eventId: string, error: string): Promise<void>;
 }
+
+export type DecisionRef = Pick<DecisionRecord, 'decisionId' | 'sequence' | 'eventCreatedAt'>;
+
+const refRowSchema = z
+  .object({ decision_id: z.string(), sequence: z.number().int().positive(), event_created_at: z.string() })
+  .transform((row): DecisionRef => ({
+    decisionId: row.decision_id,
+    sequence: row.sequence,
+    eventCreatedAt: row.event_created_at,
+  }));
 
 const inquiryRowSchema = z.object({
   status: z.enum(['processing', 'decided', 'failed']),
@@ -51,6 +66,17 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
     return row ? toDecisionRecord(row) : null;
   };
 
+  const latestRef = async (executor: Db, inquiryId: string) => {
+    const row = await executor
+      .selectFrom('decisions')
+      .select(['decision_id', 'sequence', 'event_created_at'])
+      .where('inquiry_id', '=', inquiryId)
+      .orderBy('sequence', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? parseRow(refRowSchema, row, `decision row ${row.decision_id} (inquiry ${inquiryId})`) : null;
+  };
+
   return {
     async getInquiryView(inquiryId) {
       const row = await db
@@ -65,10 +91,12 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
 
     latestDecision: (inquiryId) => latest(db, inquiryId),
 
+    latestDecisionRef: (inquiryId) => latestRef(db, inquiryId),
+
     save: (input, { within } = {}) =>
       db.transaction().execute(async (trx) => {
         await within?.(trx);
-        const previous = await latest(trx, input.inquiryId);
+        const previous = await latestRef(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return null;
         const now = clock.now();
         const record: DecisionRecord = {

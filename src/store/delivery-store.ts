@@ -55,6 +55,8 @@ export interface DeliveryStore {
   ): Promise<void>;
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
   retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
+  /** Whether decisions are delivered downstream at all (an outbox is configured: DOWNSTREAM_URL is set). */
+  readonly delivers: boolean;
   /** Queues the decision again under a new webhook-id; null when nothing is delivered (no outbox: no DOWNSTREAM_URL). */
   redeliver(decision: DecisionRecord): Promise<Delivery | null>;
 }
@@ -87,6 +89,8 @@ export function createDeliveryStore(options: {
   });
 
   const store: DeliveryStore = {
+    delivers: outbox !== undefined,
+
     async get(deliveryId) {
       const row = await db
         .selectFrom('deliveries')

@@ -1,10 +1,10 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { JobKind, JobPayload, JobSpec } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
 import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
-import { parseRow } from './parse-row.js';
+import { describeRowIssues, parseRow } from './parse-row.js';
 
 /**
  * A durable job queue in the spirit of graphile-worker: one `jobs` row per unit of work, unique by `key` (so an
@@ -80,6 +80,37 @@ export interface JobQueueOptions {
 export function createJobQueue(options: JobQueueOptions): JobQueue {
   const { db, dialect, clock } = options;
   const notifier = options.notifier ?? createLocalJobNotifier();
+  /** Moves a job this worker holds to `failed_jobs` with its error (one transaction); false if it is not held. */
+  const failById = (id: number, workerId: string, error: string): Promise<boolean> =>
+    db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('jobs')
+        .where('id', '=', id)
+        .where('locked_by', '=', workerId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!deleted) return false;
+      const now = clock.now();
+      // the row may be one this version cannot read: what is kept is made well-formed, the error says what was wrong
+      const asNumber = (value: unknown, fallback: number) =>
+        Number.isFinite(Number(value)) ? Number(value) : fallback;
+      await trx
+        .insertInto('failed_jobs')
+        .values({
+          id: deleted.id,
+          kind: String(deleted.kind),
+          key: String(deleted.key),
+          queue: deleted.queue === null ? null : String(deleted.queue),
+          payload: String(deleted.payload),
+          attempts: asNumber(deleted.attempts, 0),
+          last_error: error,
+          created_at: asNumber(deleted.created_at, now),
+          failed_at: now,
+        })
+        .execute();
+      return true;
+    });
+
   return {
     async enqueue(job, executor = db) {
       const inserted = await executor
@@ -124,7 +155,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         .where('id', 'in', due)
         .returningAll()
         .execute();
-      return rows.map(toJob).sort((a, b) => a.runAt - b.runAt || a.id - b.id);
+      const jobs: Job[] = [];
+      for (const row of rows) {
+        const parsed = jobRowSchema.safeParse(row);
+        if (parsed.success) jobs.push(parsed.data);
+        // a row this version cannot read fails alone, visibly, instead of failing the whole claim again and again
+        else await failById(Number(row.id), workerId, describeRowIssues(parsed.error, `job row ${row.id}`));
+      }
+      return jobs.sort((a, b) => a.runAt - b.runAt || a.id - b.id);
     },
 
     async extendLease(job, workerId, leaseMs) {
@@ -163,31 +201,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       return Number(result.numUpdatedRows) > 0;
     },
 
-    fail: (job, workerId, error) =>
-      db.transaction().execute(async (trx) => {
-        const deleted = await trx
-          .deleteFrom('jobs')
-          .where('id', '=', job.id)
-          .where('locked_by', '=', workerId)
-          .returningAll()
-          .executeTakeFirst();
-        if (!deleted) return false;
-        await trx
-          .insertInto('failed_jobs')
-          .values({
-            id: deleted.id,
-            kind: deleted.kind,
-            key: deleted.key,
-            queue: deleted.queue,
-            payload: deleted.payload,
-            attempts: deleted.attempts,
-            last_error: error,
-            created_at: deleted.created_at,
-            failed_at: clock.now(),
-          })
-          .execute();
-        return true;
-      }),
+    fail: (job, workerId, error) => failById(job.id, workerId, error),
 
     async listFailed(limit) {
       const rows = await db
@@ -322,10 +336,6 @@ const jobRowSchema = z
     lockedBy: row.locked_by,
     createdAt: row.created_at,
   }));
-
-function toJob(row: Selectable<JobTable>): Job {
-  return parseRow(jobRowSchema, row, `job row ${row.id}`);
-}
 
 /** Text that is not JSON (a damaged row) becomes `undefined`: the worker's payload check then fails the job visibly. */
 function parseStoredJson(text: string): unknown {

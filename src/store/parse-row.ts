@@ -8,10 +8,13 @@ import { AppError, ErrorCodes } from '../errors.js';
 export function parseRow<T>(schema: z.ZodType<T>, row: unknown, what: string): T {
   const parsed = schema.safeParse(row);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`,
-  );
-  throw new AppError(ErrorCodes.STORED_ROW_INVALID, `${what} does not parse: ${problems.join('; ')}`);
+  throw new AppError(ErrorCodes.STORED_ROW_INVALID, describeRowIssues(parsed.error, what));
+}
+
+/** "<what> does not parse: field: problem; …" (paths and expectations only: zod's messages carry no values). */
+export function describeRowIssues(error: z.ZodError, what: string): string {
+  const problems = error.issues.map((issue) => `${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`);
+  return `${what} does not parse: ${problems.join('; ')}`;
 }
 
 /** A JSON text column: parsed as JSON, then checked by `schema`; text that is not JSON is an issue, not a crash. */

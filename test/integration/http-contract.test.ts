@@ -286,6 +286,13 @@ describe('without downstream delivery', () => {
     const { status, body } = await call({ method: 'POST', url: '/decisions/inq_nowhere/redeliver', headers: auth });
     expect([status, body]).toEqual([409, error('CONFLICT', 'downstream delivery is not configured (DOWNSTREAM_URL)')]);
   });
+
+  it('POST /decisions/:inquiryId/redeliver answers 409 CONFLICT before looking for the decision', async () => {
+    await ctx.cleanup();
+    ctx = await createTestContext();
+    const { status, body } = await call({ method: 'POST', url: '/decisions/inq_never_seen/redeliver', headers: auth });
+    expect([status, body]).toEqual([409, error('CONFLICT', 'downstream delivery is not configured (DOWNSTREAM_URL)')]);
+  });
 });
 
 describe('GET /jobs/failed answers', () => {

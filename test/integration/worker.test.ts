@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverDecisionJob, processInquiryJob } from '../../src/job-kinds.js';
 import { type JobHandler, type JobHandlers, Worker } from '../../src/jobs/worker.js';
 import type { JobQueue } from '../../src/store/job-queue.js';
+import { createTestWorker } from '../helpers/pipeline.js';
 import { createTestContext, type TestContext } from '../helpers/test-app.js';
 
 let ctx: TestContext;
@@ -187,5 +188,69 @@ describe('Worker', () => {
     expect(job.last_error).toContain('no handler for job kind from_the_future');
     expect(job.run_at).toBeGreaterThan(ctx.clock.now());
     expect(await ctx.database.db.selectFrom('failed_jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('fails only the job whose row this version cannot read; the rest of the claimed batch runs', async () => {
+    const bad = deliveryJob('msg_bad_row');
+    // SQLite keeps what it is given: a created_at that is not a number, as a damaged or foreign row might have
+    await ctx.database.db
+      .insertInto('jobs')
+      .values({
+        kind: bad.kind,
+        key: bad.key,
+        queue: null,
+        payload: JSON.stringify(bad.payload),
+        attempts: 0,
+        run_at: bad.runAt,
+        created_at: 'yesterday' as unknown as number,
+      })
+      .execute();
+    await ctx.queue.enqueue(deliveryJob('msg_good'));
+    const delivered: string[] = [];
+    const worker = createWorker({
+      handlers: handlers(async ({ deliveryId }) => {
+        delivered.push(deliveryId);
+        return { type: 'done' };
+      }),
+    });
+    // this worker claims one job at a time: the first claim takes (and fails) the bad row, the next the good job
+    expect((await worker.drain()) + (await worker.drain())).toBe(1);
+    expect(delivered).toEqual(['msg_good']);
+    const [failed] = await ctx.queue.listFailed(10);
+    expect(failed).toMatchObject({
+      key: 'deliver:msg_bad_row',
+      lastError: expect.stringMatching(/^job row \d+ does not parse: created_at: /),
+    });
+    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('fails a job for good when the stored row it reads does not parse, instead of retrying it forever', async () => {
+    const job = deliveryJob('msg_unreadable');
+    await ctx.database.db
+      .insertInto('deliveries')
+      .values({
+        delivery_id: 'msg_unreadable',
+        decision_id: 'dec_1',
+        inquiry_id: 'inq_1',
+        sequence: 1,
+        status: 'lost' as 'pending', // a status this version does not know
+        body: '{}',
+        attempts: 0,
+        last_status: null,
+        last_error: null,
+        next_attempt_at: job.runAt,
+        created_at: job.runAt,
+        schedule_started_at: job.runAt,
+        delivered_at: null,
+      })
+      .execute();
+    await ctx.queue.enqueue(job);
+    await createTestWorker(ctx).drain();
+    const [failed] = await ctx.queue.listFailed(10);
+    expect(failed).toMatchObject({
+      key: 'deliver:msg_unreadable',
+      lastError: expect.stringContaining('STORED_ROW_INVALID: delivery row msg_unreadable does not parse: status: '),
+    });
+    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
   });
 });

@@ -129,6 +129,25 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       await expect(h().decisions.getInquiryView('inq_1')).rejects.toMatchObject({ code: 'STORED_ROW_INVALID' });
     });
 
+    it('orders new decisions after one it cannot read (written by another version), by its ordering fields alone', async () => {
+      const first = await h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
+      if (!first) throw new Error('not saved');
+      const reasons = JSON.stringify([{ code: 'code_of_a_newer_version', outcome: 'approved', message: 'newer' }]);
+      await h()
+        .database.db.updateTable('decisions')
+        .set({ reasons })
+        .where('decision_id', '=', first.decisionId)
+        .execute();
+      expect(await h().decisions.latestDecisionRef('inq_1')).toEqual({
+        decisionId: first.decisionId,
+        sequence: 1,
+        eventCreatedAt: '2026-11-29T09:00:00.000Z',
+      });
+      const second = await h().decisions.save(decision('inq_1', 'evt_2', '2026-11-29T09:01:00.000Z'));
+      expect(second?.sequence).toBe(2);
+      expect(await h().decisions.save(decision('inq_1', 'evt_0', '2026-11-29T08:59:00.000Z'))).toBeNull();
+    });
+
     it('writes a decision, its delivery and the delivery job in one transaction', async () => {
       const saved = await h().decisions.save(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
       const jobs = await h().database.db.selectFrom('jobs').selectAll().execute();

@@ -11,7 +11,7 @@ import { errorResponses, inquiryIdParams } from '../schemas.js';
 
 export interface DecisionRoutesOptions {
   decisions: Pick<DecisionStore, 'getInquiryView' | 'latestDecision'>;
-  deliveries: Pick<DeliveryStore, 'redeliver'>;
+  deliveries: Pick<DeliveryStore, 'delivers' | 'redeliver'>;
   requireBearer: RequireBearer;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
@@ -60,16 +60,20 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
     },
     async (request, reply) => {
       const { inquiryId } = request.params;
+      // nothing is delivered without a downstream: say so before looking anything up
+      if (!options.deliveries.delivers) throw notConfigured();
       const decision = await options.decisions.latestDecision(inquiryId);
       if (!decision) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
       const delivery = await options.deliveries.redeliver(decision);
-      if (!delivery) throw new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
+      if (!delivery) throw notConfigured();
       options.onEnqueued();
       request.log.info({ inquiryId, deliveryId: delivery.deliveryId }, 'decision redelivery queued');
       return reply.status(202).send(toDeliveryView(delivery));
     },
   );
 }
+
+const notConfigured = () => new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
 
 function toDecisionView({ inquiryId, status, error, decision: d }: InquiryView): z.input<typeof decisionViewSchema> {
   return {

@@ -21,9 +21,10 @@ export function backoffDelayMs(attempt: number, opts: BackoffOptions, random: ()
   const { minMs, maxMs, factor = 2, jitter = 0.2 } = opts;
   assertOptions(minMs, maxMs, factor, jitter);
   const n = Number.isNaN(attempt) || attempt < 1 ? 1 : Math.floor(attempt);
-  // Infinity (huge attempt numbers overflow) is fine here: the cap absorbs it.
-  // 0 * Infinity is NaN: a zero minimum stays zero however many attempts
-  const base = minMs === 0 ? 0 : Math.min(maxMs, minMs * factor ** (n - 1));
+  // Infinity (huge attempt numbers overflow) is fine here: the cap absorbs it. But 1 ** Infinity is NaN: a factor
+  // of 1 never grows, whatever the attempt; and 0 * Infinity is NaN: a zero minimum stays zero however many attempts
+  const growth = factor === 1 ? 1 : factor ** (n - 1);
+  const base = minMs === 0 ? 0 : Math.min(maxMs, minMs * growth);
   const spread = jitter * (2 * clampUnit(random()) - 1); // in [-jitter, +jitter]
   // Ceil keeps the lower bound; the cap applies after jitter so the ceiling is never exceeded.
   return Math.min(maxMs, Math.ceil(base * (1 + spread)));

@@ -76,6 +76,11 @@ describe('backoffDelayMs', () => {
   const attemptArb = fc.oneof(fc.integer({ min: -10, max: 10_000 }), fc.double({ noNaN: false }));
   const randomArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
+  it('keeps a factor of 1 flat even for an infinite attempt number (1 ** Infinity is NaN)', () => {
+    expect(backoffDelayMs(Number.POSITIVE_INFINITY, { minMs: 1, maxMs: 1, factor: 1, jitter: 0 }, () => 0)).toBe(1);
+    expect(backoffDelayMs(Number.POSITIVE_INFINITY, { minMs: 5, maxMs: 100, factor: 1, jitter: 0 }, () => 0)).toBe(5);
+  });
+
   it('always returns a whole delay within [minMs * (1 - jitter), maxMs] for any attempt', () => {
     fc.assert(
       fc.property(attemptArb, optionsArb, randomArb, (attempt, o, r) => {

@@ -46,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(personaWebhookRoutes, {
     secrets: deps.config.personaWebhookSecrets,
     toleranceSeconds: deps.config.webhookToleranceSeconds,
+    maxAgeSeconds: deps.config.webhookMaxAgeSeconds,
     bodyLimitBytes: deps.config.webhookBodyLimitBytes,
     clock: deps.clock,
     events: deps.events,

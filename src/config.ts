@@ -44,6 +44,8 @@ const schema = z
     DATABASE_URL: databaseUrl.default('sqlite:./data/decisions.db'),
     PERSONA_WEBHOOK_SECRET: csv,
     WEBHOOK_TOLERANCE_SECONDS: positiveInt.default(300),
+    // three days: longer than Persona's ~51 h of retries, in case they keep their first signature's timestamp
+    WEBHOOK_MAX_AGE_SECONDS: positiveInt.default(3 * 24 * 3600),
     WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
     PERSONA_API_KEY: z.string().min(1),
     PERSONA_API_URL: httpUrl.default('https://api.withpersona.com/api/v1'),
@@ -75,6 +77,13 @@ const schema = z
     DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
   })
   .superRefine((env, ctx) => {
+    if (env.WEBHOOK_MAX_AGE_SECONDS < env.WEBHOOK_TOLERANCE_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_MAX_AGE_SECONDS'],
+        message: 'must not be less than WEBHOOK_TOLERANCE_SECONDS',
+      });
+    }
     if (env.VERIFICATION_POLL_MIN_DELAY_MS > env.VERIFICATION_POLL_MAX_DELAY_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -103,7 +112,10 @@ export interface Config {
   host: string;
   databaseUrl: string;
   personaWebhookSecrets: readonly string[];
+  /** Future clock skew allowed on a webhook signature; past signatures up to this age are accepted silently. */
   webhookToleranceSeconds: number;
+  /** Oldest webhook signature accepted (older than the tolerance: accepted and logged at warn). */
+  webhookMaxAgeSeconds: number;
   webhookBodyLimitBytes: number;
   personaApiKey: string;
   personaApiUrl: string;
@@ -156,6 +168,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     databaseUrl: e.DATABASE_URL,
     personaWebhookSecrets: Object.freeze(e.PERSONA_WEBHOOK_SECRET),
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    webhookMaxAgeSeconds: e.WEBHOOK_MAX_AGE_SECONDS,
     webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
     personaApiKey: e.PERSONA_API_KEY,
     personaApiUrl: e.PERSONA_API_URL.replace(/\/+$/, ''),

@@ -2,7 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type SignatureFailure = 'missing' | 'malformed' | 'stale' | 'future' | 'mismatch';
 
-export type SignatureResult = { ok: true } | { ok: false; reason: SignatureFailure };
+/**
+ * `ageSeconds` is set only on a signature older than the tolerance but within the maximum age (accepted, and worth
+ * a warning: a retry signed long ago, or a clock far behind).
+ */
+export type SignatureResult = { ok: true; ageSeconds?: number } | { ok: false; reason: SignatureFailure };
 
 export interface SignatureGroup {
   /** `t` exactly as sent: the HMAC covers these characters, not a re-formatted number. */
@@ -64,14 +68,18 @@ function parseGroup(group: string): SignatureGroup | null {
  * Scheme: https://docs.withpersona.com/webhooks-best-practices ("Checking signatures", "Parsing JSON when computing
  * HMACs") and https://docs.withpersona.com/quickstart-webhooks (Step 7): HMAC-SHA256 keyed with the webhook secret
  * over `<t>.<raw body>`, hex-encoded, compared in constant time. Persona publishes no timestamp tolerance, so the
- * caller chooses one. Order of checks: format, then signature, then time, so a forged request never learns
+ * caller chooses one: a future skew, and a maximum age in the past (Persona documents `t` as the send time, but not
+ * whether its ~51 h of retries are signed anew; docs/persona-notes.md). Order of checks: format, then signature, then time, so a forged request never learns
  * anything about our clock and a genuine but old request is reported as `stale`, not `mismatch`.
  */
 export function verifyPersonaSignature(input: {
   header: string | undefined;
   rawBody: Buffer;
   secrets: readonly string[];
+  /** Allowed distance from now in the future (clock skew), and in the past unless `maxAgeSeconds` says more. */
   toleranceSeconds: number;
+  /** Oldest signature accepted (default: the tolerance). */
+  maxAgeSeconds?: number;
   nowMs: number;
 }): SignatureResult {
   if (input.header === undefined || input.header.trim() === '') return { ok: false, reason: 'missing' };
@@ -81,8 +89,13 @@ export function verifyPersonaSignature(input: {
   const secrets = input.secrets.filter((secret) => secret.length > 0);
   const matching = groups.filter((group) => secrets.some((secret) => signatureMatches(group, input.rawBody, secret)));
   if (matching.length === 0) return { ok: false, reason: 'mismatch' };
-  const outcomes = matching.map((group) => checkTimestamp(group.timestampSeconds, input.toleranceSeconds, input.nowMs));
-  return outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'mismatch' };
+  const window = {
+    toleranceSeconds: input.toleranceSeconds,
+    maxAgeSeconds: input.maxAgeSeconds ?? input.toleranceSeconds,
+  };
+  const outcomes = matching.map((group) => checkTimestamp(group.timestampSeconds, window, input.nowMs));
+  const fresh = outcomes.find((outcome) => outcome.ok && outcome.ageSeconds === undefined);
+  return fresh ?? outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'mismatch' };
 }
 
 function signatureMatches(group: SignatureGroup, rawBody: Buffer, secret: string): boolean {
@@ -92,11 +105,15 @@ function signatureMatches(group: SignatureGroup, rawBody: Buffer, secret: string
   return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
-function checkTimestamp(timestampSeconds: number, toleranceSeconds: number, nowMs: number): SignatureResult {
+function checkTimestamp(
+  timestampSeconds: number,
+  window: { toleranceSeconds: number; maxAgeSeconds: number },
+  nowMs: number,
+): SignatureResult {
   const ageMs = nowMs - timestampSeconds * 1000;
-  const toleranceMs = toleranceSeconds * 1000;
-  if (ageMs > toleranceMs) return { ok: false, reason: 'stale' };
-  if (ageMs < -toleranceMs) return { ok: false, reason: 'future' };
+  if (ageMs > window.maxAgeSeconds * 1000) return { ok: false, reason: 'stale' };
+  if (ageMs < -window.toleranceSeconds * 1000) return { ok: false, reason: 'future' };
+  if (ageMs > window.toleranceSeconds * 1000) return { ok: true, ageSeconds: Math.floor(ageMs / 1000) };
   return { ok: true };
 }
 

@@ -143,9 +143,34 @@ describe('POST /webhooks/persona', () => {
     expect((await counts()).events).toHaveLength(0);
   });
 
-  it('answers 401 for a webhook signed more than 5 minutes ago, and for one signed in the future', async () => {
-    expect((await post(buildInquiryEventBody(), { timestampSeconds: nowSeconds() - 301 })).statusCode).toBe(401);
+  it('answers 401 for a webhook signed more than 3 days ago (WEBHOOK_MAX_AGE_SECONDS), and for one signed more than 5 minutes in the future', async () => {
+    const threeDays = 3 * 24 * 3600;
+    const old = await post(buildInquiryEventBody({ eventId: 'evt_too_old' }), {
+      timestampSeconds: nowSeconds() - threeDays - 1,
+    });
+    expect(old.statusCode).toBe(401);
     expect((await post(buildInquiryEventBody(), { timestampSeconds: nowSeconds() + 301 })).statusCode).toBe(401);
+    expect((await counts()).events).toHaveLength(0);
+  });
+
+  it('accepts a retry signed long ago (past the 5-minute tolerance, within 3 days), and warns with its age', async () => {
+    // Persona does not document whether its ~51 h of retries are signed anew: a retry may keep its first timestamp
+    const ageSeconds = 51 * 3600;
+    const res = await post(buildInquiryEventBody({ eventId: 'evt_retried_late' }), {
+      timestampSeconds: nowSeconds() - ageSeconds,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ eventId: 'evt_retried_late', status: 'stored' });
+    const warnings = ctx.logLines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; signatureAgeSeconds?: number; eventId?: string })
+      .filter((line) => line.msg.startsWith('webhook signed longer ago than WEBHOOK_TOLERANCE_SECONDS'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, signatureAgeSeconds: ageSeconds, eventId: 'evt_retried_late' });
+  });
+
+  it('does not warn about a webhook signed within the tolerance', async () => {
+    expect((await post(buildInquiryEventBody(), { timestampSeconds: nowSeconds() - 299 })).statusCode).toBe(200);
+    expect(ctx.logLines.some((line) => line.includes('WEBHOOK_TOLERANCE_SECONDS'))).toBe(false);
   });
 
   it('answers 401 when the body was changed after signing', async () => {

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/decisions.db',
       personaWebhookSecrets: ['wbhsec_secret_value_one'],
       webhookToleranceSeconds: 300,
+      webhookMaxAgeSeconds: 259_200,
       webhookBodyLimitBytes: 1024 * 1024,
       personaApiUrl: 'https://api.withpersona.com/api/v1',
       personaApiVersion: '2025-12-08',
@@ -49,6 +50,11 @@ describe('loadConfig', () => {
     const error = errorOf(env);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(`${key} is required`);
+  });
+
+  it('refuses a maximum webhook age shorter than the tolerance', () => {
+    const error = errorOf({ ...minimal, WEBHOOK_TOLERANCE_SECONDS: '600', WEBHOOK_MAX_AGE_SECONDS: '300' });
+    expect(error.message).toContain('WEBHOOK_MAX_AGE_SECONDS must not be less than WEBHOOK_TOLERANCE_SECONDS');
   });
 
   it('reports every bad key at once', () => {

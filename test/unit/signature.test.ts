@@ -154,6 +154,42 @@ describe('verifyPersonaSignature', () => {
     expect(verify(header, { body, secrets, nowMs })).toEqual(expected);
   });
 
+  describe('with a maximum age beyond the tolerance (WEBHOOK_MAX_AGE_SECONDS)', () => {
+    const MAX_AGE = 3 * 24 * 3600;
+    const verifyAged = (nowMs: number, header = valid) =>
+      verifyPersonaSignature({
+        header,
+        rawBody: Buffer.from(BODY),
+        secrets: [SECRET],
+        toleranceSeconds: TOLERANCE,
+        maxAgeSeconds: MAX_AGE,
+        nowMs,
+      });
+
+    it('accepts a signature older than the tolerance and says how old it is', () => {
+      expect(verifyAged(NOW_MS + (TOLERANCE + 1) * 1000)).toStrictEqual({ ok: true, ageSeconds: TOLERANCE + 1 });
+      expect(verifyAged(NOW_MS + MAX_AGE * 1000)).toStrictEqual({ ok: true, ageSeconds: MAX_AGE });
+    });
+
+    it('says nothing of the age within the tolerance', () => {
+      expect(verifyAged(NOW_MS + TOLERANCE * 1000)).toStrictEqual({ ok: true });
+    });
+
+    it('rejects a signature one millisecond older than the maximum age as stale', () => {
+      expect(verifyAged(NOW_MS + MAX_AGE * 1000 + 1)).toEqual({ ok: false, reason: 'stale' });
+    });
+
+    it('keeps the future skew at the tolerance', () => {
+      expect(verifyAged(NOW_MS - (TOLERANCE + 1) * 1000)).toEqual({ ok: false, reason: 'future' });
+    });
+
+    it('prefers a fresh group over an old one during a rotation', () => {
+      const fresh = signPersonaPayload(BODY, SECRET, T + 3600);
+      const header = `${valid} ${fresh}`;
+      expect(verifyAged(NOW_MS + 3600 * 1000, header)).toStrictEqual({ ok: true });
+    });
+  });
+
   const malformed: Array<[string, string]> = [
     ['a bare word', 'abc'],
     ['an empty timestamp', 't='],

@@ -11,7 +11,10 @@ import { errorResponses } from '../schemas.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
+  /** Future skew allowed on the signature timestamp. */
   toleranceSeconds: number;
+  /** Oldest signature accepted; older than the tolerance is accepted and logged at warn with its age. */
+  maxAgeSeconds: number;
   bodyLimitBytes: number;
   clock: Clock;
   events: Pick<EventStore, 'record'>;
@@ -53,12 +56,16 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
       rawBody,
       secrets: options.secrets,
       toleranceSeconds: options.toleranceSeconds,
+      maxAgeSeconds: options.maxAgeSeconds,
       nowMs: options.clock.now(),
     });
     if (!verdict.ok) {
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
       throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
+    // a retry Persona signed long ago (or a clock far behind): harmless (event ids dedupe, evidence comes from the
+    // API), accepted, and said so; the event's ids join this line once the body is parsed
+    const staleAgeSeconds = verdict.ageSeconds;
 
     const json = parseJson(rawBody);
     const parsed =
@@ -71,10 +78,17 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     const { event } = parsed;
     // from here on every line about this request (the error handler's too) names the event
     request.log = request.log.child({ eventId: event.eventId, eventName: event.name, inquiryId: event.inquiryId });
+    const attempts = parseAttemptHeaders(request.headers);
+    if (staleAgeSeconds !== undefined) {
+      request.log.warn(
+        { signatureAgeSeconds: staleAgeSeconds, attemptsMade: attempts.attemptsMade },
+        'webhook signed longer ago than WEBHOOK_TOLERANCE_SECONDS; accepted (within WEBHOOK_MAX_AGE_SECONDS)',
+      );
+    }
     const disposition = options.actionableEvents.includes(event.name) ? 'accepted' : 'ignored';
     let result: RecordResult;
     try {
-      result = await options.events.record({ event, disposition, attempts: parseAttemptHeaders(request.headers) });
+      result = await options.events.record({ event, disposition, attempts });
     } catch (error) {
       throw toNotStoredError(error);
     }

@@ -55,24 +55,18 @@ const inquiryRowSchema = z.object({
 export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Outbox | undefined }): DecisionStore {
   const { db, clock, outbox } = options;
 
+  /** The inquiry's newest decision (by sequence), before choosing its columns. */
+  const newest = (executor: Db, inquiryId: string) =>
+    executor.selectFrom('decisions').where('inquiry_id', '=', inquiryId).orderBy('sequence', 'desc').limit(1);
+
   const latest = async (executor: Db, inquiryId: string) => {
-    const row = await executor
-      .selectFrom('decisions')
-      .selectAll()
-      .where('inquiry_id', '=', inquiryId)
-      .orderBy('sequence', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = await newest(executor, inquiryId).selectAll().executeTakeFirst();
     return row ? toDecisionRecord(row) : null;
   };
 
   const latestRef = async (executor: Db, inquiryId: string) => {
-    const row = await executor
-      .selectFrom('decisions')
+    const row = await newest(executor, inquiryId)
       .select(['decision_id', 'sequence', 'event_created_at'])
-      .where('inquiry_id', '=', inquiryId)
-      .orderBy('sequence', 'desc')
-      .limit(1)
       .executeTakeFirst();
     return row ? parseRow(refRowSchema, row, `decision row ${row.decision_id} (inquiry ${inquiryId})`) : null;
   };

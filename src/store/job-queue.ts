@@ -4,7 +4,7 @@ import type { JobKind, JobPayload, JobSpec } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db, Dialect, JobTable } from './database.js';
 import { createLocalJobNotifier, type JobNotifier } from './job-notifier.js';
-import { describeRowIssues, parseRow } from './parse-row.js';
+import { describeRowIssues, jsonText, parseRow } from './parse-row.js';
 
 /**
  * A durable job queue in the spirit of graphile-worker: one `jobs` row per unit of work, unique by `key` (so an
@@ -318,7 +318,8 @@ const jobRowSchema = z
     kind: z.string(),
     key: z.string(),
     queue: z.string().nullable(),
-    payload: z.string(),
+    // JSON here; checked against its kind's schema by the worker (src/job-kinds.ts), payloads outlive deploys
+    payload: jsonText(z.unknown()),
     attempts: z.number().int().nonnegative(),
     run_at: z.number().int(),
     locked_by: z.string().nullable(),
@@ -329,19 +330,9 @@ const jobRowSchema = z
     kind: row.kind,
     key: row.key,
     queue: row.queue,
-    // parsed against its kind's schema by the worker (src/job-kinds.ts)
-    payload: parseStoredJson(row.payload),
+    payload: row.payload,
     attempts: row.attempts,
     runAt: row.run_at,
     lockedBy: row.locked_by,
     createdAt: row.created_at,
   }));
-
-/** Text that is not JSON (a damaged row) becomes `undefined`: the worker's payload check then fails the job visibly. */
-function parseStoredJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}

@@ -190,39 +190,53 @@ describe('Worker', () => {
     expect(await ctx.database.db.selectFrom('failed_jobs').selectAll().execute()).toEqual([]);
   });
 
-  it('fails only the job whose row this version cannot read; the rest of the claimed batch runs', async () => {
-    const bad = deliveryJob('msg_bad_row');
-    // SQLite keeps what it is given: a created_at that is not a number, as a damaged or foreign row might have
-    await ctx.database.db
-      .insertInto('jobs')
-      .values({
+  // SQLite keeps what it is given: damage as a broken or foreign row might carry it
+  it.each([
+    {
+      damage: 'a created_at that is not a number',
+      column: 'created_at',
+      value: 'yesterday',
+      error: /^job row \d+ does not parse: created_at: /,
+    },
+    {
+      damage: 'a payload that is not JSON',
+      column: 'payload',
+      value: '{"deliveryId":',
+      error: /^job row \d+ does not parse: payload: is not JSON$/,
+    },
+  ])(
+    'fails only the job whose row this version cannot read ($damage); the rest of the claimed batch runs',
+    async ({ column, value, error }) => {
+      const bad = deliveryJob('msg_bad_row');
+      const row = {
         kind: bad.kind,
         key: bad.key,
         queue: null,
         payload: JSON.stringify(bad.payload),
         attempts: 0,
         run_at: bad.runAt,
-        created_at: 'yesterday' as unknown as number,
-      })
-      .execute();
-    await ctx.queue.enqueue(deliveryJob('msg_good'));
-    const delivered: string[] = [];
-    const worker = createWorker({
-      handlers: handlers(async ({ deliveryId }) => {
-        delivered.push(deliveryId);
-        return { type: 'done' };
-      }),
-    });
-    // this worker claims one job at a time: the first claim takes (and fails) the bad row, the next the good job
-    expect((await worker.drain()) + (await worker.drain())).toBe(1);
-    expect(delivered).toEqual(['msg_good']);
-    const [failed] = await ctx.queue.listFailed(10);
-    expect(failed).toMatchObject({
-      key: 'deliver:msg_bad_row',
-      lastError: expect.stringMatching(/^job row \d+ does not parse: created_at: /),
-    });
-    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
-  });
+        created_at: bad.runAt,
+      };
+      await ctx.database.db
+        .insertInto('jobs')
+        .values({ ...row, [column]: value })
+        .execute();
+      await ctx.queue.enqueue(deliveryJob('msg_good'));
+      const delivered: string[] = [];
+      const worker = createWorker({
+        handlers: handlers(async ({ deliveryId }) => {
+          delivered.push(deliveryId);
+          return { type: 'done' };
+        }),
+      });
+      // this worker claims one job at a time: the first claim takes (and fails) the bad row, the next the good job
+      expect((await worker.drain()) + (await worker.drain())).toBe(1);
+      expect(delivered).toEqual(['msg_good']);
+      const [failed] = await ctx.queue.listFailed(10);
+      expect(failed).toMatchObject({ key: 'deliver:msg_bad_row', lastError: expect.stringMatching(error) });
+      expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    },
+  );
 
   it('fails a job for good when the stored row it reads does not parse, instead of retrying it forever', async () => {
     const job = deliveryJob('msg_unreadable');

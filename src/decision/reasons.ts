@@ -10,8 +10,12 @@ export const reasonCatalogue = {
   all_evidence_passed: 'approved',
   verification_passed: 'approved',
   report_clear: 'approved',
+  report_ready: 'approved',
+  persona_approved: 'approved',
   // declined
   decline_check_failed: 'declined',
+  inquiry_failed: 'declined',
+  persona_declined: 'declined',
   // manual_review
   required_check_failed: 'manual_review',
   verification_failed: 'manual_review',
@@ -28,14 +32,21 @@ export const reasonCatalogue = {
   report_errored: 'manual_review',
   report_status_unknown: 'manual_review',
   report_not_settled: 'manual_review',
+  required_report_missing: 'manual_review',
+  earlier_attempt_fraud_signal: 'manual_review',
+  failed_attempts_exceeded: 'manual_review',
+  persona_marked_for_review: 'manual_review',
+  persona_engine_disagree: 'manual_review',
   // retry
   verification_requires_retry: 'retry',
+  inquiry_expired: 'retry',
   // info
   attempt_superseded: 'info',
   verification_skipped: 'info',
   non_required_check_failed: 'info',
   required_check_failed_info: 'info',
   report_not_counted: 'info',
+  engine_disagrees: 'info',
 } as const satisfies Record<string, Outcome | 'info'>;
 
 export type ReasonCode = keyof typeof reasonCatalogue;

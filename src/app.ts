@@ -9,18 +9,16 @@ import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
+import { createEventClassifier } from './persona/event-names.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
 export interface AppDeps extends Pick<
   Deps,
-  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries'
+  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy'
 > {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
 }
-
-/** The events this service acts on. Every other Persona event is acknowledged and recorded as ignored. */
-export const ACTIONABLE_EVENTS = ['inquiry.completed'] as const;
 
 /** Builds the Fastify app. It never listens and never reads the environment: main.ts and tests do that. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,7 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimitBytes: deps.config.webhookBodyLimitBytes,
     clock: deps.clock,
     events: deps.events,
-    actionableEvents: ACTIONABLE_EVENTS,
+    classifyEvent: createEventClassifier(deps.config.personaEvents, deps.policy.reportTypes),
     onEnqueued,
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, ErrorCodes } from './errors.js';
+import { DEFAULT_PERSONA_EVENTS, describeBadEventName } from './persona/event-names.js';
 
 /**
  * The service's whole configuration, parsed once from the environment by main.ts. `loadConfig` is pure: it gets
@@ -47,6 +48,14 @@ const schema = z
     // three days: longer than Persona's ~51 h of retries, in case they keep their first signature's timestamp
     WEBHOOK_MAX_AGE_SECONDS: positiveInt.default(3 * 24 * 3600),
     WEBHOOK_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+    PERSONA_EVENTS: csv
+      .superRefine((names, ctx) => {
+        for (const name of names) {
+          const problem = describeBadEventName(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }
+      })
+      .default(() => [...DEFAULT_PERSONA_EVENTS]),
     PERSONA_API_KEY: z.string().min(1),
     PERSONA_API_URL: httpUrl.default('https://api.withpersona.com/api/v1'),
     PERSONA_API_VERSION: z
@@ -117,6 +126,8 @@ export interface Config {
   /** Oldest webhook signature accepted (older than the tolerance: accepted and logged at warn). */
   webhookMaxAgeSeconds: number;
   webhookBodyLimitBytes: number;
+  /** Persona event names the service acts on (persona/event-names.ts); any other is recorded as ignored. */
+  personaEvents: readonly string[];
   personaApiKey: string;
   personaApiUrl: string;
   personaApiVersion: string;
@@ -170,6 +181,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
     webhookMaxAgeSeconds: e.WEBHOOK_MAX_AGE_SECONDS,
     webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    personaEvents: Object.freeze(e.PERSONA_EVENTS),
     personaApiKey: e.PERSONA_API_KEY,
     personaApiUrl: e.PERSONA_API_URL.replace(/\/+$/, ''),
     personaApiVersion: e.PERSONA_API_VERSION,

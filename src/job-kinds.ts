@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { evidenceSchema } from './decision/schemas.js';
+import { storedEvidenceSchema } from './decision/schemas.js';
 
 /**
  * The job contract, in one leaf module: every job kind, the zod schema of its payload and the builder that makes
@@ -16,6 +16,8 @@ const count = z.number().int().nonnegative();
 const processInquiryPayload = z.object({
   eventId: id,
   inquiryId: id,
+  /** `inquiry.completed`, `report/watchlist.matched`, …; absent on jobs queued by an older version. */
+  eventName: id.optional(),
   /** Persona's `created-at` of the event: a job of an older event never overwrites a newer decision. */
   eventCreatedAt: id,
   /** When the webhook was stored (epoch ms): the poll and outage deadlines count from here. */
@@ -23,7 +25,7 @@ const processInquiryPayload = z.object({
   polls: count,
   personaCalls: count,
   /** Between polls: the PII-free evidence so far, so a re-poll fetches only what is still pending. */
-  evidence: evidenceSchema.optional(),
+  evidence: storedEvidenceSchema.optional(),
 });
 
 const deliverDecisionPayload = z.object({
@@ -72,6 +74,8 @@ export function parseJobPayload<K extends JobKind>(
  */
 export function processInquiryJob(input: {
   eventId: string;
+  /** null when the event row is gone (an operator's reprocess of an inquiry whose events were pruned). */
+  eventName: string | null;
   inquiryId: string;
   eventCreatedAt: string;
   now: number;
@@ -85,6 +89,7 @@ export function processInquiryJob(input: {
     queue: `inquiry:${input.inquiryId}`,
     payload: {
       eventId: input.eventId,
+      ...(input.eventName === null ? {} : { eventName: input.eventName }),
       inquiryId: input.inquiryId,
       eventCreatedAt: input.eventCreatedAt,
       receivedAtMs: input.now,

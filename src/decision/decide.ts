@@ -5,7 +5,7 @@ import { judgeVerification } from './judge-verification.js';
 import type { Outcome } from './outcome.js';
 import type { Policy } from './policy.js';
 import { createReason } from './reasons.js';
-import type { Reason } from './reasons.js';
+import type { Reason, ReasonCode } from './reasons.js';
 
 export interface Decision {
   outcome: Outcome;
@@ -16,15 +16,113 @@ export interface Decision {
 }
 
 /**
- * The domain decision. Every piece of evidence asks for an outcome (or only informs); the policy's precedence
- * picks the winner. Pure and deterministic: no clock, no I/O, and no dependence on the order of the input arrays.
+ * The domain decision. Persona's view of the inquiry comes first (a status Persona failed, expired or decided,
+ * under the policy's `inquiryOutcomes` and `personaDecisions`); otherwise every piece of evidence asks for an
+ * outcome (or only informs) and the policy's precedence picks the winner. Pure and deterministic: no clock, no
+ * I/O, and no dependence on the order of the input arrays.
  */
 export function decide(evidence: Evidence, policy: Policy): Decision {
+  const engine = evaluateEvidence(evidence, policy);
+  const persona = personaView(evidence.inquiryStatus, policy);
+  if (persona === null) return engine;
+  const kept = engine.reasons.map(asInfo);
+  if (persona.kind === 'terminal') {
+    return { ...engine, outcome: persona.reason.outcome as Outcome, reasons: [persona.reason, ...kept] };
+  }
+  const agrees = engine.outcome === persona.outcome;
+  if (policy.personaDecisions === 'review_on_disagreement' && !agrees) {
+    const message = `Persona's inquiry is ${evidence.inquiryStatus} but the evidence says ${engine.outcome}`;
+    const disagreement = { ...createReason('persona_engine_disagree', message), engineOutcome: engine.outcome };
+    return { ...engine, outcome: 'manual_review', reasons: [disagreement, ...kept] };
+  }
+  const disagrees = agrees
+    ? []
+    : [
+        {
+          ...createReason(
+            'engine_disagrees',
+            `the evidence alone says ${engine.outcome}; Persona's decision is followed`,
+          ),
+          engineOutcome: engine.outcome,
+        },
+      ];
+  return { ...engine, outcome: persona.outcome, reasons: [persona.reason, ...disagrees, ...kept] };
+}
+
+type PersonaView = { kind: 'terminal'; reason: Reason } | { kind: 'decided'; outcome: Outcome; reason: Reason } | null;
+
+/**
+ * What Persona's status says under the policy; null when the evidence decides (completed, and any status this
+ * engine does not act on). https://docs.withpersona.com/model-lifecycle
+ */
+function personaView(inquiryStatus: string, policy: Policy): PersonaView {
+  switch (inquiryStatus) {
+    case 'failed':
+    case 'expired': {
+      const code = inquiryStatus === 'failed' ? 'inquiry_failed' : 'inquiry_expired';
+      const message =
+        inquiryStatus === 'failed'
+          ? 'Persona failed the inquiry: the user ran out of attempts'
+          : 'the inquiry expired before the user finished it';
+      // The policy may remap both; the reason then carries the outcome it maps to.
+      return {
+        kind: 'terminal',
+        reason: { ...createReason(code, message), outcome: policy.inquiryOutcomes[inquiryStatus] },
+      };
+    }
+    case 'approved':
+    case 'declined':
+    case 'needs_review': {
+      if (policy.personaDecisions === 'ignore') return null;
+      const decided = PERSONA_DECISIONS[inquiryStatus];
+      return { kind: 'decided', outcome: decided.outcome, reason: createReason(decided.code, decided.message) };
+    }
+    default:
+      return null;
+  }
+}
+
+const PERSONA_DECISIONS = {
+  approved: {
+    outcome: 'approved',
+    code: 'persona_approved',
+    message: 'approved in Persona (a Workflow or a reviewer)',
+  },
+  declined: {
+    outcome: 'declined',
+    code: 'persona_declined',
+    message: 'declined in Persona (a Workflow or a reviewer)',
+  },
+  needs_review: {
+    outcome: 'manual_review',
+    code: 'persona_marked_for_review',
+    message: 'marked for review in Persona (a Workflow or a reviewer)',
+  },
+} as const satisfies Record<string, { outcome: Outcome; code: ReasonCode; message: string }>;
+
+/**
+ * Whether the decision waits for pending evidence to settle: not when Persona's own status decides it (the engine's
+ * reasons are then only kept for the record), so following Persona costs no polling.
+ */
+export function needsSettledEvidence(inquiryStatus: string, policy: Policy): boolean {
+  const view = personaView(inquiryStatus, policy);
+  return view === null || (view.kind === 'decided' && policy.personaDecisions === 'review_on_disagreement');
+}
+
+/** An engine reason kept in a decision Persona's view took: informational, naming what it asked for. */
+function asInfo(reason: Reason): Reason {
+  return reason.outcome === 'info' ? reason : { ...reason, outcome: 'info', engineOutcome: reason.outcome };
+}
+
+/** The engine's own evaluation of the evidence. */
+function evaluateEvidence(evidence: Evidence, policy: Policy): Decision {
   const { latest, superseded } = splitAttempts(evidence.verifications);
   const verificationReasons = latest.flatMap((v) => judgeVerification(v, policy));
   const reasons = [
     ...coverageReasons(latest, verificationReasons, policy),
+    ...reportCoverageReasons(evidence.reports, policy),
     ...verificationReasons,
+    ...attemptHistoryReasons(evidence.verifications, superseded, policy),
     ...sortReports(evidence.reports).map((r) => judgeReport(r, policy)),
     ...superseded.map(supersededReason),
   ];
@@ -35,6 +133,45 @@ export function decide(evidence: Evidence, policy: Policy): Decision {
     policyVersion: policy.version,
     supersededVerificationIds: superseded.map((v) => v.id),
   };
+}
+
+/** A required report type with no report linked at the deadline (a linked but pending one is report_not_settled). */
+function reportCoverageReasons(reports: readonly ReportEvidence[], policy: Policy): Reason[] {
+  return policy.requiredReportTypes
+    .filter((type) => !reports.some((r) => r.type === type))
+    .map((type) =>
+      createReason('required_report_missing', `required ${type} was not linked to the inquiry`, { reportType: type }),
+    );
+}
+
+/**
+ * Earlier attempts tell a story the latest one does not: a failed fraud check on a replaced attempt (someone tried
+ * a forged ID, then a real one), or more failed attempts of a type than the policy allows.
+ */
+function attemptHistoryReasons(
+  all: readonly VerificationEvidence[],
+  superseded: readonly VerificationEvidence[],
+  policy: Policy,
+): Reason[] {
+  const fraud = superseded.flatMap((v) =>
+    v.checks
+      .filter((c) => c.status === 'failed' && policy.fraudChecks.includes(c.name))
+      .sort((a, b) => compareStrings(a.name, b.name))
+      .map((c) =>
+        createReason('earlier_attempt_fraud_signal', `an earlier ${v.type} attempt failed ${c.name}`, {
+          verificationId: v.id,
+          verificationType: v.type,
+          check: c.name,
+        }),
+      ),
+  );
+  const tooMany = Object.entries(policy.maxFailedAttempts).flatMap(([type, max]) => {
+    const failed = all.filter((v) => v.type === type && v.status === 'failed').length;
+    if (failed <= max) return [];
+    const message = `${failed} failed ${type} attempts (the policy allows ${max})`;
+    return [createReason('failed_attempts_exceeded', message, { verificationType: type })];
+  });
+  return [...fraud, ...tooMany];
 }
 
 /** Reasons about what is missing rather than what is there. */

@@ -33,7 +33,15 @@ export interface ReportEvidence {
 
 export interface Evidence {
   inquiryId: string;
+  /**
+   * Persona's own view of the inquiry: completed, failed, expired, needs_review, approved, declined, … (open: Persona
+   * adds statuses). A Workflow's or reviewer's decision shows here (docs/decision-policy.md#personas-view).
+   */
   inquiryStatus: string;
+  /** Identifiers, not PII: the customer's own id for the user (Persona recommends it), the account, the template. */
+  referenceId: string | null;
+  accountId: string | null;
+  templateId: string | null;
   verifications: VerificationEvidence[];
   reports: ReportEvidence[];
 }
@@ -106,20 +114,32 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+export interface PendingEvidence {
+  verificationIds: string[];
+  reportIds: string[];
+  /** Required report types not linked to the inquiry yet: only a fresh fetch of the inquiry can show them. */
+  missingReportTypes: string[];
+}
+
 /**
  * What still has to settle before deciding: only latest attempts count (an abandoned earlier attempt may stay
- * `initiated` forever), and only the report types the policy reads.
+ * `initiated` forever), only the report types the policy reads, and every report type it requires.
  */
 export function pendingEvidence(
   evidence: Evidence,
-  countedReportTypes: readonly string[],
-): { verificationIds: string[]; reportIds: string[] } {
+  policy: { reportTypes: readonly string[]; requiredReportTypes: readonly string[] },
+): PendingEvidence {
   return {
     verificationIds: splitAttempts(evidence.verifications)
       .latest.filter((v) => !isVerificationSettled(v.status))
       .map((v) => v.id),
     reportIds: evidence.reports
-      .filter((r) => countedReportTypes.includes(r.type) && !isReportSettled(r.status))
+      .filter((r) => policy.reportTypes.includes(r.type) && !isReportSettled(r.status))
       .map((r) => r.id),
+    missingReportTypes: policy.requiredReportTypes.filter((type) => !evidence.reports.some((r) => r.type === type)),
   };
+}
+
+export function isPending(pending: PendingEvidence): boolean {
+  return pending.verificationIds.length + pending.reportIds.length + pending.missingReportTypes.length > 0;
 }

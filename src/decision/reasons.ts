@@ -60,6 +60,12 @@ export interface Reason {
   reportId?: string;
   reportType?: string;
   check?: string;
+  /**
+   * Only in a decision Persona's view took (its first reason is `persona_*`, `inquiry_failed` or `inquiry_expired`):
+   * the engine's own reasons are kept as `info`, and this names the outcome each asked for; on `engine_disagrees`,
+   * the engine's outcome.
+   */
+  engineOutcome?: Outcome;
 }
 
 export type ReasonRefs = Pick<Reason, 'verificationId' | 'verificationType' | 'reportId' | 'reportType' | 'check'>;

@@ -24,6 +24,7 @@ export const reasonSchema = z.object({
   reportId: z.string().optional(),
   reportType: z.string().optional(),
   check: z.string().optional(),
+  engineOutcome: outcomeSchema.optional(),
 }) satisfies z.ZodType<Reason>;
 
 const checkSchema = z.object({
@@ -54,6 +55,9 @@ const reportSchema = z.object({
 export const evidenceSchema = z.object({
   inquiryId: z.string(),
   inquiryStatus: z.string(),
+  referenceId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  templateId: z.string().nullable(),
   verifications: z.array(verificationSchema),
   reports: z.array(reportSchema),
 }) satisfies z.ZodType<Evidence>;
@@ -62,3 +66,16 @@ export const evidenceSummarySchema = evidenceSchema.extend({
   supersededVerificationIds: z.array(z.string()),
   polls: z.number().int().nonnegative(),
 }) satisfies z.ZodType<EvidenceSummary>;
+
+// Decisions and job payloads stored before Persona's identifiers were kept read back with null ones.
+const storedIdentifiers = {
+  referenceId: z.string().nullable().default(null),
+  accountId: z.string().nullable().default(null),
+  templateId: z.string().nullable().default(null),
+};
+
+/** Evidence as stored by this or an older version (job payloads between polls). */
+export const storedEvidenceSchema = evidenceSchema.extend(storedIdentifiers);
+
+/** An evidence summary as stored by this or an older version (decision rows). */
+export const storedEvidenceSummarySchema = evidenceSummarySchema.extend(storedIdentifiers);

@@ -1,3 +1,4 @@
+import type { EvidenceSummary } from '../decision/evidence.js';
 import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
 import type { Clock } from '../lib/clock.js';
@@ -16,6 +17,10 @@ export interface DecisionMessage {
   /** Per-inquiry ordering, so consumers can drop a late delivery that an earlier retry overtook. */
   sequence: number;
   eventId: string;
+  /** The Persona event that led to the decision; null on decisions from before it was kept. */
+  eventName: string | null;
+  /** Persona's status and identifiers are read from here; nothing else of the evidence leaves the service. */
+  evidence: Pick<EvidenceSummary, 'inquiryStatus' | 'referenceId' | 'accountId' | 'templateId'>;
 }
 
 export const DECISION_CREATED = 'decision.created';
@@ -34,6 +39,11 @@ export function toDecisionPayload(msg: DecisionMessage, timestampIso: string): s
       policyVersion: msg.policyVersion,
       sequence: msg.sequence,
       eventId: msg.eventId,
+      eventName: msg.eventName,
+      personaStatus: msg.evidence.inquiryStatus,
+      referenceId: msg.evidence.referenceId,
+      accountId: msg.evidence.accountId,
+      templateId: msg.evidence.templateId,
     },
   });
 }

@@ -1,7 +1,9 @@
-import { decide } from '../decision/decide.js';
+import { decide, needsSettledEvidence } from '../decision/decide.js';
 import {
   type Evidence,
+  isPending,
   pendingEvidence,
+  type PendingEvidence,
   type ReportEvidence,
   type VerificationEvidence,
 } from '../decision/evidence.js';
@@ -58,21 +60,24 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     }
 
     const ctx = { calls: 0 };
-    let evidence: Evidence;
+    let gathered: Gathered;
     try {
-      evidence = await fetchEvidence(persona, state, policy, ctx);
+      gathered = await gatherEvidence(persona, state, policy, ctx);
     } catch (error) {
       return onPersonaError(error, state, job, ctx.calls, jobLog);
     }
+    const { evidence, pending } = gathered;
     const calls = state.personaCalls + ctx.calls;
     const now = clock.now();
-    const pending = pendingEvidence(evidence, policy.reportTypes);
-    const stillPending = pending.verificationIds.length + pending.reportIds.length > 0;
-    if (stillPending && now < state.receivedAtMs + polling.timeoutMs) {
+    if (isPending(pending) && now < state.receivedAtMs + polling.timeoutMs) {
       const delay = backoffDelayMs(state.polls + 1, { minMs: polling.minDelayMs, maxMs: polling.maxDelayMs }, random);
       const runAt = Math.min(now + delay, state.receivedAtMs + polling.timeoutMs);
       jobLog.info(
-        { pending: pending.verificationIds.length + pending.reportIds.length, delayMs: runAt - now },
+        {
+          pending: pending.verificationIds.length + pending.reportIds.length,
+          missingReports: pending.missingReportTypes.length,
+          delayMs: runAt - now,
+        },
         'evidence pending; polling',
       );
       const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence };
@@ -80,10 +85,11 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     }
 
     const decision = decide(evidence, policy);
-    const saved = await decisions.save(
+    const result = await decisions.saveEvaluation(
       {
         inquiryId: state.inquiryId,
         eventId: state.eventId,
+        eventName: state.eventName ?? null,
         eventCreatedAt: state.eventCreatedAt,
         outcome: decision.outcome,
         reasons: decision.reasons,
@@ -91,6 +97,9 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
         evidence: {
           inquiryId: evidence.inquiryId,
           inquiryStatus: evidence.inquiryStatus,
+          referenceId: evidence.referenceId,
+          accountId: evidence.accountId,
+          templateId: evidence.templateId,
           verifications: evidence.verifications,
           reports: evidence.reports,
           supersededVerificationIds: decision.supersededVerificationIds,
@@ -100,10 +109,16 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       },
       { within: finishWithin },
     );
-    if (saved) {
+    const facts = { outcome: decision.outcome, personaStatus: evidence.inquiryStatus, personaCalls: calls };
+    if (result.status === 'decided') {
       jobLog.info(
-        { decisionId: saved.decisionId, outcome: saved.outcome, personaCalls: calls, polls: state.polls },
+        { decisionId: result.decision.decisionId, sequence: result.decision.sequence, ...facts, polls: state.polls },
         'inquiry decided',
+      );
+    } else if (result.status === 'unchanged') {
+      jobLog.info(
+        { decisionId: result.decision.decisionId, ...facts },
+        'outcome unchanged; added to the decision history, nothing delivered',
       );
     } else {
       jobLog.info('a decision from newer evidence exists; this one was dropped');
@@ -136,28 +151,64 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
   }
 }
 
+interface Gathered {
+  evidence: Evidence;
+  /** What still has to settle; nothing when Persona's own status decides (see needsSettledEvidence). */
+  pending: PendingEvidence;
+}
+
+const NOTHING_PENDING: PendingEvidence = { verificationIds: [], reportIds: [], missingReportTypes: [] };
+
+/**
+ * Fetches what this round needs and says what is still pending. When a policy requires reports and this round
+ * re-fetched single pieces only, the inquiry is fetched once more before deciding: a report linked meanwhile shows
+ * only there (one more call per such decision).
+ */
+async function gatherEvidence(
+  persona: EvidenceSource,
+  state: PollState,
+  policy: Policy,
+  ctx: { calls: number },
+): Promise<Gathered> {
+  const pendingOf = (evidence: Evidence): PendingEvidence =>
+    needsSettledEvidence(evidence.inquiryStatus, policy) ? pendingEvidence(evidence, policy) : NOTHING_PENDING;
+  const { evidence, wholeInquiry } = await fetchEvidence(persona, state, policy, ctx);
+  const pending = pendingOf(evidence);
+  if (isPending(pending) || wholeInquiry || policy.requiredReportTypes.length === 0) return { evidence, pending };
+  const rechecked = await persona.getInquiryEvidence(state.inquiryId, ctx);
+  return { evidence: rechecked, pending: pendingOf(rechecked) };
+}
+
 /**
  * One call for a fresh inquiry. A re-poll fetches the single pending piece when only one is pending, else the
- * whole inquiry again (one call either way is the minimum; N pending pieces would cost N calls one by one).
+ * whole inquiry again (one call either way is the minimum; N pending pieces would cost N calls one by one). A
+ * required report that is not linked yet can only show on the inquiry.
  */
 async function fetchEvidence(
   persona: EvidenceSource,
   state: PollState,
   policy: Policy,
   ctx: { calls: number },
-): Promise<Evidence> {
+): Promise<{ evidence: Evidence; wholeInquiry: boolean }> {
   const known = state.evidence;
-  if (!known) return persona.getInquiryEvidence(state.inquiryId, ctx);
-  const pending = pendingEvidence(known, policy.reportTypes);
+  const whole = async () => ({ evidence: await persona.getInquiryEvidence(state.inquiryId, ctx), wholeInquiry: true });
+  if (!known) return whole();
+  const pending = pendingEvidence(known, policy);
   const [verificationId] = pending.verificationIds;
   const [reportId] = pending.reportIds;
-  if (pending.verificationIds.length === 1 && !reportId && verificationId) {
+  const onePiece =
+    pending.verificationIds.length + pending.reportIds.length === 1 && pending.missingReportTypes.length === 0;
+  if (onePiece && verificationId) {
     const fresh = await persona.getVerification(verificationId, ctx);
-    return { ...known, verifications: known.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
+    const verifications = known.verifications.map((v) => (v.id === fresh.id ? fresh : v));
+    return { evidence: { ...known, verifications }, wholeInquiry: false };
   }
-  if (pending.reportIds.length === 1 && !verificationId && reportId) {
+  if (onePiece && reportId) {
     const fresh = await persona.getReport(reportId, ctx);
-    return { ...known, reports: known.reports.map((r) => (r.id === fresh.id ? fresh : r)) };
+    return {
+      evidence: { ...known, reports: known.reports.map((r) => (r.id === fresh.id ? fresh : r)) },
+      wholeInquiry: false,
+    };
   }
-  return persona.getInquiryEvidence(state.inquiryId, ctx);
+  return whole();
 }

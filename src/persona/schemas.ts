@@ -83,14 +83,36 @@ const otherResourceSchema = z.object({
 
 const includedResourceSchema = z.union([verificationResourceSchema, reportResourceSchema, otherResourceSchema]);
 
+/** To-one relationship: the linked id, or null when absent, null or suppressed. */
+const toOneIdSchema = z
+  .object({ data: linkageSchema.nullish() })
+  .nullish()
+  .transform((rel) => rel?.data?.id ?? null);
+
 const inquiryResourceSchema = z.object({
   type: z.literal('inquiry'),
   id: z.string().min(1),
-  attributes: z.object({ status: z.string().min(1) }),
+  attributes: z.object({
+    status: z.string().min(1),
+    // The customer's own id for the user (an identifier, not PII: https://docs.withpersona.com/reference-ids).
+    'reference-id': z
+      .string()
+      .nullish()
+      .transform((id) => id ?? null),
+  }),
   relationships: z
-    .object({ verifications: toManySchema, reports: toManySchema })
+    .object({
+      verifications: toManySchema,
+      reports: toManySchema,
+      account: toOneIdSchema,
+      'inquiry-template': toOneIdSchema,
+      // Inquiries made from a legacy template link it here instead of `inquiry-template`.
+      template: toOneIdSchema,
+    })
     .nullish()
-    .transform((rels) => rels ?? { verifications: [], reports: [] }),
+    .transform(
+      (rels) => rels ?? { verifications: [], reports: [], account: null, 'inquiry-template': null, template: null },
+    ),
 });
 
 /** `GET /inquiries/{id}`. `included` is absent or empty unless `include` was requested (API ≥ 2025-10-27). */

@@ -51,9 +51,13 @@ export function toEvidence(
     if (isVerificationResource(resource)) verifications.push(toVerificationEvidence(resource));
     else if (isReportResource(resource)) reports.push(toReportEvidence(resource));
   }
+  const { attributes, relationships } = document.data;
   return {
     inquiryId: document.data.id,
-    inquiryStatus: document.data.attributes.status,
+    inquiryStatus: attributes.status,
+    referenceId: attributes['reference-id'],
+    accountId: relationships.account,
+    templateId: relationships['inquiry-template'] ?? relationships.template,
     verifications: uniqueById([...verifications, ...(fetched.verifications ?? [])]),
     reports: uniqueById([...reports, ...(fetched.reports ?? [])]),
   };

@@ -12,6 +12,7 @@ export interface Database {
   jobs: JobTable;
   failed_jobs: FailedJobTable;
   decisions: DecisionTable;
+  decision_history: DecisionHistoryTable;
   deliveries: DeliveryTable;
   rate_budget: RateBudgetTable;
   rate_budget_grants: RateBudgetGrantTable;
@@ -80,6 +81,22 @@ export interface DecisionTable {
   evidence: string;
   persona_calls: number;
   decided_at: string;
+  /** Null on decisions stored before the lifecycle migration. */
+  event_name: string | null;
+  reference_id: string | null;
+}
+
+/** A re-evaluation that kept the decision's outcome: no new decision or delivery, one line of its history. */
+export interface DecisionHistoryTable {
+  history_id: string;
+  decision_id: string;
+  inquiry_id: string;
+  event_id: string;
+  event_name: string | null;
+  event_created_at: string;
+  persona_status: string;
+  policy_version: string;
+  recorded_at: string;
 }
 
 export interface DeliveryTable {

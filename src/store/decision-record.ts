@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EvidenceSummary } from '../decision/evidence.js';
 import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
-import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
+import { storedEvidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
 import type { DecisionTable } from './database.js';
 import { jsonText, parseRow } from './parse-row.js';
 
@@ -13,6 +13,8 @@ export interface DecisionRecord {
   /** 1, 2, … per inquiry: a later event or a re-evaluation makes a new decision. */
   sequence: number;
   eventId: string;
+  /** The Persona event that led to this decision (`inquiry.completed`, …); null on decisions from before it was kept. */
+  eventName: string | null;
   eventCreatedAt: string;
   outcome: Outcome;
   reasons: Reason[];
@@ -30,11 +32,12 @@ const decisionRowSchema = z
     inquiry_id: z.string(),
     sequence: count,
     event_id: z.string(),
+    event_name: z.string().nullable(),
     event_created_at: z.string(),
     outcome: outcomeSchema,
     reasons: jsonText(z.array(reasonSchema)),
     policy_version: z.string(),
-    evidence: jsonText(evidenceSummarySchema),
+    evidence: jsonText(storedEvidenceSummarySchema),
     persona_calls: count,
     decided_at: z.string(),
   })
@@ -43,6 +46,7 @@ const decisionRowSchema = z
     inquiryId: row.inquiry_id,
     sequence: row.sequence,
     eventId: row.event_id,
+    eventName: row.event_name,
     eventCreatedAt: row.event_created_at,
     outcome: row.outcome,
     reasons: row.reasons,
@@ -62,6 +66,7 @@ export function toDecisionRow(record: DecisionRecord): DecisionTable {
     inquiry_id: record.inquiryId,
     sequence: record.sequence,
     event_id: record.eventId,
+    event_name: record.eventName,
     event_created_at: record.eventCreatedAt,
     outcome: record.outcome,
     reasons: JSON.stringify(record.reasons),
@@ -69,5 +74,6 @@ export function toDecisionRow(record: DecisionRecord): DecisionTable {
     evidence: JSON.stringify(record.evidence),
     persona_calls: record.personaCalls,
     decided_at: record.decidedAt,
+    reference_id: record.evidence.referenceId,
   };
 }

@@ -6,6 +6,7 @@ import type { Database, Db } from './database.js';
 import { type DecisionRecord, toDecisionRecord, toDecisionRow } from './decision-record.js';
 import type { Outbox } from './outbox.js';
 import { parseRow } from './parse-row.js';
+import { outcomeSchema } from '../decision/schemas.js';
 
 export type NewDecision = Omit<DecisionRecord, 'decisionId' | 'sequence' | 'decidedAt'>;
 
@@ -14,6 +15,33 @@ export interface InquiryView {
   status: 'processing' | 'decided' | 'failed';
   error: string | null;
   decision: DecisionRecord | null;
+  /** Re-evaluations that kept the current decision's outcome, oldest first. */
+  history: HistoryEntry[];
+}
+
+/** A later event re-evaluated the inquiry and the outcome stayed the same: recorded, nothing delivered. */
+export interface HistoryEntry {
+  eventId: string;
+  eventName: string | null;
+  eventCreatedAt: string;
+  personaStatus: string;
+  policyVersion: string;
+  recordedAt: string;
+}
+
+/**
+ * What became of an evaluation: a new decision (next sequence, delivered); `unchanged`, the current decision has
+ * this outcome already (added to its history, nothing delivered); `stale`, a decision from newer evidence exists.
+ */
+export type EvaluationResult =
+  | { status: 'decided'; decision: DecisionRecord }
+  | { status: 'unchanged'; decision: DecisionRef }
+  | { status: 'stale' };
+
+export interface ListOptions {
+  limit: number;
+  /** Decisions strictly older than this one, in the list's order (decidedAt desc, then decisionId desc). */
+  before?: { decidedAt: string; decisionId: string } | undefined;
 }
 
 export interface SaveOptions {
@@ -30,21 +58,54 @@ export interface DecisionStore {
    */
   latestDecisionRef(inquiryId: string): Promise<DecisionRef | null>;
   /**
-   * Returns null when a decision from newer evidence already exists (the save is dropped, not an error). With an
-   * outbox (decisions delivered downstream), the delivery and its job are written in the same transaction.
+   * Always a new decision (next sequence), unless one from newer evidence already exists: then null (the save is
+   * dropped, not an error). With an outbox (decisions delivered downstream), the delivery and its job are written
+   * in the same transaction.
    */
   save(input: NewDecision, options?: SaveOptions): Promise<DecisionRecord | null>;
+  /**
+   * The pipeline's save: like `save`, except that an outcome equal to the current decision's makes no new decision
+   * or delivery and is added to that decision's history instead. One transaction, so two jobs cannot both decide.
+   */
+  saveEvaluation(input: NewDecision, options?: SaveOptions): Promise<EvaluationResult>;
+  /** Every decision of the customer's `reference-id` (one user, across inquiries), newest first. */
+  listByReferenceId(referenceId: string, options: ListOptions): Promise<DecisionRecord[]>;
   markFailed(inquiryId: string, eventId: string, error: string): Promise<void>;
 }
 
-export type DecisionRef = Pick<DecisionRecord, 'decisionId' | 'sequence' | 'eventCreatedAt'>;
+/** `eventCreatedAt`: the newest event the decision stands for, its own or a later one in its history. */
+export type DecisionRef = Pick<DecisionRecord, 'decisionId' | 'sequence' | 'eventCreatedAt' | 'outcome'>;
 
 const refRowSchema = z
-  .object({ decision_id: z.string(), sequence: z.number().int().positive(), event_created_at: z.string() })
+  .object({
+    decision_id: z.string(),
+    sequence: z.number().int().positive(),
+    event_created_at: z.string(),
+    outcome: outcomeSchema,
+  })
   .transform((row): DecisionRef => ({
     decisionId: row.decision_id,
     sequence: row.sequence,
     eventCreatedAt: row.event_created_at,
+    outcome: row.outcome,
+  }));
+
+const historyRowSchema = z
+  .object({
+    event_id: z.string(),
+    event_name: z.string().nullable(),
+    event_created_at: z.string(),
+    persona_status: z.string(),
+    policy_version: z.string(),
+    recorded_at: z.string(),
+  })
+  .transform((row): HistoryEntry => ({
+    eventId: row.event_id,
+    eventName: row.event_name,
+    eventCreatedAt: row.event_created_at,
+    personaStatus: row.persona_status,
+    policyVersion: row.policy_version,
+    recordedAt: row.recorded_at,
   }));
 
 const inquiryRowSchema = z.object({
@@ -64,11 +125,59 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
     return row ? toDecisionRecord(row) : null;
   };
 
-  const latestRef = async (executor: Db, inquiryId: string) => {
+  const latestRef = async (executor: Db, inquiryId: string): Promise<DecisionRef | null> => {
     const row = await newest(executor, inquiryId)
-      .select(['decision_id', 'sequence', 'event_created_at'])
+      .select(['decision_id', 'sequence', 'event_created_at', 'outcome'])
       .executeTakeFirst();
-    return row ? parseRow(refRowSchema, row, `decision row ${row.decision_id} (inquiry ${inquiryId})`) : null;
+    if (!row) return null;
+    const ref = parseRow(refRowSchema, row, `decision row ${row.decision_id} (inquiry ${inquiryId})`);
+    const confirmed = await executor
+      .selectFrom('decision_history')
+      .select('event_created_at')
+      .where('decision_id', '=', ref.decisionId)
+      .orderBy('event_created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const newer = confirmed && confirmed.event_created_at > ref.eventCreatedAt;
+    return newer ? { ...ref, eventCreatedAt: confirmed.event_created_at } : ref;
+  };
+
+  const history = async (decisionId: string): Promise<HistoryEntry[]> => {
+    const rows = await db
+      .selectFrom('decision_history')
+      .select(['event_id', 'event_name', 'event_created_at', 'persona_status', 'policy_version', 'recorded_at'])
+      .where('decision_id', '=', decisionId)
+      .orderBy('recorded_at')
+      .orderBy('history_id')
+      .execute();
+    return rows.map((row) => parseRow(historyRowSchema, row, `decision history of ${decisionId}`));
+  };
+
+  /** Only the job of the inquiry's newest event closes it; a newer event is otherwise still on its way. */
+  const markDecided = (trx: Kysely<Database>, inquiryId: string, eventId: string, at: string) =>
+    trx
+      .updateTable('inquiries')
+      .set({ status: 'decided', error: null, updated_at: at })
+      .where('inquiry_id', '=', inquiryId)
+      .where('last_event_id', '=', eventId)
+      .execute();
+
+  const insertDecision = async (
+    trx: Kysely<Database>,
+    input: NewDecision,
+    previous: DecisionRef | null,
+  ): Promise<DecisionRecord> => {
+    const now = clock.now();
+    const record: DecisionRecord = {
+      ...input,
+      decisionId: `dec_${randomUUID().replaceAll('-', '')}`,
+      sequence: (previous?.sequence ?? 0) + 1,
+      decidedAt: new Date(now).toISOString(),
+    };
+    await trx.insertInto('decisions').values(toDecisionRow(record)).execute();
+    await markDecided(trx, record.inquiryId, record.eventId, record.decidedAt);
+    await outbox?.add(trx, record, now);
+    return record;
   };
 
   return {
@@ -80,7 +189,9 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
         .executeTakeFirst();
       if (!row) return null;
       const inquiry = parseRow(inquiryRowSchema, row, `inquiry row ${inquiryId}`);
-      return { inquiryId, status: inquiry.status, error: inquiry.error, decision: await latest(db, inquiryId) };
+      const decision = await latest(db, inquiryId);
+      const entries = decision ? await history(decision.decisionId) : [];
+      return { inquiryId, status: inquiry.status, error: inquiry.error, decision, history: entries };
     },
 
     latestDecision: (inquiryId) => latest(db, inquiryId),
@@ -92,24 +203,49 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
         await within?.(trx);
         const previous = await latestRef(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return null;
-        const now = clock.now();
-        const record: DecisionRecord = {
-          ...input,
-          decisionId: `dec_${randomUUID().replaceAll('-', '')}`,
-          sequence: (previous?.sequence ?? 0) + 1,
-          decidedAt: new Date(now).toISOString(),
-        };
-        await trx.insertInto('decisions').values(toDecisionRow(record)).execute();
-        // Only the job of the inquiry's newest event closes it; an older job's decision is kept, but a newer event is still on its way.
-        await trx
-          .updateTable('inquiries')
-          .set({ status: 'decided', error: null, updated_at: record.decidedAt })
-          .where('inquiry_id', '=', record.inquiryId)
-          .where('last_event_id', '=', record.eventId)
-          .execute();
-        await outbox?.add(trx, record, now);
-        return record;
+        return insertDecision(trx, input, previous);
       }),
+
+    saveEvaluation: (input, { within } = {}) =>
+      db.transaction().execute(async (trx): Promise<EvaluationResult> => {
+        await within?.(trx);
+        const previous = await latestRef(trx, input.inquiryId);
+        if (previous && previous.eventCreatedAt > input.eventCreatedAt) return { status: 'stale' };
+        if (previous?.outcome !== input.outcome) {
+          return { status: 'decided', decision: await insertDecision(trx, input, previous) };
+        }
+        const recordedAt = new Date(clock.now()).toISOString();
+        await trx
+          .insertInto('decision_history')
+          .values({
+            history_id: `dh_${randomUUID().replaceAll('-', '')}`,
+            decision_id: previous.decisionId,
+            inquiry_id: input.inquiryId,
+            event_id: input.eventId,
+            event_name: input.eventName,
+            event_created_at: input.eventCreatedAt,
+            persona_status: input.evidence.inquiryStatus,
+            policy_version: input.policyVersion,
+            recorded_at: recordedAt,
+          })
+          .execute();
+        await markDecided(trx, input.inquiryId, input.eventId, recordedAt);
+        return { status: 'unchanged', decision: previous };
+      }),
+
+    async listByReferenceId(referenceId, { limit, before }) {
+      let query = db.selectFrom('decisions').selectAll().where('reference_id', '=', referenceId);
+      if (before) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('decided_at', '<', before.decidedAt),
+            eb.and([eb('decided_at', '=', before.decidedAt), eb('decision_id', '<', before.decisionId)]),
+          ]),
+        );
+      }
+      const rows = await query.orderBy('decided_at', 'desc').orderBy('decision_id', 'desc').limit(limit).execute();
+      return rows.map(toDecisionRecord);
+    },
 
     async markFailed(inquiryId, eventId, error) {
       await db

@@ -10,10 +10,16 @@ export interface IncomingEvent {
   event: PersonaWebhookEvent;
   /** Whether the service acts on this event name; ignored events are recorded so Persona is not asked to retry. */
   disposition: 'accepted' | 'ignored';
+  /**
+   * Act only if the inquiry is known already (report events: a report re-evaluates an inquiry the service has
+   * decided or is deciding; a report about an inquiry never seen is recorded as ignored).
+   */
+  knownInquiryOnly?: boolean;
   attempts: { attemptsMade: number | null; attemptsLeft: number | null; firstAttemptedAt: string | null };
 }
 
-export type RecordResult = 'stored' | 'duplicate' | 'superseded';
+/** `ignored`: stored for the record, nothing to do (an event name not acted on, or a report of an unknown inquiry). */
+export type RecordResult = 'stored' | 'duplicate' | 'superseded' | 'ignored';
 
 export interface EventStore {
   /**
@@ -33,13 +39,19 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
   const { db, queue, clock } = options;
 
   async function recordOne(trx: Kysely<Database>, incoming: IncomingEvent): Promise<RecordResult> {
-    const { event, disposition } = incoming;
+    const { event } = incoming;
     const nowIso = new Date(clock.now()).toISOString();
-    if (!(await insertEvent(trx, incoming, nowIso))) return 'duplicate';
-    if (disposition === 'ignored' || event.inquiryId === null) return 'stored';
+    const acts =
+      incoming.disposition === 'accepted' &&
+      event.inquiryId !== null &&
+      (!incoming.knownInquiryOnly || (await isKnownInquiry(trx, event.inquiryId)));
+    const disposition = acts ? 'accepted' : 'ignored';
+    if (!(await insertEvent(trx, { ...incoming, disposition }, nowIso))) return 'duplicate';
+    if (!acts || event.inquiryId === null) return 'ignored';
     if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
     const job = processInquiryJob({
       eventId: event.eventId,
+      eventName: event.name,
       inquiryId: event.inquiryId,
       eventCreatedAt: event.createdAt,
       now: clock.now(),
@@ -70,8 +82,9 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
       db.transaction().execute(async (trx) => {
         const inquiry = await trx
           .selectFrom('inquiries')
-          .selectAll()
-          .where('inquiry_id', '=', inquiryId)
+          .leftJoin('persona_events', 'persona_events.event_id', 'inquiries.last_event_id')
+          .select(['inquiries.last_event_id', 'inquiries.last_event_created_at', 'persona_events.name'])
+          .where('inquiries.inquiry_id', '=', inquiryId)
           .executeTakeFirst();
         if (!inquiry) return 'not_found';
         const now = clock.now();
@@ -82,6 +95,7 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
           .execute();
         const job = processInquiryJob({
           eventId: inquiry.last_event_id,
+          eventName: inquiry.name,
           inquiryId,
           eventCreatedAt: inquiry.last_event_created_at,
           now,
@@ -91,6 +105,15 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
         return 'queued';
       }),
   };
+}
+
+async function isKnownInquiry(trx: Kysely<Database>, inquiryId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('inquiries')
+    .select('inquiry_id')
+    .where('inquiry_id', '=', inquiryId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Inserts the event row; false when the event id was already stored (a duplicate delivery). */

@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import * as initial from './migrations/2026-11-29-001-initial.js';
 import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 import * as failedJobs from './migrations/2026-12-01-001-failed-jobs.js';
+import * as lifecycle from './migrations/2026-12-02-001-lifecycle.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
   '2026-11-29-002-scale-out': scaleOut,
   '2026-12-01-001-failed-jobs': failedJobs,
+  '2026-12-02-001-lifecycle': lifecycle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

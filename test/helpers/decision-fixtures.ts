@@ -42,8 +42,20 @@ export function report(type: string, status: string, hasMatch: boolean | null, i
   };
 }
 
-export function evidence(verifications: VerificationEvidence[], reports: ReportEvidence[] = []): Evidence {
-  return { inquiryId: 'inq_test', inquiryStatus: 'completed', verifications, reports };
+export function evidence(
+  verifications: VerificationEvidence[],
+  reports: ReportEvidence[] = [],
+  inquiryStatus = 'completed',
+): Evidence {
+  return {
+    inquiryId: 'inq_test',
+    inquiryStatus,
+    referenceId: 'user-test',
+    accountId: 'act_test',
+    templateId: 'itmpl_test',
+    verifications,
+    reports,
+  };
 }
 
 /** The happy path: ID and selfie passed, all three screening reports ready without a match. */
@@ -62,6 +74,7 @@ export function engineDecision(input: {
   inquiryId: string;
   eventId: string;
   eventCreatedAt: string;
+  eventName?: string;
   evidence?: Evidence;
   polls?: number;
 }): NewDecision {
@@ -70,6 +83,7 @@ export function engineDecision(input: {
   return {
     inquiryId: input.inquiryId,
     eventId: input.eventId,
+    eventName: input.eventName ?? 'inquiry.completed',
     eventCreatedAt: input.eventCreatedAt,
     outcome: decision.outcome,
     reasons: decision.reasons,

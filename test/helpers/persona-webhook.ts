@@ -199,6 +199,29 @@ function sessionAttributes(): Record<string, unknown> {
 }
 
 /**
+ * A report event (`report/<type>.<action>`) as Persona sends it: `payload.data` is the report object itself, linked
+ * to its inquiry (or, for account-level monitoring, to an account only). Shape: OAS `webhooks/report_*.yaml`.
+ */
+export function buildReportEventBody(opts: {
+  eventId: string;
+  name: string;
+  report: { type: string; id: string; attributes: object; relationships: object };
+  createdAt?: string;
+}): object {
+  return {
+    data: {
+      type: 'event',
+      id: opts.eventId,
+      attributes: {
+        name: opts.name,
+        payload: { data: opts.report, included: [] },
+        'created-at': opts.createdAt ?? DEFAULT_EVENT_CREATED_AT,
+      },
+    },
+  };
+}
+
+/**
  * Re-keys a kebab body the way Persona does for a webhook configured with camel or snake inflection: every key
  * except the keys of an inquiry's `fields` map, which Persona never inflects (API 2025-10-27 and later).
  */

@@ -115,7 +115,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
           outcome: 'approved',
           sequence: 1,
           decisionId: decision.decisionId,
-          policyVersion: 'default-1',
+          policyVersion: 'default-2',
         });
         expect(msg.headers['webhook-id']).toMatch(/^msg_/);
         expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204 });
@@ -375,14 +375,19 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         await runRounds(1);
         const body = JSON.parse(received[0]?.body ?? '{}') as { data: Record<string, unknown> };
         expect(Object.keys(body.data).sort()).toEqual([
+          'accountId',
           'decidedAt',
           'decisionId',
           'eventId',
+          'eventName',
           'inquiryId',
           'outcome',
+          'personaStatus',
           'policyVersion',
           'reasons',
+          'referenceId',
           'sequence',
+          'templateId',
         ]);
       });
     });

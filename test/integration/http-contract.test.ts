@@ -190,8 +190,15 @@ describe('operations and read API answers', () => {
       policyVersion: null,
       sequence: null,
       decisionId: null,
+      eventId: null,
+      eventName: null,
+      personaStatus: null,
+      referenceId: null,
+      accountId: null,
+      templateId: null,
       evidence: null,
       personaCalls: null,
+      history: [],
       error: null,
     };
     const before = await call({ url: '/decisions/inq_view', headers: auth });
@@ -208,8 +215,15 @@ describe('operations and read API answers', () => {
       policyVersion: decision.policyVersion,
       sequence: decision.sequence,
       decisionId: decision.decisionId,
+      eventId: decision.eventId,
+      eventName: decision.eventName,
+      personaStatus: decision.evidence.inquiryStatus,
+      referenceId: decision.evidence.referenceId,
+      accountId: decision.evidence.accountId,
+      templateId: decision.evidence.templateId,
       evidence: decision.evidence,
       personaCalls: decision.personaCalls,
+      history: [],
       error: null,
     });
   });

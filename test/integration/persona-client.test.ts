@@ -77,6 +77,10 @@ const fullResponse = buildInquiryResponse(inquiry, [
 const expectedEvidence = {
   inquiryId: INQUIRY_ID,
   inquiryStatus: 'completed',
+  // identifiers from the inquiry's attributes and relationships (buildInquiry derives them from the id)
+  referenceId: 'user-Client1',
+  accountId: 'act_Client1',
+  templateId: 'itmpl_Client1',
   verifications: [
     {
       id: 'ver_Gov1',

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FAKE_PII_VALUES, type PersonaResource } from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
-import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN, createTestWorker } from '../helpers/pipeline.js';
+import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN, createTestWorker, runUntilIdle } from '../helpers/pipeline.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
 import { dialectTitle, storeDialects } from '../store/dialects.js';
@@ -72,17 +72,6 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       });
     }
 
-    /** Runs the worker, moving the manual clock to each rescheduled job's run time, until the queue is empty. */
-    async function runUntilIdle(worker = createTestWorker(ctx), maxRounds = 50) {
-      for (let round = 0; round < maxRounds; round++) {
-        await worker.drain();
-        const next = await ctx.queue.nextRunAt();
-        if (next === null) return;
-        if (next > ctx.clock.now()) ctx.clock.set(next);
-      }
-      throw new Error('queue did not empty');
-    }
-
     describe('webhook → worker → decision', () => {
       it.each<[string, PersonaResource[], string, string]>([
         [
@@ -127,14 +116,14 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         const scope = interceptInquiry('inq_case', included);
         await sendWebhook('inq_case');
         expect((await getDecision('inq_case')).json()).toMatchObject({ status: 'processing', outcome: null });
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect(scope.isDone()).toBe(true);
         const body = (await getDecision('inq_case')).json();
         expect(body).toMatchObject({
           inquiryId: 'inq_case',
           status: 'decided',
           outcome,
-          policyVersion: 'default-1',
+          policyVersion: 'default-2',
           personaCalls: 1,
           sequence: 1,
         });
@@ -152,7 +141,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         const worker = createTestWorker(ctx);
         await worker.drain();
         expect((await getDecision('inq_poll')).json().status).toBe('processing');
-        await runUntilIdle(worker);
+        await runUntilIdle(ctx, worker);
         expect(polls.isDone()).toBe(true);
         expect((await getDecision('inq_poll')).json()).toMatchObject({
           status: 'decided',
@@ -165,7 +154,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         interceptInquiry('inq_many', [govId('ver_g1', 'initiated', { checks: [] }), selfie('ver_s1', 'initiated', [])]);
         interceptInquiry('inq_many', [govId('ver_g1', 'passed'), selfie('ver_s1', 'passed')]);
         await sendWebhook('inq_many');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_many')).json()).toMatchObject({ outcome: 'approved', personaCalls: 2 });
       });
 
@@ -177,7 +166,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
           .reply(200, { data: govId('ver_g1', 'initiated', { checks: [] }) });
         const started = ctx.clock.now();
         await sendWebhook('inq_stuck');
-        await runUntilIdle(createTestWorker(ctx), 200);
+        await runUntilIdle(ctx, createTestWorker(ctx), 200);
         const body = (await getDecision('inq_stuck')).json();
         expect(body).toMatchObject({ status: 'decided', outcome: 'manual_review' });
         expect(body.reasons[0].code).toBe('verification_not_settled');
@@ -214,7 +203,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       it('marks the inquiry failed, visibly and without a retry loop, when Persona answers 404', async () => {
         const scope = interceptInquiry('inq_gone', [], 404);
         await sendWebhook('inq_gone');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect(scope.isDone()).toBe(true);
         const body = (await getDecision('inq_gone')).json();
         expect(body).toMatchObject({ status: 'failed', outcome: null });
@@ -228,14 +217,14 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
           .query(true)
           .reply(401, { errors: [{ title: 'Must be authenticated to access this endpoint' }] });
         await sendWebhook('inq_fix');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'failed' });
         interceptInquiry('inq_fix', [govId('ver_g1', 'passed')]); // the key was corrected
         const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
         const res = await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_fix/reprocess', headers: auth });
         expect(res.statusCode).toBe(202);
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'processing', error: null });
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_fix')).json()).toMatchObject({ status: 'decided', outcome: 'approved' });
         expect(
           (await ctx.app.inject({ method: 'POST', url: '/inquiries/inq_none/reprocess', headers: auth })).statusCode,
@@ -250,7 +239,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
           .once()
           .reply(401, { errors: [{ title: 'Must be authenticated to access this endpoint' }] });
         await sendWebhook('inq_key');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect(scope.isDone()).toBe(true);
         expect((await getDecision('inq_key')).json()).toMatchObject({ status: 'failed' });
       });
@@ -268,7 +257,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
         expect(job.run_at).toBeGreaterThan(ctx.clock.now());
         expect((await getDecision('inq_down')).json().status).toBe('processing');
         interceptInquiry('inq_down', [govId('ver_g1', 'passed')]);
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_down')).json()).toMatchObject({ status: 'decided', outcome: 'approved' });
       });
     });
@@ -277,23 +266,23 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       it('re-evaluates when a later inquiry.completed arrives for a decided inquiry', async () => {
         interceptInquiry('inq_re', [govId('ver_g1', 'requires_retry')]);
         await sendWebhook('inq_re', 'evt_first', '2026-11-29T09:50:00.000Z');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_re')).json()).toMatchObject({ outcome: 'retry', sequence: 1 });
         interceptInquiry('inq_re', [
           govId('ver_g1', 'requires_retry'),
           govId('ver_g2', 'passed', { createdAt: later(600) }),
         ]);
         await sendWebhook('inq_re', 'evt_second', '2026-11-29T09:55:00.000Z');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_re')).json()).toMatchObject({ outcome: 'approved', sequence: 2 });
       });
 
       it('never lets an older event overwrite a decision made from newer evidence', async () => {
         interceptInquiry('inq_ord', [govId('ver_g1', 'passed')]);
         await sendWebhook('inq_ord', 'evt_newer', '2026-11-29T09:55:00.000Z');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         await sendWebhook('inq_ord', 'evt_older', '2026-11-29T09:50:00.000Z');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         const body = (await getDecision('inq_ord')).json();
         expect(body).toMatchObject({ outcome: 'approved', sequence: 1 });
         const decisions = await ctx.database.db.selectFrom('decisions').select('event_id').execute();
@@ -338,7 +327,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
           watchlist('rep_w1', false),
         ]);
         await sendWebhook('inq_pii');
-        await runUntilIdle();
+        await runUntilIdle(ctx);
         expect((await getDecision('inq_pii')).json().outcome).toBe('approved');
         const tables = await Promise.all(
           (['persona_events', 'inquiries', 'jobs', 'decisions', 'deliveries'] as const).map((t) =>

@@ -31,6 +31,8 @@ function decisionBody(inquiryId = 'inq_allPassed_s1'): string {
       policyVersion: 'default-1',
       sequence: 1,
       eventId: 'evt_Sink1',
+      eventName: 'inquiry.completed',
+      evidence: { inquiryStatus: 'completed', referenceId: null, accountId: null, templateId: null },
     },
     '2026-11-29T12:00:01.000Z',
   );

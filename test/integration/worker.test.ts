@@ -127,6 +127,7 @@ describe('Worker', () => {
     // a row as an older version might have left it: inquiryId missing, polls a string
     const { payload, ...job } = processInquiryJob({
       eventId: 'evt_old',
+      eventName: 'inquiry.completed',
       inquiryId: 'inq_old',
       eventCreatedAt: '2026-11-29T09:00:00.000Z',
       now: ctx.clock.now(),

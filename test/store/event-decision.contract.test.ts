@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDecisionStore, type NewDecision } from '../../src/store/decision-store.js';
 import type { IncomingEvent } from '../../src/store/event-store.js';
 import { createOutbox } from '../../src/store/outbox.js';
-import { engineDecision, GOV_ID, verification } from '../helpers/decision-fixtures.js';
+import { engineDecision, evidence, GOV_ID, verification } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
 
@@ -61,9 +61,41 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
 
     it('records an event the service does not act on as ignored, without a job', async () => {
       expect(await h().events.record(incoming('evt_x', 'inq_1', '2026-11-29T09:00:00.000Z', 'inquiry.created'))).toBe(
-        'stored',
+        'ignored',
       );
       expect(await count('jobs')).toBe(0);
+    });
+
+    it('acts on a report event only for an inquiry it has seen; otherwise records it as ignored', async () => {
+      const report = (eventId: string, inquiryId: string, createdAt: string): IncomingEvent => ({
+        event: {
+          eventId,
+          name: 'report/watchlist.matched',
+          createdAt,
+          objectType: 'report/watchlist',
+          objectId: `rep_${eventId}`,
+          inquiryId,
+        },
+        disposition: 'accepted',
+        knownInquiryOnly: true,
+        attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
+      });
+      expect(await h().events.record(report('evt_r0', 'inq_unseen', '2026-11-29T09:00:00.000Z'))).toBe('ignored');
+      expect(await count('jobs')).toBe(0);
+      const unseen = await h()
+        .database.db.selectFrom('persona_events')
+        .select('disposition')
+        .where('event_id', '=', 'evt_r0')
+        .executeTakeFirstOrThrow();
+      expect(unseen.disposition).toBe('ignored');
+
+      expect(await h().events.record(incoming('evt_c', 'inq_seen', '2026-11-29T09:00:00.000Z'))).toBe('stored');
+      expect(await h().events.record(report('evt_r1', 'inq_seen', '2026-11-29T10:00:00.000Z'))).toBe('stored');
+      const jobs = await h().database.db.selectFrom('jobs').select(['key', 'payload']).orderBy('key').execute();
+      expect(jobs.map((j) => j.key)).toEqual(['process:evt_c', 'process:evt_r1']);
+      expect(JSON.parse(jobs[1]?.payload ?? '{}')).toMatchObject({ eventName: 'report/watchlist.matched' });
+      // an older report event than the inquiry's latest adds nothing: processing reads Persona's current state
+      expect(await h().events.record(report('evt_r2', 'inq_seen', '2026-11-29T08:00:00.000Z'))).toBe('superseded');
     });
 
     it('numbers the decisions of an inquiry and drops one made from older evidence', async () => {
@@ -91,7 +123,7 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
         inquiryId: 'inq_1',
         eventId: 'evt_1',
         eventCreatedAt: '2026-11-29T09:00:00.000Z',
-        evidence: { inquiryId: 'inq_1', inquiryStatus: 'completed', verifications: [failed], reports: [] },
+        evidence: { ...evidence([failed]), inquiryId: 'inq_1' },
         polls: 2,
       });
       expect(input.outcome).toBe('declined');
@@ -102,7 +134,7 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
         outcome: input.outcome,
         reasons: input.reasons,
         evidence: input.evidence,
-        policyVersion: 'default-1',
+        policyVersion: 'default-2',
       });
     });
 
@@ -142,10 +174,76 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
         decisionId: first.decisionId,
         sequence: 1,
         eventCreatedAt: '2026-11-29T09:00:00.000Z',
+        outcome: 'approved',
       });
       const second = await h().decisions.save(decision('inq_1', 'evt_2', '2026-11-29T09:01:00.000Z'));
       expect(second?.sequence).toBe(2);
       expect(await h().decisions.save(decision('inq_1', 'evt_0', '2026-11-29T08:59:00.000Z'))).toBeNull();
+    });
+
+    it('keeps a same-outcome re-evaluation in the decision history: no new decision, no delivery', async () => {
+      await h().events.record(incoming('evt_1', 'inq_1', '2026-11-29T09:00:00.000Z'));
+      const first = await h().decisions.saveEvaluation(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
+      expect(first.status).toBe('decided');
+      const again = engineDecision({
+        inquiryId: 'inq_1',
+        eventId: 'evt_2',
+        eventCreatedAt: '2026-11-29T09:05:00.000Z',
+        eventName: 'report/watchlist.ready',
+      });
+      const result = await h().decisions.saveEvaluation(again);
+      expect(result).toMatchObject({ status: 'unchanged', decision: { sequence: 1, outcome: again.outcome } });
+      expect(await count('decisions')).toBe(1);
+      expect(await count('deliveries')).toBe(1);
+      const view = await h().decisions.getInquiryView('inq_1');
+      expect(view?.decision?.eventName).toBe('inquiry.completed');
+      expect(view?.history).toEqual([
+        {
+          eventId: 'evt_2',
+          eventName: 'report/watchlist.ready',
+          eventCreatedAt: '2026-11-29T09:05:00.000Z',
+          personaStatus: 'completed',
+          policyVersion: again.policyVersion,
+          recordedAt: expect.any(String) as string,
+        },
+      ]);
+      // the history's newest event now orders the inquiry: an evaluation from between the two is stale
+      expect((await h().decisions.latestDecisionRef('inq_1'))?.eventCreatedAt).toBe('2026-11-29T09:05:00.000Z');
+      const between = decision('inq_1', 'evt_mid', '2026-11-29T09:02:00.000Z');
+      expect(await h().decisions.saveEvaluation(between)).toEqual({ status: 'stale' });
+    });
+
+    it('makes the next sequence when a re-evaluation changes the outcome', async () => {
+      await h().decisions.saveEvaluation(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
+      const declined = engineDecision({
+        inquiryId: 'inq_1',
+        eventId: 'evt_2',
+        eventCreatedAt: '2026-11-29T09:05:00.000Z',
+        eventName: 'inquiry.declined',
+        evidence: evidence([], [], 'declined'),
+      });
+      expect(declined.outcome).toBe('declined');
+      const result = await h().decisions.saveEvaluation(declined);
+      expect(result).toMatchObject({ status: 'decided', decision: { sequence: 2, outcome: 'declined' } });
+      expect(await count('deliveries')).toBe(2);
+    });
+
+    it("lists a reference id's decisions newest first, across inquiries, a page at a time", async () => {
+      const forUser = (inquiryId: string, eventId: string, at: string, referenceId: string) =>
+        engineDecision({ inquiryId, eventId, eventCreatedAt: at, evidence: { ...evidence([]), referenceId } });
+      for (const [i, inquiryId] of ['inq_a', 'inq_b', 'inq_c'].entries()) {
+        h().clock.advance(1000);
+        await h().decisions.save(forUser(inquiryId, `evt_${i}`, '2026-11-29T09:00:00.000Z', 'user-1'));
+      }
+      await h().decisions.save(forUser('inq_other', 'evt_o', '2026-11-29T09:00:00.000Z', 'user-2'));
+      const firstPage = await h().decisions.listByReferenceId('user-1', { limit: 2 });
+      expect(firstPage.map((d) => d.inquiryId)).toEqual(['inq_c', 'inq_b']);
+      const last = firstPage[1];
+      if (!last) throw new Error('expected two decisions');
+      const next = await h().decisions.listByReferenceId('user-1', { limit: 2, before: last });
+      expect(next.map((d) => d.inquiryId)).toEqual(['inq_a']);
+      expect(next[0]?.evidence.referenceId).toBe('user-1');
+      expect(await h().decisions.listByReferenceId('user-3', { limit: 2 })).toEqual([]);
     });
 
     it('writes a decision, its delivery and the delivery job in one transaction', async () => {

@@ -4,7 +4,12 @@ import { connectDatabase } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 
-const ALL = ['2026-11-29-001-initial', '2026-11-29-002-scale-out', '2026-12-01-001-failed-jobs'];
+const ALL = [
+  '2026-11-29-001-initial',
+  '2026-11-29-002-scale-out',
+  '2026-12-01-001-failed-jobs',
+  '2026-12-02-001-lifecycle',
+];
 
 describe.each(storeDialects)('migrations', (d) => {
   describe.skipIf(d.skipReason !== null)(dialectTitle(d), () => {

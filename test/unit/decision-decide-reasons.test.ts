@@ -72,7 +72,7 @@ describe('decide: reasons', () => {
   });
 
   it('stamps the policy version on every decision', () => {
-    expect(decide(cleanEvidence(), defaultPolicy).policyVersion).toBe('default-1');
+    expect(decide(cleanEvidence(), defaultPolicy).policyVersion).toBe('default-2');
     expect(decide(cleanEvidence(), parsePolicy({ version: 'strict-7' }, 'test')).policyVersion).toBe('strict-7');
   });
 

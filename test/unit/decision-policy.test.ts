@@ -18,15 +18,38 @@ function policyError(run: () => unknown): AppError {
 
 describe('defaultPolicy', () => {
   it('declares its version and the spec defaults', () => {
-    expect(defaultPolicy.version).toBe('default-1');
+    expect(defaultPolicy.version).toBe('default-2');
     expect(defaultPolicy.precedence).toEqual(['declined', 'manual_review', 'retry', 'approved']);
     expect(defaultPolicy.reportTypes).toEqual([
-      'report/watchlist',
-      'report/politically-exposed-person',
       'report/adverse-media',
+      'report/business-adverse-media',
+      'report/business-watchlist',
+      'report/crypto-address-watchlist',
+      'report/politically-exposed-person',
+      'report/watchlist',
     ]);
-    expect(defaultPolicy.declineChecks).toHaveLength(8);
+    expect(Object.values(defaultPolicy.reportMatch)).toEqual(defaultPolicy.reportTypes.map(() => 'review'));
+    expect(defaultPolicy.declineChecks).toHaveLength(11);
+    expect(defaultPolicy.declineChecks).toEqual(
+      expect.arrayContaining([
+        'document_fabrication_detection',
+        'document_expired_detection',
+        'id_nfc_expired_detection',
+      ]),
+    );
     expect(defaultPolicy.requiredVerificationTypes).toEqual([]);
+    expect(defaultPolicy.requiredReportTypes).toEqual([]);
+    expect(defaultPolicy.fraudChecks).toEqual([
+      'document_fabrication_detection',
+      'id_compromised_detection',
+      'id_electronic_replica_detection',
+      'id_fabrication_detection',
+      'id_tamper_detection',
+      'selfie_suspicious_entity_detection',
+    ]);
+    expect(defaultPolicy.maxFailedAttempts).toEqual({});
+    expect(defaultPolicy.personaDecisions).toBe('follow');
+    expect(defaultPolicy.inquiryOutcomes).toEqual({ failed: 'declined', expired: 'retry' });
   });
 
   it('cannot be mutated by a caller', () => {
@@ -87,11 +110,58 @@ describe('parsePolicy', () => {
     ['an empty version', { version: '  ' }, 'version:'],
     ['a string where a list belongs', { declineChecks: 'id_expired_detection' }, 'declineChecks:'],
     ['a document that is not an object', ['declined'], '(root):'],
+    [
+      'a counted non-screening report without reportMatch',
+      { reportTypes: ['report/watchlist', 'report/integration/sentilink-scores'] },
+      'reportTypes: report/integration/sentilink-scores is not a screening report',
+    ],
+    [
+      'a reportMatch for a type that is not counted',
+      { reportMatch: { 'report/phone-number': 'ignore' } },
+      'reportMatch.report/phone-number: not in reportTypes',
+    ],
+    ['a reportMatch meaning that does not exist', { reportMatch: { 'report/watchlist': 'maybe' } }, 'reportMatch'],
+    [
+      'a required report type that is not counted',
+      { reportTypes: ['report/watchlist'], requiredReportTypes: ['report/adverse-media'] },
+      'requiredReportTypes: report/adverse-media must also be in reportTypes',
+    ],
+    ['an unknown personaDecisions mode', { personaDecisions: 'obey' }, 'personaDecisions:'],
+    [
+      'an unknown inquiryOutcomes key',
+      { inquiryOutcomes: { canceled: 'retry' } },
+      'inquiryOutcomes.canceled: unknown key',
+    ],
+    ['an outcome that does not exist', { inquiryOutcomes: { failed: 'rejected' } }, 'inquiryOutcomes.failed:'],
+    ['a negative maxFailedAttempts', { maxFailedAttempts: { 'verification/selfie': -1 } }, 'maxFailedAttempts'],
+    ['a maxFailedAttempts key that is no verification type', { maxFailedAttempts: { selfie: 2 } }, 'maxFailedAttempts'],
   ])('rejects %s, naming the file and the field', (_label, json, expected) => {
     const error = policyError(() => parsePolicy(json, '/etc/decider/policy.json'));
     expect(error.code).toBe('POLICY_INVALID');
     expect(error.message).toContain('/etc/decider/policy.json');
     expect(error.message).toContain(expected);
+  });
+
+  it('accepts report types of several segments, with what their match means', () => {
+    const sentilink = 'report/integration/sentilink-scores';
+    const policy = parsePolicy(
+      { reportTypes: [sentilink, 'report/watchlist'], reportMatch: { [sentilink]: 'ignore' } },
+      'p',
+    );
+    expect(policy.reportTypes).toEqual([sentilink, 'report/watchlist']);
+    expect(policy.reportMatch).toEqual({ [sentilink]: 'ignore', 'report/watchlist': 'review' });
+  });
+
+  it('hashes every lifecycle setting into the version', () => {
+    const versions = [
+      {},
+      { personaDecisions: 'ignore' },
+      { inquiryOutcomes: { expired: 'manual_review' } },
+      { requiredReportTypes: ['report/watchlist'] },
+      { fraudChecks: [] },
+      { maxFailedAttempts: { 'verification/selfie': 3 } },
+    ].map((json) => parsePolicy(json, 'p').version);
+    expect(new Set(versions).size).toBe(versions.length);
   });
 
   it('reports every bad field at once', () => {

@@ -13,6 +13,8 @@ const message: DecisionMessage = {
   policyVersion: '2026-01-01',
   sequence: 3,
   eventId: 'evt_xyz',
+  eventName: 'inquiry.completed',
+  evidence: { inquiryStatus: 'completed', referenceId: 'user-42', accountId: 'act_42', templateId: 'itmpl_42' },
 };
 
 describe('toDecisionPayload', () => {
@@ -21,7 +23,21 @@ describe('toDecisionPayload', () => {
     expect(payload).toEqual({
       type: 'decision.created',
       timestamp: '2026-01-01T00:00:05.000Z',
-      data: { ...message },
+      data: {
+        decisionId: 'dec_01',
+        inquiryId: 'inq_abc',
+        outcome: 'approved',
+        reasons: message.reasons,
+        decidedAt: '2026-01-01T00:00:00.000Z',
+        policyVersion: '2026-01-01',
+        sequence: 3,
+        eventId: 'evt_xyz',
+        eventName: 'inquiry.completed',
+        personaStatus: 'completed',
+        referenceId: 'user-42',
+        accountId: 'act_42',
+        templateId: 'itmpl_42',
+      },
     });
   });
 

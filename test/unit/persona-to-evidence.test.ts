@@ -118,6 +118,9 @@ describe('missingLinks', () => {
     expect(toEvidence(doc)).toEqual({
       inquiryId: INQUIRY_ID,
       inquiryStatus: 'created',
+      referenceId: null,
+      accountId: null,
+      templateId: null,
       verifications: [],
       reports: [],
     });

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../../decision/schemas.js';
 import { AppError, ErrorCodes } from '../../errors.js';
+import type { DecisionRecord } from '../../store/decision-record.js';
 import type { DecisionStore, InquiryView } from '../../store/decision-store.js';
 import type { DeliveryStore } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
@@ -10,12 +11,29 @@ import { deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
 import { errorResponses, inquiryIdParams } from '../schemas.js';
 
 export interface DecisionRoutesOptions {
-  decisions: Pick<DecisionStore, 'getInquiryView' | 'latestDecision'>;
+  decisions: Pick<DecisionStore, 'getInquiryView' | 'latestDecision' | 'listByReferenceId'>;
   deliveries: Pick<DeliveryStore, 'delivers' | 'redeliver'>;
   requireBearer: RequireBearer;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
+
+/** Persona's view of the inquiry when it was decided: its status and identifiers (not PII). */
+const personaFields = {
+  personaStatus: z.string().nullable(),
+  referenceId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  templateId: z.string().nullable(),
+};
+
+const historyEntrySchema = z.object({
+  eventId: z.string(),
+  eventName: z.string().nullable(),
+  eventCreatedAt: z.string(),
+  personaStatus: z.string(),
+  policyVersion: z.string(),
+  recordedAt: z.string(),
+});
 
 /** An inquiry's current decision; every decision field is null while it is processing or after it failed. */
 const decisionViewSchema = z.object({
@@ -27,10 +45,43 @@ const decisionViewSchema = z.object({
   policyVersion: z.string().nullable(),
   sequence: z.number().int().nullable(),
   decisionId: z.string().nullable(),
+  /** The Persona event that led to the decision. */
+  eventId: z.string().nullable(),
+  eventName: z.string().nullable(),
+  ...personaFields,
   evidence: evidenceSummarySchema.nullable(),
   personaCalls: z.number().int().nullable(),
+  /** Later events that re-evaluated the inquiry to the same outcome (nothing new was delivered), oldest first. */
+  history: z.array(historyEntrySchema),
   /** Why processing failed (`failed` only), e.g. `PERSONA_NOT_FOUND: …`. */
   error: z.string().nullable(),
+});
+
+/** One decision in a list: what was decided and why, without the evidence (GET /decisions/:inquiryId has it). */
+const decisionSummarySchema = z.object({
+  decisionId: z.string(),
+  inquiryId: z.string(),
+  sequence: z.number().int(),
+  outcome: outcomeSchema,
+  reasons: z.array(reasonSchema),
+  decidedAt: z.string(),
+  policyVersion: z.string(),
+  eventId: z.string(),
+  eventName: z.string().nullable(),
+  ...personaFields,
+});
+
+const listQuerySchema = z.object({
+  referenceId: z.string().min(1).max(255),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().max(200).optional(),
+});
+
+const decisionListSchema = z.object({
+  decisions: z.array(decisionSummarySchema),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: z.string().nullable(),
 });
 
 /** GET /decisions/:inquiryId for internal services; POST /decisions/:inquiryId/redeliver for operators (bearer auth). */
@@ -48,6 +99,27 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
       const view = await options.decisions.getInquiryView(request.params.inquiryId);
       if (!view) throw new AppError(ErrorCodes.NOT_FOUND, 'no decision for this inquiry');
       return toDecisionView(view);
+    },
+  );
+
+  /** Every decision of one user (the customer's `reference-id` on the inquiry), across inquiries, newest first. */
+  app.get(
+    '/decisions',
+    {
+      onRequest: requireBearer,
+      schema: { querystring: listQuerySchema, response: { 200: decisionListSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const { referenceId, limit, cursor } = request.query;
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      // one more than asked tells whether another page exists
+      const page = await options.decisions.listByReferenceId(referenceId, { limit: limit + 1, before });
+      const decisions = page.slice(0, limit);
+      const last = decisions.at(-1);
+      return {
+        decisions: decisions.map(toDecisionSummary),
+        nextCursor: page.length > limit && last ? encodeCursor(last) : null,
+      };
     },
   );
 
@@ -75,7 +147,8 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
 
 const notConfigured = () => new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
 
-function toDecisionView({ inquiryId, status, error, decision: d }: InquiryView): z.input<typeof decisionViewSchema> {
+function toDecisionView(view: InquiryView): z.input<typeof decisionViewSchema> {
+  const { inquiryId, status, error, decision: d } = view;
   return {
     inquiryId,
     status,
@@ -85,8 +158,48 @@ function toDecisionView({ inquiryId, status, error, decision: d }: InquiryView):
     policyVersion: d?.policyVersion ?? null,
     sequence: d?.sequence ?? null,
     decisionId: d?.decisionId ?? null,
+    eventId: d?.eventId ?? null,
+    eventName: d?.eventName ?? null,
+    personaStatus: d?.evidence.inquiryStatus ?? null,
+    referenceId: d?.evidence.referenceId ?? null,
+    accountId: d?.evidence.accountId ?? null,
+    templateId: d?.evidence.templateId ?? null,
     evidence: d?.evidence ?? null,
     personaCalls: d?.personaCalls ?? null,
+    history: view.history,
     error,
   };
+}
+
+function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSummarySchema> {
+  return {
+    decisionId: d.decisionId,
+    inquiryId: d.inquiryId,
+    sequence: d.sequence,
+    outcome: d.outcome,
+    reasons: d.reasons,
+    decidedAt: d.decidedAt,
+    policyVersion: d.policyVersion,
+    eventId: d.eventId,
+    eventName: d.eventName,
+    personaStatus: d.evidence.inquiryStatus,
+    referenceId: d.evidence.referenceId,
+    accountId: d.evidence.accountId,
+    templateId: d.evidence.templateId,
+  };
+}
+
+// The cursor is the last row's sort key, opaque to clients (base64url JSON).
+const cursorSchema = z.object({ decidedAt: z.string(), decisionId: z.string() });
+
+function encodeCursor(d: DecisionRecord): string {
+  return Buffer.from(JSON.stringify({ decidedAt: d.decidedAt, decisionId: d.decisionId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): z.output<typeof cursorSchema> {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new AppError(ErrorCodes.BAD_REQUEST, 'cursor: not a cursor this service returned');
+  }
 }

@@ -5,6 +5,7 @@ import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
 import { verifyPersonaSignature } from '../../persona/signature.js';
+import type { EventDisposition } from '../../persona/event-names.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
 import { errorResponses } from '../schemas.js';
@@ -18,8 +19,8 @@ export interface PersonaWebhookOptions {
   bodyLimitBytes: number;
   clock: Clock;
   events: Pick<EventStore, 'record'>;
-  /** Event names the service acts on; any other name is recorded as ignored and acknowledged. */
-  actionableEvents: readonly string[];
+  /** What the service does with an event name (PERSONA_EVENTS and the policy's report types): see event-names.ts. */
+  classifyEvent: (name: string) => EventDisposition;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
@@ -85,15 +86,15 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
         'webhook signed longer ago than WEBHOOK_TOLERANCE_SECONDS; accepted (within WEBHOOK_MAX_AGE_SECONDS)',
       );
     }
-    const disposition = options.actionableEvents.includes(event.name) ? 'accepted' : 'ignored';
-    let result: RecordResult;
+    const kind = options.classifyEvent(event.name);
+    const disposition = kind === 'ignored' ? 'ignored' : 'accepted';
+    let status: RecordResult;
     try {
-      result = await options.events.record({ event, disposition, attempts });
+      status = await options.events.record({ event, disposition, attempts, knownInquiryOnly: kind === 'report' });
     } catch (error) {
       throw toNotStoredError(error);
     }
-    if (result === 'stored' && disposition === 'accepted') options.onEnqueued();
-    const status = result === 'stored' && disposition === 'ignored' ? 'ignored' : result;
+    if (status === 'stored') options.onEnqueued();
     request.log.info({ status }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });
   });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RateLimitConfig } from './fixed-window.js';
 import { parseRateLimit } from './fixed-window.js';
-import { isScenarioKey, SCENARIO_KEYS } from './scenarios.js';
+import { findScenario, isLifecycleScenario, isScenarioKey, SCENARIO_KEYS } from './scenarios.js';
 import type { ScenarioKey } from './scenarios.js';
 import type { SimulatorStackOptions } from './stack.js';
 import { SIM_DEFAULTS } from './stack.js';
@@ -27,6 +27,11 @@ export interface FireOptions {
   /** Re-send until acknowledged (bounded), as Persona retries. */
   retry: boolean;
   json: boolean;
+  /**
+   * The simulator's base URL (the one serving /_sim): fire moves a lifecycle inquiry to each step there before
+   * sending that step's event. Required when a chosen scenario has several steps.
+   */
+  simUrl?: string;
 }
 
 export type ParseResult = { ok: true; value: CliCommand } | { ok: false; problems: string[] };
@@ -41,10 +46,13 @@ export const USAGE = `persona-sim: a Persona API simulator, webhook sender and d
     --pending-fetches 2   fetches settles-after-polls stays initiated (env SIM_PENDING_FETCHES)
     --json                print one JSON line with the URLs and env instead of the banner
 
-  npm run sim -- fire --target URL [options]           send signed inquiry.completed webhooks
+  npm run sim -- fire --target URL [options]           send signed webhooks, one per lifecycle step
     --scenario KEY|all (repeatable; default all)  --count N  --duplicates K  --out-of-order
     --concurrency 8  --webhook-secret S[,OLD] (two: rotation header)  --retry  --json
-    (env SIM_TARGET, SIM_WEBHOOK_SECRET)
+    --sim-url URL         the simulator (serving /_sim), required for scenarios with several steps: each
+                          step is set there before its event is sent; steps always go in order
+                          (--out-of-order applies to one-step scenarios)
+    (env SIM_TARGET, SIM_WEBHOOK_SECRET, SIM_URL)
 
   npm run sim -- scenarios                             list scenarios and expected outcomes
 
@@ -68,6 +76,7 @@ const OPTIONS = {
   'out-of-order': { type: 'boolean' },
   concurrency: { type: 'string' },
   retry: { type: 'boolean' },
+  'sim-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -156,9 +165,11 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
     .map((secret) => secret.trim())
     .filter((secret) => secret !== '');
   if (secrets.length === 0 || secrets.length > 2) problems.push('--webhook-secret takes one secret, or two (new,old)');
+  const scenarios = scenariosOf(values.scenario ?? env.SIM_SCENARIO?.split(',') ?? ['all'], problems);
+  const simUrl = simUrlOf(read.text('sim-url', 'SIM_URL'), scenarios, problems);
   return {
     target,
-    scenarios: scenariosOf(values.scenario ?? env.SIM_SCENARIO?.split(',') ?? ['all'], problems),
+    scenarios,
     count: read.int('count', 'SIM_COUNT', 1) ?? 1,
     duplicates: read.int('duplicates', 'SIM_DUPLICATES', 1) ?? 1,
     outOfOrder: values['out-of-order'] ?? false,
@@ -166,7 +177,27 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
     secrets,
     retry: values.retry ?? false,
     json: values.json ?? false,
+    ...(simUrl === undefined ? {} : { simUrl }),
   };
+}
+
+function simUrlOf(
+  simUrl: string | undefined,
+  scenarios: readonly ScenarioKey[],
+  problems: string[],
+): string | undefined {
+  if (simUrl !== undefined && !URL.canParse(simUrl)) problems.push('--sim-url must be a URL');
+  const lifecycle = scenarios.filter((key) => {
+    const scenario = findScenario(key);
+    return scenario !== undefined && isLifecycleScenario(scenario);
+  });
+  if (simUrl === undefined && lifecycle.length > 0) {
+    problems.push(
+      `--sim-url (or SIM_URL) is required for scenarios with several steps (${lifecycle.join(', ')}): ` +
+        "fire sets the simulator's step before each event, e.g. --sim-url http://127.0.0.1:4010",
+    );
+  }
+  return simUrl?.replace(/\/+$/, '');
 }
 
 function scenariosOf(names: readonly string[], problems: string[]): ScenarioKey[] {

@@ -1,11 +1,17 @@
 import type { FireOptions } from './cli-args.js';
+import type { WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
 import { inquiryIdFor } from './inquiry-ids.js';
+import { lifecycleEvents } from './lifecycle-events.js';
 import type { ScenarioKey } from './scenarios.js';
-import type { SendResult } from './webhook-sender.js';
+import { findScenario, isLifecycleScenario } from './scenarios.js';
+import type { SendResult, WebhookSender } from './webhook-sender.js';
 import { createWebhookSender, mapBounded } from './webhook-sender.js';
 
-/** `persona-sim fire`: `count` new inquiries per scenario, one signed `inquiry.completed` each (or a pair). */
+/**
+ * `persona-sim fire`: `count` new inquiries per scenario, one signed event each (or a pair with --out-of-order);
+ * for a lifecycle scenario, every step's event in order, each after moving the simulator to that step.
+ */
 export async function fire(options: FireOptions, print: (line: string) => void): Promise<SendResult[]> {
   const sender = createWebhookSender({
     url: options.target,
@@ -16,6 +22,8 @@ export async function fire(options: FireOptions, print: (line: string) => void):
     Array.from({ length: options.count }, () => ({ scenario, inquiryId: inquiryIdFor(scenario) })),
   );
   const groups = await mapBounded(inquiries, options.concurrency, async ({ scenario, inquiryId }) => {
+    const found = findScenario(scenario);
+    if (found && isLifecycleScenario(found)) return fireLifecycle(options, sender, scenario, inquiryId, print);
     const results = options.outOfOrder
       ? await sender.sendOutOfOrder(...outOfOrderPair(inquiryId))
       : await sender.sendDuplicates(buildInquiryEvent({ inquiryId }), options.duplicates);
@@ -26,10 +34,42 @@ export async function fire(options: FireOptions, print: (line: string) => void):
   return groups.flat();
 }
 
-/** Two events for one inquiry a minute apart; the sender posts the newer one first. */
-function outOfOrderPair(
+async function fireLifecycle(
+  options: FireOptions,
+  sender: WebhookSender,
+  scenario: ScenarioKey,
   inquiryId: string,
-): [ReturnType<typeof buildInquiryEvent>, ReturnType<typeof buildInquiryEvent>] {
+  print: (line: string) => void,
+): Promise<SendResult[]> {
+  const all: SendResult[] = [];
+  for (const { step, event } of lifecycleEvents(inquiryId)) {
+    await setSimulatorStep(options.simUrl, inquiryId, step);
+    const results = await sender.sendDuplicates(event, options.duplicates);
+    for (const result of results) {
+      const line = { scenario, step, event: event.name, ...result };
+      print(options.json ? JSON.stringify(line) : `${formatResult(scenario, result)}  step ${step} ${event.name}`);
+    }
+    all.push(...results);
+  }
+  return all;
+}
+
+/** PUT /_sim/inquiries/:inquiryId/step; anything but 204 stops fire (the events would not match what is served). */
+async function setSimulatorStep(simUrl: string | undefined, inquiryId: string, step: number): Promise<void> {
+  if (simUrl === undefined) throw new Error('--sim-url is required for scenarios with several steps');
+  const url = `${simUrl}/_sim/inquiries/${encodeURIComponent(inquiryId)}/step`;
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ step }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 204) throw new Error(`PUT ${url} answered ${response.status}, not 204`);
+}
+
+/** Two events for one inquiry a minute apart; the sender posts the newer one first. */
+function outOfOrderPair(inquiryId: string): [WebhookEvent, WebhookEvent] {
   const now = Date.now();
   const older = buildInquiryEvent({ inquiryId, createdAt: new Date(now - 60_000).toISOString() });
   const newer = buildInquiryEvent({ inquiryId, createdAt: new Date(now).toISOString() });

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { fire } from './cli-fire.js';
-import { listScenarios } from './scenarios.js';
+import { isLifecycleScenario, listScenarios } from './scenarios.js';
 import type { SimulatorStack, SimulatorStackOptions } from './stack.js';
 import { startSimulatorStack } from './stack.js';
 
@@ -22,7 +22,10 @@ export async function main(
   const { value } = parsed;
   if (value.command === 'help') return write(`${USAGE}\n`, 0);
   if (value.command === 'scenarios') {
-    const lines = listScenarios().map((s) => `${s.key.padEnd(26)} ${s.expectedOutcome.padEnd(14)} ${s.description}`);
+    const lines = listScenarios().map((s) => {
+      const steps = isLifecycleScenario(s) ? `  [${s.steps.map((step) => step.event).join(' → ')}]` : '';
+      return `${s.key.padEnd(26)} ${s.expectedOutcome.padEnd(14)} ${s.description}${steps}`;
+    });
     return write(`${lines.join('\n')}\n`, 0);
   }
   if (value.command === 'fire') {

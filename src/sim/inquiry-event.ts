@@ -1,9 +1,11 @@
 import { parseInquiryId, randomSuffix } from './inquiry-ids.js';
+import type { InquiryRef } from './inquiry-ids.js';
 import type { KeyInflection } from './inflect.js';
 import { inflectKeys } from './inflect.js';
 import type { PersonaResource } from './persona-objects.js';
 import { buildInquiry } from './persona-objects.js';
 import { scenarioInquiry } from './scenario-objects.js';
+import type { LifecycleStep } from './scenario-spec.js';
 
 /**
  * An inquiry event envelope exactly as Persona delivers it (OAS webhooks/inquiry.completed.yaml,
@@ -13,6 +15,7 @@ import { scenarioInquiry } from './scenario-objects.js';
  */
 export interface WebhookEvent {
   eventId: string;
+  /** The inquiry the event is about (for a report event: the scenario inquiry the report belongs to). */
   inquiryId: string;
   name: string;
   createdAt: string;
@@ -24,8 +27,13 @@ export interface InquiryEventInput {
   inquiryId: string;
   /** Default a fresh `evt_…`. */
   eventId?: string;
-  /** Default `inquiry.completed`. */
+  /** Default the step's event when it is an `inquiry.*` one (a scenario inquiry), else `inquiry.completed`. */
   name?: string;
+  /**
+   * The lifecycle step (index into the scenario's `steps`) whose inquiry status and linked reports the payload
+   * shows. Without it the status follows `name` and the reports are those of step 0.
+   */
+  step?: number;
   /** The event's `created-at`; default now. Persona says to order events by it. */
   createdAt?: string;
   /** Default kebab, Persona's default for webhooks. */
@@ -44,34 +52,55 @@ const STATUS_BY_EVENT: Record<string, string> = {
   'inquiry.expired': 'expired',
 };
 
-function newEventId(): string {
-  return `evt_${randomSuffix()}`;
+export function buildInquiryEvent(input: InquiryEventInput): WebhookEvent {
+  const ref = parseInquiryId(input.inquiryId);
+  const step = ref ? lifecycleStep(ref, input.step) : undefined;
+  const name = input.name ?? (step?.event.startsWith('inquiry.') ? step.event : 'inquiry.completed');
+  const status =
+    input.step !== undefined && step
+      ? step.inquiryStatus
+      : (STATUS_BY_EVENT[name] ?? step?.inquiryStatus ?? 'completed');
+  const options = { status, ...(input.inquiryCreatedAt ? { createdAt: input.inquiryCreatedAt } : {}) };
+  // A scenario inquiry carries its verification and report linkages; any other id gets a bare inquiry.
+  const inquiry = ref
+    ? scenarioInquiry(ref, { ...options, step: input.step ?? 0 })
+    : buildInquiry({ id: input.inquiryId, ...options });
+  return buildEventEnvelope({ ...input, name, payload: { data: inquiry, included: [] } });
 }
 
-export function buildInquiryEvent(input: InquiryEventInput): WebhookEvent {
-  const eventId = input.eventId ?? newEventId();
-  const name = input.name ?? 'inquiry.completed';
+/** The step `step` of the inquiry's scenario (default 0); a RangeError for a step the scenario lacks. */
+export function lifecycleStep(ref: InquiryRef, step = 0): LifecycleStep {
+  const found = ref.scenario.steps[step];
+  if (!found) throw new RangeError(`scenario ${ref.scenario.key} has no step ${step}`);
+  return found;
+}
+
+export interface EnvelopeInput {
+  inquiryId: string;
+  name: string;
+  /** `payload.data` the object the event is about; `payload.included` related objects, when present at all. */
+  payload: { data: PersonaResource; included?: PersonaResource[] };
+  eventId?: string;
+  createdAt?: string;
+  inflection?: KeyInflection;
+}
+
+/** The `event` envelope every Persona webhook shares (OAS components/schemas/webhook-body-shared-*.yaml). */
+export function buildEventEnvelope(input: EnvelopeInput): WebhookEvent {
+  const eventId = input.eventId ?? `evt_${randomSuffix()}`;
   const createdAt = input.createdAt ?? new Date().toISOString();
   const envelope = {
     data: {
       type: 'event',
       id: eventId,
-      attributes: { name, payload: { data: inquiryPayload(input, name), included: [] }, 'created-at': createdAt },
+      attributes: { name: input.name, payload: input.payload, 'created-at': createdAt },
     },
   };
   return {
     eventId,
     inquiryId: input.inquiryId,
-    name,
+    name: input.name,
     createdAt,
     body: inflectKeys(envelope, input.inflection ?? 'kebab'),
   };
-}
-
-/** A scenario inquiry carries its verification and report linkages; any other id gets a bare inquiry. */
-function inquiryPayload(input: InquiryEventInput, name: string): PersonaResource {
-  const status = STATUS_BY_EVENT[name] ?? 'completed';
-  const options = input.inquiryCreatedAt ? { createdAt: input.inquiryCreatedAt } : {};
-  const ref = parseInquiryId(input.inquiryId);
-  return ref ? scenarioInquiry(ref, { ...options, status }) : buildInquiry({ id: input.inquiryId, status, ...options });
 }

@@ -64,6 +64,11 @@ export function plusSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString();
 }
 
+/** The account Persona links an inquiry (and its reports) to: one per simulated inquiry. */
+export function accountIdFor(inquiryId: string): string {
+  return `act_${suffixOf(inquiryId)}`;
+}
+
 export function link(type: string, id: string): JsonObject {
   return { data: { type, id } };
 }
@@ -125,7 +130,7 @@ export function buildInquiry(input: BuildInquiryInput): PersonaResource {
     id: input.id,
     attributes,
     relationships: {
-      account: link('account', `act_${suffix}`),
+      account: link('account', accountIdFor(input.id)),
       documents: { data: [] },
       'inquiry-template': link('inquiry-template', templateId),
       'inquiry-template-version': link('inquiry-template-version', `itmplv_${suffix}`),

@@ -1,4 +1,12 @@
-import { FAKE_PII, DEFAULT_CREATED_AT, suffixOf, plusSeconds, link, fullName } from './persona-objects.js';
+import {
+  accountIdFor,
+  FAKE_PII,
+  DEFAULT_CREATED_AT,
+  suffixOf,
+  plusSeconds,
+  link,
+  fullName,
+} from './persona-objects.js';
 import type { JsonObject, PersonaResource } from './persona-objects.js';
 
 /**
@@ -12,6 +20,8 @@ export interface BuildReportInput {
   /** Omitted from the attributes when undefined, as on a pending report. */
   hasMatch?: boolean;
   inquiryId?: string | null;
+  /** Default the inquiry's account (none without an inquiry); set it for an account-level report. */
+  accountId?: string | null;
   createdAt?: string;
   completedAt?: string | null;
   attributes?: JsonObject;
@@ -37,13 +47,15 @@ export function buildReport(input: BuildReportInput): PersonaResource {
   };
   const suffix = suffixOf(input.id);
   const inquiryId = input.inquiryId ?? null;
+  const accountId =
+    input.accountId !== undefined ? input.accountId : inquiryId === null ? null : accountIdFor(inquiryId);
   return {
     type: input.type,
     id: input.id,
     attributes,
     relationships: {
       inquiry: inquiryId === null ? { data: null } : link('inquiry', inquiryId),
-      account: inquiryId === null ? { data: null } : link('account', `act_${suffixOf(inquiryId)}`),
+      account: accountId === null ? { data: null } : link('account', accountId),
       transaction: { data: null },
       'report-template': link(input.type.replace(/^report\//, 'report-template/'), `rptp_${suffix}`),
     },

@@ -11,13 +11,14 @@ import type { ListenAddress } from './listen.js';
 import { listenOn, originOf } from './listen.js';
 import { personaApiRoutes } from './persona-api-routes.js';
 import { createScenarioCatalog } from './scenario-catalog.js';
+import type { SetStepResult } from './scenario-catalog.js';
 import { simControlRoutes } from './sim-control-routes.js';
 import type { SimStats } from './sim-stats.js';
 import { createSimStats } from './sim-stats.js';
 
 /**
  * A Persona API stand-in for the demo, the end-to-end tests and the benchmarks: it serves the scenario inquiries
- * (scenarios.ts) under /api/v1 and control endpoints under /_sim (stats, reset, faults, scenarios).
+ * (scenarios.ts) under /api/v1 and control endpoints under /_sim (stats, reset, faults, scenarios, lifecycle steps).
  */
 export interface PersonaSimulatorOptions {
   /** The bearer token the simulator accepts. */
@@ -48,9 +49,14 @@ export interface PersonaSimulator {
   readonly apiUrl: string;
   close(): Promise<void>;
   stats(): SimStats;
-  /** Clears stats, fetch counts, the rate window and spent faults; keeps the fault configuration. */
+  /** Clears stats, fetch counts, lifecycle steps, the rate window and spent faults; keeps the fault configuration. */
   reset(): void;
   setFaults(config: FaultConfig): void;
+  /**
+   * Serves the inquiry as at `step` of its scenario's lifecycle (its status and linked reports) from now on, as
+   * `PUT /_sim/inquiries/:inquiryId/step` does. Fails for an unknown inquiry or a step the scenario lacks.
+   */
+  setStep(inquiryId: string, step: number): SetStepResult;
 }
 
 const API_PREFIX = '/api/v1';
@@ -92,6 +98,7 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     stats,
     faults,
     reset,
+    setStep: (inquiryId, step) => catalog.setStep(inquiryId, step),
     settings: { rateLimit, pendingFetches },
   });
 
@@ -112,5 +119,6 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     stats: () => stats.snapshot(),
     reset,
     setFaults: (config) => faults.set(config),
+    setStep: (inquiryId, step) => catalog.setStep(inquiryId, step),
   };
 }

@@ -4,19 +4,26 @@ import type { PersonaDocument, PersonaResource } from './persona-objects.js';
 import { buildInquiryResponse, buildResourceResponse } from './persona-objects.js';
 import type { MaterialiseOptions } from './scenario-objects.js';
 import { isServedPending, scenarioInquiry, scenarioReport, scenarioVerification } from './scenario-objects.js';
+import { reportsAtStep } from './scenarios.js';
 
 /**
  * The simulator's only domain state: how many times each pending verification has been served, so
- * `settles-after-polls` flips from `initiated` to `passed` after N fetches. A verification counts as fetched when
- * its full object is served, by `GET /verifications/{id}` or inside `included`; a bare linkage does not count.
+ * `settles-after-polls` flips from `initiated` to `passed` after N fetches (a verification counts as fetched when
+ * its full object is served, by `GET /verifications/{id}` or inside `included`; a bare linkage does not count), and
+ * the lifecycle step each inquiry is at (default 0), whose status and linked reports are served.
  */
 export interface ScenarioCatalog {
   /** null: no such inquiry (404). `include` holds relationship names (`verifications`, `reports`). */
   inquiry(inquiryId: string, include: ReadonlySet<string>): PersonaDocument | null;
   verification(verificationId: string): { data: PersonaResource } | null;
+  /** null also for a report the inquiry has no link to at its current step. */
   report(reportId: string): { data: PersonaResource } | null;
+  /** Moves the inquiry to `step` (an index into its scenario's `steps`). */
+  setStep(inquiryId: string, step: number): SetStepResult;
   reset(): void;
 }
+
+export type SetStepResult = { ok: true } | { ok: false; reason: 'unknown_inquiry' | 'step_out_of_range' };
 
 export interface ScenarioCatalogOptions extends MaterialiseOptions {
   /** How many fetches a `settles` verification stays `initiated` for. */
@@ -25,6 +32,8 @@ export interface ScenarioCatalogOptions extends MaterialiseOptions {
 
 export function createScenarioCatalog(options: ScenarioCatalogOptions): ScenarioCatalog {
   const served = new Map<string, number>();
+  const steps = new Map<string, number>();
+  const stepOf = (ref: InquiryRef): number => steps.get(ref.inquiryId) ?? 0;
 
   function serveVerification(ref: InquiryRef, slot: string): PersonaResource | null {
     const spec = ref.scenario.verifications.find((v) => v.slot === slot);
@@ -36,7 +45,7 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
   }
 
   function serveReport(ref: InquiryRef, slot: string): PersonaResource | null {
-    const spec = ref.scenario.reports.find((r) => r.slot === slot);
+    const spec = reportsAtStep(ref.scenario, stepOf(ref)).find((r) => r.slot === slot);
     return spec ? scenarioReport(ref, spec, options) : null;
   }
 
@@ -50,15 +59,16 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
     inquiry(inquiryId, include) {
       const ref = parseInquiryId(inquiryId);
       if (!ref) return null;
+      const step = stepOf(ref);
       // Since API 2025-10-27 `included` holds only what `include` names
       // (docs/persona-notes.md#api-versions-and-included).
       const verifications = include.has('verifications') ? ref.scenario.verifications : [];
-      const reports = include.has('reports') ? ref.scenario.reports : [];
+      const reports = include.has('reports') ? reportsAtStep(ref.scenario, step) : [];
       const included = [
         ...verifications.flatMap((v) => serveVerification(ref, v.slot) ?? []),
         ...reports.flatMap((r) => serveReport(ref, r.slot) ?? []),
       ];
-      return buildInquiryResponse(scenarioInquiry(ref, options), included);
+      return buildInquiryResponse(scenarioInquiry(ref, { ...options, step }), included);
     },
     verification(verificationId) {
       const found = resolve(verificationId, 'verification');
@@ -70,6 +80,18 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
       const resource = found ? serveReport(found.ref, found.slot) : null;
       return resource ? buildResourceResponse(resource) : null;
     },
-    reset: () => served.clear(),
+    setStep(inquiryId, step) {
+      const ref = parseInquiryId(inquiryId);
+      if (!ref) return { ok: false, reason: 'unknown_inquiry' };
+      if (!(Number.isInteger(step) && step >= 0 && step < ref.scenario.steps.length)) {
+        return { ok: false, reason: 'step_out_of_range' };
+      }
+      steps.set(inquiryId, step);
+      return { ok: true };
+    },
+    reset() {
+      served.clear();
+      steps.clear();
+    },
   };
 }

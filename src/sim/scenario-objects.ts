@@ -1,10 +1,11 @@
 import type { InquiryRef } from './inquiry-ids.js';
 import { reportIdFor, verificationIdFor } from './inquiry-ids.js';
 import type { PersonaResource } from './persona-objects.js';
-import { buildInquiry, DEFAULT_CREATED_AT } from './persona-objects.js';
+import { accountIdFor, buildInquiry, DEFAULT_CREATED_AT } from './persona-objects.js';
 import { buildVerification } from './persona-verifications.js';
 import { buildReport } from './persona-reports.js';
-import type { ReportSpec, VerificationSpec } from './scenarios.js';
+import type { ReportSpec, VerificationSpec } from './scenario-spec.js';
+import { reportsAtStep } from './scenarios.js';
 
 /**
  * Turns a scenario inquiry into the Persona objects the simulator serves and the webhook sender embeds. Pure:
@@ -23,19 +24,23 @@ function offset(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString();
 }
 
-/** The inquiry as `GET /inquiries/{id}` and the `inquiry.completed` payload show it: linkages only. */
-export function scenarioInquiry(
-  ref: InquiryRef,
-  options: MaterialiseOptions & { status?: string } = {},
-): PersonaResource {
+export interface InquiryAtStep extends MaterialiseOptions {
+  /** The lifecycle step (index into `scenario.steps`) whose status and reports are shown; default 0. */
+  step?: number;
+  /** Overrides the step's `inquiryStatus`. */
+  status?: string;
+}
+
+/** The inquiry as `GET /inquiries/{id}` and an `inquiry.*` payload show it at a step: linkages only. */
+export function scenarioInquiry(ref: InquiryRef, options: InquiryAtStep = {}): PersonaResource {
   const { inquiryId, scenario } = ref;
+  const step = options.step ?? 0;
   return buildInquiry({
     id: inquiryId,
-    // Every scenario is about what happens after `inquiry.completed`.
-    status: options.status ?? 'completed',
+    status: options.status ?? scenario.steps[step]?.inquiryStatus ?? 'completed',
     createdAt: options.createdAt ?? DEFAULT_CREATED_AT,
     verifications: scenario.verifications.map((v) => ({ type: v.type, id: verificationIdFor(inquiryId, v.slot) })),
-    reports: scenario.reports.map((r) => ({ type: r.type, id: reportIdFor(inquiryId, r.slot) })),
+    reports: reportsAtStep(scenario, step).map((r) => ({ type: r.type, id: reportIdFor(inquiryId, r.slot) })),
   });
 }
 
@@ -61,13 +66,23 @@ export function scenarioVerification(
   });
 }
 
-export function scenarioReport(ref: InquiryRef, spec: ReportSpec, options: MaterialiseOptions = {}): PersonaResource {
+export interface ReportOptions extends MaterialiseOptions {
+  /**
+   * Link the report to the inquiry's account only (`inquiry: { data: null }`), as a report run by Persona's
+   * account-level continuous monitoring is (`is-continuous: true`).
+   */
+  accountOnly?: boolean;
+}
+
+export function scenarioReport(ref: InquiryRef, spec: ReportSpec, options: ReportOptions = {}): PersonaResource {
   return buildReport({
     id: reportIdFor(ref.inquiryId, spec.slot),
     type: spec.type,
     status: spec.status,
     hasMatch: spec.hasMatch,
     createdAt: offset(options.createdAt ?? DEFAULT_CREATED_AT, REPORT_CREATED_AFTER_SECONDS),
-    inquiryId: ref.inquiryId,
+    ...(options.accountOnly
+      ? { inquiryId: null, accountId: accountIdFor(ref.inquiryId), attributes: { 'is-continuous': true } }
+      : { inquiryId: ref.inquiryId }),
   });
 }

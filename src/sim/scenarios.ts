@@ -1,13 +1,24 @@
-import type { Outcome } from '../decision/outcome.js';
-import type { ReasonCode } from '../decision/reasons.js';
-import type { CheckInput } from './persona-verifications.js';
+import { LIFECYCLE_SCENARIO_KEYS, LIFECYCLE_SCENARIOS } from './lifecycle-scenarios.js';
+import type { LifecycleStep, ReportSpec, ScenarioDefinition } from './scenario-spec.js';
+import {
+  database,
+  GOV_ID_CHECKS,
+  govId,
+  govIdChecksFailing,
+  passed,
+  SELFIE_CHECKS,
+  selfie,
+  watchlist,
+} from './scenario-spec.js';
 
 /**
- * Named Persona inquiries, one per outcome of the default decision policy (docs/decision-policy.md). A scenario
- * lists the inquiry's verifications and reports; the simulator materialises them as spec-valid JSON
- * (scenario-objects.ts). Only verification status can change over time, and only for `pending` slots.
+ * Named Persona inquiries, one per outcome of the default decision policy (docs/decision-policy.md), plus the
+ * lifecycle scenarios (lifecycle-scenarios.ts). A scenario lists the inquiry's verifications and reports; the
+ * simulator materialises them as spec-valid JSON (scenario-objects.ts). Two things change over time: a `pending`
+ * verification's status (after N fetches), and the inquiry's lifecycle step (its status and linked reports), which
+ * the simulator is told to move (PUT /_sim/inquiries/:inquiryId/step).
  */
-export const SCENARIO_KEYS = [
+const COMPLETED_SCENARIO_KEYS = [
   'all-passed',
   'retried-id-then-passed',
   'failed-liveness',
@@ -19,86 +30,16 @@ export const SCENARIO_KEYS = [
   'never-settles',
 ] as const;
 
+export const SCENARIO_KEYS = [...COMPLETED_SCENARIO_KEYS, ...LIFECYCLE_SCENARIO_KEYS] as const;
+
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
 
-export interface VerificationSpec {
-  /** Short name, unique in the scenario; part of the verification id (inquiry-ids.ts). */
-  slot: string;
-  type: 'verification/government-id' | 'verification/selfie' | 'verification/database';
-  /** Seconds after the inquiry's creation: later attempts of a type must be created later. */
-  createdAfterSeconds: number;
-  /** The status once settled, with its checks. */
-  status: string;
-  checks: CheckInput[];
-  /**
-   * `settles`: served as `initiated` for the first N fetches (simulator option, default 2), then as above;
-   * `never`: always `initiated`. Absent: settled from the start.
-   */
-  pending?: 'settles' | 'never';
+/** A scenario with its steps spelt out: one `inquiry.completed` step unless it has a lifecycle. */
+export interface Scenario extends ScenarioDefinition<ScenarioKey> {
+  steps: LifecycleStep[];
 }
 
-export interface ReportSpec {
-  slot: string;
-  type: 'report/watchlist';
-  status: 'ready';
-  hasMatch: boolean;
-}
-
-export interface Scenario {
-  key: ScenarioKey;
-  description: string;
-  /** What the default policy decides once the service has polled what it needs to. */
-  expectedOutcome: Outcome;
-  /** The first reason of that decision (reasons are sorted so the first one explains the outcome). */
-  expectedReason: ReasonCode;
-  verifications: VerificationSpec[];
-  reports: ReportSpec[];
-}
-
-const passed = (...names: string[]): CheckInput[] => names.map((name) => ({ name, status: 'passed' }));
-
-const GOV_ID_CHECKS = ['id_barcode_detection', 'id_blur_detection', 'id_expired_detection', 'id_tamper_detection'];
-const SELFIE_CHECKS = ['selfie_id_comparison', 'selfie_liveness_detection', 'selfie_multiple_faces_detection'];
-const DATABASE_CHECKS = ['database_address_comparison', 'database_birthdate_comparison', 'database_name_comparison'];
-
-const govId = (over: Partial<VerificationSpec> = {}): VerificationSpec => ({
-  slot: 'gov1',
-  type: 'verification/government-id',
-  createdAfterSeconds: 10,
-  status: 'passed',
-  checks: passed(...GOV_ID_CHECKS),
-  ...over,
-});
-const selfie = (over: Partial<VerificationSpec> = {}): VerificationSpec => ({
-  slot: 'selfie',
-  type: 'verification/selfie',
-  createdAfterSeconds: 200,
-  status: 'passed',
-  checks: passed(...SELFIE_CHECKS),
-  ...over,
-});
-const database = (): VerificationSpec => ({
-  slot: 'db',
-  type: 'verification/database',
-  createdAfterSeconds: 250,
-  status: 'passed',
-  checks: passed(...DATABASE_CHECKS),
-});
-const watchlist = (hasMatch = false): ReportSpec => ({
-  slot: 'watchlist',
-  type: 'report/watchlist',
-  status: 'ready',
-  hasMatch,
-});
-
-/** `name` failed with `reasons`, every other gov-id check passed. */
-function govIdChecksFailing(name: string, reasons: string[], requirement = 'required'): CheckInput[] {
-  return GOV_ID_CHECKS.map((check) =>
-    check === name ? { name, status: 'failed', requirement, reasons } : { name: check, status: 'passed' },
-  );
-}
-
-const SCENARIO_LIST: readonly Scenario[] = [
+const COMPLETED_SCENARIOS: readonly ScenarioDefinition<ScenarioKey>[] = [
   {
     key: 'all-passed',
     description: 'government ID, selfie and database passed; watchlist clear',
@@ -209,6 +150,15 @@ const SCENARIO_LIST: readonly Scenario[] = [
   },
 ];
 
+const SCENARIO_LIST: readonly Scenario[] = [...COMPLETED_SCENARIOS, ...LIFECYCLE_SCENARIOS].map(withSteps);
+
+/** Every scenario without `steps` is about what happens after `inquiry.completed`: one step, delivered. */
+function withSteps(definition: ScenarioDefinition<ScenarioKey>): Scenario {
+  const { expectedOutcome, expectedReason } = definition;
+  const completed = { event: 'inquiry.completed', inquiryStatus: 'completed', expectedOutcome, expectedReason };
+  return { ...definition, steps: definition.steps ?? [{ ...completed, delivers: true }] };
+}
+
 const BY_KEY = new Map<string, Scenario>(SCENARIO_LIST.map((scenario) => [scenario.key, scenario]));
 
 /** Every scenario, in a stable order (the demo prints them in this order). */
@@ -222,4 +172,14 @@ export function findScenario(key: string): Scenario | undefined {
 
 export function isScenarioKey(key: string): key is ScenarioKey {
   return BY_KEY.has(key);
+}
+
+/** More than one step: the inquiry changes in Persona after the first webhook. */
+export function isLifecycleScenario(scenario: Scenario): boolean {
+  return scenario.steps.length > 1;
+}
+
+/** The reports linked to the inquiry at `step` (an index into `scenario.steps`). */
+export function reportsAtStep(scenario: Scenario, step: number): ReportSpec[] {
+  return scenario.steps[step]?.reports ?? scenario.reports;
 }

@@ -9,8 +9,20 @@ import { standardWebhookHeaders } from '../../src/downstream/sign.js';
 import { verifyPersonaSignature } from '../../src/persona/signature.js';
 import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import { listenOn } from '../../src/sim/listen.js';
+import { createPersonaSimulator } from '../../src/sim/persona-server.js';
 import { SIM_DEFAULTS, startSimulatorStack } from '../../src/sim/stack.js';
 import type { SimulatorStack } from '../../src/sim/stack.js';
+
+interface Resource {
+  type: string;
+  id: string;
+  attributes: Record<string, unknown>;
+  relationships: Record<string, { data?: { id: string } | null } | undefined>;
+}
+
+interface LifecycleBody {
+  data: { attributes: { name: string; 'created-at': string; payload: { data: Resource } } };
+}
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -26,7 +38,7 @@ afterEach(async () => {
 function runCli(args: string[]): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, SIM_PORT: '' },
+    env: { ...process.env, SIM_PORT: '', SIM_URL: '' },
   });
   children.push(child);
   return child;
@@ -137,6 +149,81 @@ describe('persona-sim command line', { timeout: 120_000 }, () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('fires every step of a lifecycle scenario in order, each after setting the step on the simulator', async () => {
+    const sim = createPersonaSimulator({ apiKey: 'persona_sandbox_cli_test' });
+    await sim.listen();
+    // What the service would see: on each webhook, the inquiry as the simulator serves it at that moment.
+    const seen: Array<{ inquiryId: string; name: string; createdAt: string; status: unknown; matches: unknown[] }> = [];
+    const receiver = Fastify();
+    receiver.post('/webhooks/persona', async (request) => {
+      const { data } = request.body as LifecycleBody;
+      const payload = data.attributes.payload.data;
+      const inquiryId = payload.type === 'inquiry' ? payload.id : (payload.relationships.inquiry?.data?.id ?? '');
+      const response = await fetch(`${sim.apiUrl}/inquiries/${inquiryId}?include=reports`, {
+        headers: { authorization: 'Bearer persona_sandbox_cli_test' },
+      });
+      const inquiry = (await response.json()) as { data: { attributes: { status: string } }; included: Resource[] };
+      seen.push({
+        inquiryId,
+        name: data.attributes.name,
+        createdAt: data.attributes['created-at'],
+        status: inquiry.data.attributes.status,
+        matches: inquiry.included.map((r) => r.attributes['has-match']),
+      });
+      return { ok: true };
+    });
+    const target = `${await listenOn(receiver)}/webhooks/persona`;
+    try {
+      const args = ['fire', '--target', target, '--sim-url', sim.url, '--json'];
+      const child = runCli([...args, '--scenario', 'watchlist-late', '--scenario', 'reviewer-approves']);
+      const { code, stdout } = await exitOf(child);
+      expect(code).toBe(0);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { scenario: string; step: number; event: string; status: number });
+      expect(lines.map((l) => [l.scenario, l.step, l.event, l.status]).sort()).toEqual(
+        [
+          ['reviewer-approves', 0, 'inquiry.completed', 200],
+          ['reviewer-approves', 1, 'inquiry.marked-for-review', 200],
+          ['reviewer-approves', 2, 'inquiry.approved', 200],
+          ['watchlist-late', 0, 'inquiry.completed', 200],
+          ['watchlist-late', 1, 'report/watchlist.ready', 200],
+          ['watchlist-late', 2, 'report/watchlist.matched', 200],
+          ['watchlist-late', 3, 'report/watchlist.dismissed', 200],
+        ].sort(),
+      );
+      const of = (prefix: string) => seen.filter((s) => s.inquiryId.startsWith(prefix));
+      expect(of('inq_watchlistLate_').map((s) => [s.name, s.status, s.matches])).toEqual([
+        ['inquiry.completed', 'completed', []],
+        ['report/watchlist.ready', 'completed', [false]],
+        ['report/watchlist.matched', 'completed', [true]],
+        ['report/watchlist.dismissed', 'completed', [false]],
+      ]);
+      expect(of('inq_reviewerApproves_').map((s) => [s.name, s.status])).toEqual([
+        ['inquiry.completed', 'completed'],
+        ['inquiry.marked-for-review', 'needs_review'],
+        ['inquiry.approved', 'approved'],
+      ]);
+      for (const prefix of ['inq_watchlistLate_', 'inq_reviewerApproves_']) {
+        const times = of(prefix).map((s) => Date.parse(s.createdAt));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        expect(new Set(times).size).toBe(times.length);
+      }
+    } finally {
+      await receiver.close();
+      await sim.close();
+    }
+  });
+
+  it('exits 2 and asks for --sim-url when a lifecycle scenario is fired without it', async () => {
+    const child = runCli(['fire', '--scenario', 'reviewer-approves']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    expect((await exitOf(child)).code).toBe(2);
+    expect(stderr).toContain('--sim-url (or SIM_URL) is required');
   });
 
   it('exits 1 when a webhook is not acknowledged and 2 on bad usage', async () => {

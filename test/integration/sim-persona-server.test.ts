@@ -1,13 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/decision/decide.js';
-import { defaultPolicy } from '../../src/decision/policy.js';
+import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
+import type { Policy } from '../../src/decision/policy.js';
 import { createManualClock, systemClock } from '../../src/lib/clock.js';
 import { createPersonaClient } from '../../src/persona/client.js';
 import { createRateBudget } from '../../src/persona/rate-limit.js';
 import { inquiryIdFor, reportIdFor, verificationIdFor } from '../../src/sim/inquiry-ids.js';
 import { createPersonaSimulator } from '../../src/sim/persona-server.js';
 import type { PersonaSimulator, PersonaSimulatorOptions } from '../../src/sim/persona-server.js';
-import { listScenarios } from '../../src/sim/scenarios.js';
+import { findScenario, listScenarios, reportsAtStep } from '../../src/sim/scenarios.js';
+import type { Scenario } from '../../src/sim/scenarios.js';
 import { createOpenApiValidator } from '../helpers/openapi.js';
 
 const API_KEY = 'persona_sandbox_sim_test';
@@ -41,25 +43,48 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((sim) => sim.close()));
 });
 
+/** Every step of every scenario: [key, step index, event name, scenario]. */
+const STEP_ROWS = listScenarios().flatMap((scenario) =>
+  scenario.steps.map((step, index) => [scenario.key, index, step.event, scenario] as const),
+);
+
+/** The default policy with the scenario's own keys over it (`requiredReportTypes` needs the engine's support). */
+function policyFor(scenario: Scenario): Policy {
+  return scenario.policy ? parsePolicy({ ...scenario.policy }, `scenario ${scenario.key}`) : defaultPolicy;
+}
+
+async function putStep(sim: PersonaSimulator, inquiryId: string, body: unknown) {
+  const response = await fetch(`${sim.url}/_sim/inquiries/${inquiryId}/step`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? null : (JSON.parse(text) as { error: { code: string } }) };
+}
+
 describe('Persona simulator: objects against the official 2025-12-08 spec', () => {
-  it.each(listScenarios().map((s) => [s.key, s] as const))(
-    'serves %s as spec-valid inquiry, verifications and reports',
-    async (_key, scenario) => {
+  it.each(STEP_ROWS)(
+    'serves %s at step %i (%s) as spec-valid inquiry, verifications and reports',
+    async (_key, step, _event, scenario) => {
       const sim = await start({ pendingFetches: 1 });
       const id = inquiryIdFor(scenario.key);
+      expect(sim.setStep(id, step)).toEqual({ ok: true });
+      const reports = reportsAtStep(scenario, step);
       // Twice, so a pending verification is validated both initiated and settled.
       for (let i = 0; i < 2; i += 1) {
         const inquiry = await get(sim, `/inquiries/${id}?include=verifications,reports`);
         expect(inquiry.status).toBe(200);
         expect(validator.validate(okBody('/inquiries/{inquiry-id}'), inquiry.body)).toEqual([]);
-        expect(inquiry.body.included).toHaveLength(scenario.verifications.length + scenario.reports.length);
+        expect(inquiry.body.data.attributes.status).toBe(scenario.steps[step]?.inquiryStatus);
+        expect(inquiry.body.included).toHaveLength(scenario.verifications.length + reports.length);
       }
       for (const v of scenario.verifications) {
         const verification = await get(sim, `/verifications/${verificationIdFor(id, v.slot)}`);
         expect(verification.status).toBe(200);
         expect(validator.validate(okBody('/verifications/{verification-id}'), verification.body)).toEqual([]);
       }
-      for (const r of scenario.reports) {
+      for (const r of reports) {
         const report = await get(sim, `/reports/${reportIdFor(id, r.slot)}`);
         expect(report.status).toBe(200);
         expect(validator.validate(okBody('/reports/{report-id}'), report.body)).toEqual([]);
@@ -144,6 +169,94 @@ describe('Persona simulator: settles-after-polls', () => {
     await get(sim, selfie);
     expect((await fetch(`${sim.url}/_sim/reset`, { method: 'POST' })).status).toBe(204);
     expect((await get(sim, selfie)).body.data.attributes.status).toBe('initiated');
+  });
+});
+
+describe('Persona simulator: lifecycle steps', () => {
+  const late = inquiryIdFor('watchlist-late', 'step1');
+  const watchlist = `/reports/${reportIdFor(late, 'watchlist')}`;
+
+  it('moves an inquiry through its steps at PUT /_sim/inquiries/:inquiryId/step, serving each step', async () => {
+    const sim = await start();
+    const reviewed = inquiryIdFor('reviewer-approves', 'step2');
+    const statusOf = async () => (await get(sim, `/inquiries/${reviewed}`)).body.data.attributes.status;
+    expect(await statusOf()).toBe('completed');
+    expect(await putStep(sim, reviewed, { step: 1 })).toEqual({ status: 204, body: null });
+    expect(await statusOf()).toBe('needs_review');
+    expect((await putStep(sim, reviewed, { step: 2 })).status).toBe(204);
+    expect(await statusOf()).toBe('approved');
+    expect((await putStep(sim, reviewed, { step: 0 })).status).toBe(204);
+    expect(await statusOf()).toBe('completed');
+  });
+
+  it("links, includes and serves by id only the reports of the inquiry's current step", async () => {
+    const sim = await start();
+    const reportsOf = async () =>
+      (await get(sim, `/inquiries/${late}?include=reports`)).body.included.map((r) => r.attributes['has-match']);
+    expect([await reportsOf(), (await get(sim, watchlist)).status]).toEqual([[], 404]);
+    await putStep(sim, late, { step: 2 });
+    expect(await reportsOf()).toEqual([true]);
+    expect((await get(sim, watchlist)).body.data.attributes['has-match']).toBe(true);
+    await putStep(sim, late, { step: 3 });
+    expect((await get(sim, watchlist)).body.data.attributes['has-match']).toBe(false);
+  });
+
+  it.each([
+    ['an unknown inquiry', 'inq_noSuchScenario_x1', { step: 0 }, 404, 'INQUIRY_NOT_FOUND'],
+    ['a step out of range', late, { step: 4 }, 404, 'STEP_OUT_OF_RANGE'],
+    ['a step of a one-step scenario', inquiryIdFor('all-passed'), { step: 1 }, 404, 'STEP_OUT_OF_RANGE'],
+    ['a negative step', late, { step: -1 }, 400, 'STEP_INVALID'],
+    ['a step that is not a number', late, { step: 'two' }, 400, 'STEP_INVALID'],
+    ['a body without a step', late, {}, 400, 'STEP_INVALID'],
+    ['a body with an unknown key', late, { step: 1, stage: 2 }, 400, 'STEP_INVALID'],
+  ])('answers PUT step for %s with %i', async (_label, inquiryId, body, status, code) => {
+    const sim = await start();
+    expect(await putStep(sim, inquiryId, body)).toEqual({
+      status,
+      body: { error: { code, message: expect.any(String) } },
+    });
+  });
+
+  it('forgets every step on POST /_sim/reset and does not count control requests', async () => {
+    const sim = await start();
+    await putStep(sim, late, { step: 2 });
+    expect((await fetch(`${sim.url}/_sim/reset`, { method: 'POST' })).status).toBe(204);
+    expect((await get(sim, watchlist)).status).toBe(404);
+    await putStep(sim, late, { step: 1 });
+    expect(sim.stats().totals.requests).toBe(1);
+  });
+
+  it('lists every scenario with its steps and policy at GET /_sim/scenarios', async () => {
+    const sim = await start();
+    const listed = (await (await fetch(`${sim.url}/_sim/scenarios`)).json()) as Array<{
+      key: string;
+      steps: unknown[];
+      policy?: unknown;
+    }>;
+    expect(listed.map((s) => s.key)).toEqual(listScenarios().map((s) => s.key));
+    expect(listed.find((s) => s.key === 'reviewer-approves')).toMatchObject({
+      expectedOutcome: 'approved',
+      expectedReason: 'persona_approved',
+      steps: [
+        {
+          event: 'inquiry.completed',
+          expectedOutcome: 'manual_review',
+          expectedReason: 'report_match',
+          delivers: true,
+        },
+        {
+          event: 'inquiry.marked-for-review',
+          expectedOutcome: 'manual_review',
+          expectedReason: 'persona_marked_for_review',
+          delivers: false,
+        },
+        { event: 'inquiry.approved', expectedOutcome: 'approved', expectedReason: 'persona_approved', delivers: true },
+      ],
+    });
+    expect(listed.find((s) => s.key === 'required-watchlist-missing')?.policy).toEqual(
+      findScenario('required-watchlist-missing')?.policy,
+    );
+    expect(listed.find((s) => s.key === 'all-passed')).not.toHaveProperty('policy');
   });
 });
 
@@ -297,11 +410,12 @@ describe("Persona simulator: read by the service's own Persona client", () => {
     });
   }
 
-  it.each(listScenarios().map((s) => [s.key, s] as const))(
-    '%s: one call for the evidence, decided as documented',
-    async (_key, scenario) => {
+  it.each(STEP_ROWS)(
+    '%s at step %i (%s): one call for the evidence, decided as documented',
+    async (_key, step, _event, scenario) => {
       const persona = client();
       const id = inquiryIdFor(scenario.key);
+      expect(sim.setStep(id, step)).toEqual({ ok: true });
       const ctx = { calls: 0 };
       let evidence = await persona.getInquiryEvidence(id, ctx);
       expect(ctx.calls).toBe(1);
@@ -312,9 +426,11 @@ describe("Persona simulator: read by the service's own Persona client", () => {
         const fresh = await persona.getVerification(pending.id, ctx);
         evidence = { ...evidence, verifications: evidence.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
       }
-      const decision = decide(evidence, defaultPolicy);
-      expect(decision.outcome).toBe(scenario.expectedOutcome);
-      expect(decision.reasons[0]?.code).toBe(scenario.expectedReason);
+      const decision = decide(evidence, policyFor(scenario));
+      expect({ outcome: decision.outcome, reason: decision.reasons[0]?.code }).toEqual({
+        outcome: scenario.steps[step]?.expectedOutcome,
+        reason: scenario.steps[step]?.expectedReason,
+      });
       expect(sim.stats().byInquiry[id]?.requests).toBe(ctx.calls);
     },
   );

@@ -9,10 +9,18 @@ import {
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
 import type { PersonaResource } from '../../src/sim/persona-objects.js';
+import { buildInquiryEvent } from '../../src/sim/inquiry-event.js';
+import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
+import { lifecycleEvents } from '../../src/sim/lifecycle-events.js';
+import { buildReportEvent } from '../../src/sim/report-event.js';
+import { createScenarioCatalog } from '../../src/sim/scenario-catalog.js';
+import { listScenarios } from '../../src/sim/scenarios.js';
 import { createOpenApiValidator } from '../helpers/openapi.js';
 
 const validator = createOpenApiValidator('2025-12-08');
 const schema = (name: string): string => `#/components/schemas/${name}`;
+const webhookBody = (name: string): string =>
+  `#/webhooks/${name.replaceAll('~', '~0').replaceAll('/', '~1')}/post/requestBody/content/application~1json/schema`;
 const okBody = (path: string): string =>
   `#/paths/${path.replaceAll('~', '~0').replaceAll('/', '~1')}/get/responses/200/content/application~1json/schema`;
 
@@ -144,5 +152,55 @@ describe('Persona object builders against the official 2025-12-08 OpenAPI spec',
     expect(validator.validate(okBody('/inquiries/{inquiry-id}'), buildInquiryResponse(inquiry, [extra]))).not.toEqual(
       [],
     );
+  });
+});
+
+/** Every step of every scenario: [key, step index, event name]. */
+const STEP_ROWS = listScenarios().flatMap((scenario) =>
+  scenario.steps.map((step, index) => [scenario.key, index, step.event] as const),
+);
+
+describe('simulated inquiry lifecycles against the official 2025-12-08 OpenAPI spec', () => {
+  it.each(STEP_ROWS)('serves %s at step %i (%s) as a valid GET /inquiries/{inquiry-id} body', (key, step) => {
+    const catalog = createScenarioCatalog({ pendingFetches: 0 });
+    const id = inquiryIdFor(key, 'schema1');
+    expect(catalog.setStep(id, step)).toEqual({ ok: true });
+    const document = catalog.inquiry(id, new Set(['verifications', 'reports']));
+    expect(validator.validate(okBody('/inquiries/{inquiry-id}'), document)).toEqual([]);
+  });
+
+  it.each(STEP_ROWS)("sends %s step %i as a valid body of Persona's %s webhook", (key, step, name) => {
+    const events = lifecycleEvents(inquiryIdFor(key, 'schema2'), { startAt: Date.UTC(2026, 0, 2) });
+    const event = events[step]?.event;
+    expect(event?.name).toBe(name);
+    expect(validator.validate(webhookBody(name), event?.body)).toEqual([]);
+  });
+
+  it.each(['inquiry.completed', 'inquiry.failed', 'inquiry.expired', 'inquiry.approved', 'inquiry.declined'])(
+    'builds a valid %s body at every step of reviewer-approves',
+    (name) => {
+      for (const step of [0, 1, 2]) {
+        const event = buildInquiryEvent({ inquiryId: inquiryIdFor('reviewer-approves', 'schema3'), name, step });
+        expect(validator.validate(webhookBody(name), event.body)).toEqual([]);
+      }
+    },
+  );
+
+  it.each(['ready', 'matched', 'dismissed', 'errored'])(
+    'builds valid report/watchlist.%s bodies, linked to the inquiry or to the account only',
+    (action) => {
+      const name = `report/watchlist.${action}`;
+      for (const accountOnly of [false, true]) {
+        const input = { inquiryId: inquiryIdFor('watchlist-late', 'schema4'), reportSlot: 'watchlist', step: 2 };
+        const event = buildReportEvent({ ...input, name, accountOnly });
+        expect(validator.validate(webhookBody(name), event.body)).toEqual([]);
+      }
+    },
+  );
+
+  it('rejects a report event under another report type, so the check above has teeth', () => {
+    const input = { inquiryId: inquiryIdFor('watchlist-late', 'schema5'), reportSlot: 'watchlist', step: 2 };
+    const event = buildReportEvent({ ...input, name: 'report/watchlist.matched' });
+    expect(validator.validate(webhookBody('report/adverse-media.matched'), event.body)).not.toEqual([]);
   });
 });

@@ -60,14 +60,40 @@ describe('persona-sim command line', () => {
   });
 
   it('fires every scenario by default', () => {
-    const result = parseCliArgs(['fire'], {});
+    const result = parseCliArgs(['fire', '--sim-url', 'http://127.0.0.1:4010'], {});
     expect(result.ok && result.value.command === 'fire' && result.value.fire.scenarios).toEqual([...SCENARIO_KEYS]);
+  });
+
+  it('reads the simulator URL from --sim-url or SIM_URL, without a trailing slash', () => {
+    const simUrlOf = (argv: string[], env: Record<string, string>) => {
+      const result = parseCliArgs(['fire', '--scenario', 'watchlist-late', ...argv], env);
+      return result.ok && result.value.command === 'fire' ? result.value.fire.simUrl : result;
+    };
+    expect(simUrlOf(['--sim-url', 'http://127.0.0.1:4010/'], {})).toBe('http://127.0.0.1:4010');
+    expect(simUrlOf([], { SIM_URL: 'http://sim:4010' })).toBe('http://sim:4010');
+    expect(simUrlOf(['--sim-url', 'http://flag:1'], { SIM_URL: 'http://env:2' })).toBe('http://flag:1');
+  });
+
+  it('needs no simulator URL when every chosen scenario has a single step', () => {
+    const result = parseCliArgs(['fire', '--scenario', 'all-passed,inquiry-failed'], {});
+    expect(result).toMatchObject({ ok: true, value: { fire: { scenarios: ['all-passed', 'inquiry-failed'] } } });
+    expect(result.ok && result.value.command === 'fire' && 'simUrl' in result.value.fire).toBe(false);
+  });
+
+  it('asks for --sim-url, naming the scenarios with several steps, when it is missing', () => {
+    expect(parseCliArgs(['fire', '--scenario', 'all-passed', '--scenario', 'reviewer-approves'], {})).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^--sim-url \(or SIM_URL\) is required .*\(reviewer-approves\)/)],
+    });
+    const all = parseCliArgs(['fire'], {});
+    expect(all.ok ? [] : all.problems).toEqual([expect.stringContaining('watchlist-late')]);
   });
 
   it.each([
     [['fire', '--scenario', 'nope']],
     [['fire', '--webhook-secret', 'a,b,c']],
     [['fire', '--count', '0']],
+    [['fire', '--scenario', 'watchlist-late', '--sim-url', 'not a url']],
     [['explode']],
     [['--no-such-flag']],
   ])('refuses %j', (argv) => {

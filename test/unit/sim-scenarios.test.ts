@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decision/decide.js';
-import { defaultPolicy } from '../../src/decision/policy.js';
+import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
+import type { Policy } from '../../src/decision/policy.js';
 import { inquiryDocumentSchema } from '../../src/persona/schemas.js';
 import { toEvidence } from '../../src/persona/to-evidence.js';
 import {
@@ -13,19 +14,45 @@ import {
   verificationIdFor,
 } from '../../src/sim/inquiry-ids.js';
 import { createScenarioCatalog } from '../../src/sim/scenario-catalog.js';
-import { listScenarios, SCENARIO_KEYS } from '../../src/sim/scenarios.js';
-import type { ScenarioKey } from '../../src/sim/scenarios.js';
+import {
+  findScenario,
+  isLifecycleScenario,
+  listScenarios,
+  reportsAtStep,
+  SCENARIO_KEYS,
+} from '../../src/sim/scenarios.js';
+import type { Scenario, ScenarioKey } from '../../src/sim/scenarios.js';
 
 const BOTH = new Set(['verifications', 'reports']);
 
 /** Evidence exactly as the service builds it: the simulator's JSON through the client's schema and mapping. */
-function evidenceAfterFetches(key: ScenarioKey, fetches: number, pendingFetches = 2) {
+function evidenceAfterFetches(key: ScenarioKey, fetches: number, pendingFetches = 2, step = 0) {
   const catalog = createScenarioCatalog({ pendingFetches });
   const id = inquiryIdFor(key, 'unit1');
+  expect(catalog.setStep(id, step)).toEqual({ ok: true });
   let document = catalog.inquiry(id, BOTH);
   for (let i = 1; i < fetches; i += 1) document = catalog.inquiry(id, BOTH);
   return toEvidence(inquiryDocumentSchema.parse(document));
 }
+
+/**
+ * The default policy with the scenario's own policy keys over it. parsePolicy refuses keys it does not know yet
+ * (`requiredReportTypes` arrives with the engine's required-report rule), so that scenario fails until then.
+ */
+function policyFor(scenario: Scenario): Policy {
+  return scenario.policy ? parsePolicy({ ...scenario.policy }, `scenario ${scenario.key}`) : defaultPolicy;
+}
+
+const scenarioOf = (key: ScenarioKey): Scenario => {
+  const scenario = findScenario(key);
+  if (!scenario) throw new Error(`no scenario ${key}`);
+  return scenario;
+};
+
+/** Every step of every scenario: [key, step index, event]. */
+const STEP_ROWS = listScenarios().flatMap((scenario) =>
+  scenario.steps.map((step, index) => [scenario.key, index, step.event] as const),
+);
 
 describe('scenarios', () => {
   it('covers every outcome of the default policy', () => {
@@ -33,12 +60,48 @@ describe('scenarios', () => {
     expect([...outcomes].sort()).toEqual(['approved', 'declined', 'manual_review', 'retry']);
   });
 
-  it.each(SCENARIO_KEYS)('%s is decided as documented once its evidence has settled', (key) => {
-    const scenario = listScenarios().find((s) => s.key === key);
-    const decision = decide(evidenceAfterFetches(key, 3), defaultPolicy);
-    expect(decision.outcome).toBe(scenario?.expectedOutcome);
-    expect(decision.reasons[0]?.code).toBe(scenario?.expectedReason);
+  it.each(STEP_ROWS)('%s at step %i (%s) is decided as documented once its evidence has settled', (key, index) => {
+    const scenario = scenarioOf(key);
+    const step = scenario.steps[index];
+    const decision = decide(evidenceAfterFetches(key, 3, 2, index), policyFor(scenario));
+    expect({ outcome: decision.outcome, reason: decision.reasons[0]?.code }).toEqual({
+      outcome: step?.expectedOutcome,
+      reason: step?.expectedReason,
+    });
   });
+
+  it.each(SCENARIO_KEYS)("%s ends as its last step: the scenario's expectations are the last step's", (key) => {
+    const scenario = scenarioOf(key);
+    const last = scenario.steps.at(-1);
+    expect([scenario.expectedOutcome, scenario.expectedReason]).toEqual([last?.expectedOutcome, last?.expectedReason]);
+  });
+
+  it('gives a scenario without a lifecycle one delivered inquiry.completed step', () => {
+    expect(scenarioOf('all-passed').steps).toEqual([
+      {
+        event: 'inquiry.completed',
+        inquiryStatus: 'completed',
+        expectedOutcome: 'approved',
+        expectedReason: 'all_evidence_passed',
+        delivers: true,
+      },
+    ]);
+    expect(isLifecycleScenario(scenarioOf('all-passed'))).toBe(false);
+    expect(isLifecycleScenario(scenarioOf('reviewer-approves'))).toBe(true);
+  });
+
+  it.each(listScenarios().map((s) => [s.key, s] as const))(
+    '%s: the first step delivers, a report step names a report linked at that step, and a step that does not deliver keeps the outcome',
+    (_key, scenario) => {
+      expect(scenario.steps[0]?.delivers).toBe(true);
+      scenario.steps.forEach((step, index) => {
+        const slots = reportsAtStep(scenario, index).map((r) => r.slot);
+        if (step.event.startsWith('report/')) expect(slots).toContain(step.reportSlot);
+        else expect(step.event).toMatch(/^inquiry\./);
+        if (!step.delivers) expect(step.expectedOutcome).toBe(scenario.steps[index - 1]?.expectedOutcome);
+      });
+    },
+  );
 
   it('keeps the settles-after-polls selfie initiated for exactly the configured number of fetches', () => {
     const statuses = (fetches: number, pendingFetches: number) =>

@@ -3,6 +3,7 @@ import type { WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
 import { parseInquiryId } from './inquiry-ids.js';
 import { buildReportEvent } from './report-event.js';
+import type { SendResult } from './webhook-sender.js';
 
 export interface LifecycleEventsOptions {
   /** `created-at` of the first event, epoch ms; default now. Each later step is one second later. */
@@ -40,4 +41,28 @@ export function lifecycleEvents(inquiryId: string, options: LifecycleEventsOptio
       : buildInquiryEvent(common);
     return { step: index, event };
   });
+}
+
+export interface PlayLifecycleOptions extends LifecycleEventsOptions {
+  /** Moves the simulator to a step (in process: `stack.persona.setStep`; else PUT /_sim/inquiries/:id/step). */
+  setStep(inquiryId: string, step: number): void | Promise<void>;
+  send(event: WebhookEvent): Promise<SendResult>;
+  /**
+   * Resolves once the service has evaluated this event (its decision names the event, or its history does). The
+   * next step is only set after that: a worker that ran late would otherwise read the next step's state.
+   */
+  evaluated(inquiryId: string, eventId: string): Promise<void>;
+}
+
+/** Plays every step of a lifecycle scenario against a service, one step at a time. Returns each step's send result. */
+export async function playLifecycle(inquiryId: string, options: PlayLifecycleOptions): Promise<SendResult[]> {
+  const results: SendResult[] = [];
+  for (const { step, event } of lifecycleEvents(inquiryId, options)) {
+    await options.setStep(inquiryId, step);
+    const result = await options.send(event);
+    results.push(result);
+    if (!result.acked) break;
+    await options.evaluated(inquiryId, event.eventId);
+  }
+  return results;
 }

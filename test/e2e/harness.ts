@@ -28,6 +28,7 @@ export interface DecisionView {
   sequence: number | null;
   personaCalls: number | null;
   eventId?: string;
+  history?: { eventId: string }[];
 }
 
 /**
@@ -122,6 +123,16 @@ export class E2eWorld {
       return decided.size === inquiryIds.length && inquiryIds.every((id) => delivered.has(id));
     });
     return decided;
+  }
+
+  /** Waits until the service has evaluated this event: its decision names it, or the decision's history does. */
+  async evaluated(inquiryId: string, eventId: string): Promise<DecisionView> {
+    let seen: DecisionView | null = null;
+    await pollUntil(async () => {
+      seen = await this.decision(inquiryId);
+      return seen?.eventId === eventId || (seen?.history ?? []).some((h) => h.eventId === eventId);
+    });
+    return seen as unknown as DecisionView;
   }
 
   /** Deliveries the sink verified and acknowledged. */

@@ -1,14 +1,17 @@
 /**
  * npm run demo — the whole flow on this machine, with no Persona account, no .env and no network:
  * the Persona simulator and a downstream sink on free loopback ports, the real service (`node dist/main.js`) on
- * SQLite in a temp folder, one signed webhook per scenario, then a table of what was decided and delivered.
+ * SQLite in a temp folder, one signed webhook per scenario, then a table of what was decided and delivered; then
+ * the lifecycle stories, one webhook per step (a manual review closed by a reviewer in Persona among them).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInquiryEvent } from '../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
-import { listScenarios, type Scenario } from '../src/sim/scenarios.js';
+import { playLifecycle } from '../src/sim/lifecycle-events.js';
+import { isLifecycleScenario, listScenarios, type Scenario } from '../src/sim/scenarios.js';
+import type { SinkDelivery } from '../src/sim/sink.js';
 import { startSimulatorStack } from '../src/sim/stack.js';
 import { type ServiceProcess, startService } from './lib/service-process.js';
 import { formatTable, waitFor } from './lib/report.js';
@@ -44,7 +47,8 @@ async function main(): Promise<void> {
     });
     info(`service ${service.url} (pid ${service.pid}), simulator ${stack.persona.url}, sink ${stack.sink.url}`);
 
-    const rows = await sendOnePerScenario(service.url, stack.createSender(`${service.url}/webhooks/persona`));
+    const sender = stack.createSender(`${service.url}/webhooks/persona`);
+    const rows = await sendOnePerScenario(service.url, sender);
     step(
       `waiting for decisions (verifications still running are polled; never-settles gives up after ${POLL_TIMEOUT_SECONDS} s)`,
     );
@@ -57,7 +61,24 @@ async function main(): Promise<void> {
         ? 'every scenario decided as the default policy says, and delivered'
         : `${wrong.length} scenario(s) did not end as expected`,
     );
-    process.exitCode = wrong.length === 0 ? 0 : 1;
+
+    const stories = listScenarios().filter((s) => isLifecycleScenario(s) && s.policy === undefined);
+    step(
+      `the Persona lifecycle: ${stories.length} stories, one signed webhook per step, each read back before the next`,
+    );
+    const storyRows: StoryRow[] = [];
+    for (const scenario of stories) {
+      storyRows.push(...(await playStory(service.url, stack, sender, scenario)));
+    }
+    await collectStoryDeliveries(storyRows, () => stack.sink.deliveries());
+    printStories(storyRows);
+    const storyWrong = storyRows.filter((r) => !r.asExpected || (r.delivers && !r.deliveredVerified));
+    step(
+      storyWrong.length === 0
+        ? 'every step decided as expected; each changed outcome delivered (next sequence, verified), the rest kept in the history'
+        : `${storyWrong.length} step(s) did not end as expected`,
+    );
+    process.exitCode = wrong.length === 0 && storyWrong.length === 0 ? 0 : 1;
   } finally {
     step('stopping everything');
     if (service) await service.stop();
@@ -71,7 +92,8 @@ async function sendOnePerScenario(
   sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const scenario of listScenarios()) {
+  // one webhook each; the lifecycle stories come after, and a scenario that assumes a policy runs in the e2e tests
+  for (const scenario of listScenarios().filter((s) => !isLifecycleScenario(s) && s.policy === undefined)) {
     const inquiryId = inquiryIdFor(scenario.key);
     const sentAt = Date.now();
     const result = await sender.send(buildInquiryEvent({ inquiryId }));
@@ -143,6 +165,114 @@ function printTable(rows: Row[]): void {
   );
   console.log(
     '\nlatency: webhook sent → signed decision received by the sink (includes polling for the pending scenarios)\n',
+  );
+}
+
+interface StoryRow {
+  scenario: Scenario;
+  inquiryId: string;
+  step: number;
+  event: string;
+  personaStatus: string;
+  outcome: string;
+  reason: string;
+  sequence: number;
+  delivers: boolean;
+  asExpected: boolean;
+  deliveredVerified?: boolean;
+}
+
+interface DecisionBody {
+  status: string;
+  outcome: string;
+  reasons: { code: string }[];
+  sequence: number;
+  personaStatus: string | null;
+  eventId: string | null;
+  history: { eventId: string; personaStatus: string }[];
+}
+
+/** Plays one lifecycle scenario: for each step, move the simulator, send the event, read the decision back. */
+async function playStory(
+  serviceUrl: string,
+  stack: Awaited<ReturnType<typeof startSimulatorStack>>,
+  sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>,
+  scenario: Scenario,
+): Promise<StoryRow[]> {
+  const inquiryId = inquiryIdFor(scenario.key);
+  const rows: StoryRow[] = [];
+  await playLifecycle(inquiryId, {
+    setStep: (id, index) => {
+      const result = stack.persona.setStep(id, index);
+      if (!result.ok) throw new Error(`cannot set ${id} to step ${index}: ${result.reason}`);
+    },
+    send: async (event) => {
+      const result = await sender.send(event);
+      if (!result.acked) throw new Error(`${event.name} for ${inquiryId} not acknowledged (${result.status})`);
+      return result;
+    },
+    evaluated: async (id, eventId) => {
+      let body: DecisionBody | undefined;
+      await waitFor(async () => {
+        const res = await fetch(`${serviceUrl}/decisions/${id}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+        body = res.ok ? ((await res.json()) as DecisionBody) : undefined;
+        return body?.eventId === eventId || (body?.history ?? []).some((h) => h.eventId === eventId);
+      }, 20_000);
+      const index = rows.length;
+      const expected = scenario.steps[index];
+      if (!body || !expected) throw new Error(`no decision for ${id} after step ${index}`);
+      rows.push({
+        scenario,
+        inquiryId: id,
+        step: index,
+        event: expected.event,
+        // a step that kept the outcome is in the history, with the status Persona had then
+        personaStatus: body.history.find((h) => h.eventId === eventId)?.personaStatus ?? body.personaStatus ?? '—',
+        outcome: body.outcome,
+        reason: body.reasons[0]?.code ?? '—',
+        sequence: body.sequence,
+        delivers: expected.delivers,
+        asExpected: body.outcome === expected.expectedOutcome && (body.eventId === eventId) === expected.delivers,
+      });
+    },
+  });
+  return rows;
+}
+
+/** Each delivering step's sequence must reach the sink, verified (the sink reads the sequence from the body). */
+async function collectStoryDeliveries(rows: StoryRow[], deliveries: () => SinkDelivery[]): Promise<void> {
+  const sequenceOf = (d: SinkDelivery): number | undefined =>
+    (d.body as { data?: { sequence?: number } } | null)?.data?.sequence;
+  await waitFor(async () => {
+    for (const row of rows.filter((r) => r.delivers)) {
+      row.deliveredVerified = deliveries().some(
+        (d) => d.verified && d.inquiryId === row.inquiryId && sequenceOf(d) === row.sequence,
+      );
+    }
+    return rows.every((r) => !r.delivers || r.deliveredVerified);
+  }, 10_000).catch(() => undefined);
+}
+
+function printStories(rows: StoryRow[]): void {
+  console.log();
+  console.log(
+    formatTable(
+      ['story', 'step', 'event', 'Persona status', 'decision', 'first reason', 'sequence', 'delivered'],
+      rows.map((r) => [
+        r.step === 0 ? r.scenario.key : '',
+        String(r.step + 1),
+        r.event,
+        r.personaStatus,
+        `${r.outcome}${r.asExpected ? '' : ' (!)'}`,
+        r.reason,
+        String(r.sequence),
+        r.delivers ? (r.deliveredVerified ? 'yes, verified' : 'no (!)') : 'no: same outcome, kept in history',
+      ]),
+    ),
+  );
+  console.log(
+    '\nreviewer-approves is a manual review closed by a reviewer in Persona: sequence 1 manual_review, then sequence 2' +
+      ' approved,\nboth delivered and verified; marked-for-review in between changed nothing, so nothing was sent.\n',
   );
 }
 

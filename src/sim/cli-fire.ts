@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FireOptions } from './cli-args.js';
 import type { WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
@@ -42,7 +43,8 @@ async function fireLifecycle(
   print: (line: string) => void,
 ): Promise<SendResult[]> {
   const all: SendResult[] = [];
-  for (const { step, event } of lifecycleEvents(inquiryId)) {
+  const events = lifecycleEvents(inquiryId);
+  for (const { step, event } of events) {
     await setSimulatorStep(options.simUrl, inquiryId, step);
     const results = await sender.sendDuplicates(event, options.duplicates);
     for (const result of results) {
@@ -50,8 +52,30 @@ async function fireLifecycle(
       print(options.json ? JSON.stringify(line) : `${formatResult(scenario, result)}  step ${step} ${event.name}`);
     }
     all.push(...results);
+    if (!results.some((r) => r.acked)) break;
+    if (step < events.length - 1 && !(await servedAtStep(options.simUrl, inquiryId, step))) {
+      print(`warn ${inquiryId}: the service did not fetch step ${step} within ${STEP_WAIT_MS / 1000} s; moving on`);
+    }
   }
   return all;
+}
+
+const STEP_WAIT_MS = 60_000;
+
+/**
+ * The simulator moves to the next step only once the service has fetched the inquiry for this step's event (one
+ * fetch per event: the simulator's count of inquiry requests reaches step + 1): a worker that ran after the next
+ * step was set would read that step's state instead. False when that did not happen within STEP_WAIT_MS.
+ */
+async function servedAtStep(simUrl: string | undefined, inquiryId: string, step: number): Promise<boolean> {
+  const deadline = Date.now() + STEP_WAIT_MS;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${simUrl}/_sim/stats`, { signal: AbortSignal.timeout(5_000) });
+    const stats = (await response.json()) as { byInquiry?: Record<string, { inquiry?: number }> };
+    if ((stats.byInquiry?.[inquiryId]?.inquiry ?? 0) > step) return true;
+    await delay(100);
+  }
+  return false;
 }
 
 /** PUT /_sim/inquiries/:inquiryId/step; anything but 204 stops fire (the events would not match what is served). */

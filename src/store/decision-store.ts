@@ -38,10 +38,10 @@ export type EvaluationResult =
   | { status: 'unchanged'; decision: DecisionRef }
   | { status: 'stale' };
 
-export interface ListOptions {
-  limit: number;
-  /** Decisions strictly older than this one, in the list's order (decidedAt desc, then decisionId desc). */
-  before?: { decidedAt: string; decisionId: string } | undefined;
+export interface DecisionPage {
+  items: DecisionRecord[];
+  /** Pass back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface SaveOptions {
@@ -69,7 +69,7 @@ export interface DecisionStore {
    */
   saveEvaluation(input: NewDecision, options?: SaveOptions): Promise<EvaluationResult>;
   /** Every decision of the customer's `reference-id` (one user, across inquiries), newest first. */
-  listByReferenceId(referenceId: string, options: ListOptions): Promise<DecisionRecord[]>;
+  listByReferenceId(referenceId: string, page: { limit: number; cursor?: string | undefined }): Promise<DecisionPage>;
   markFailed(inquiryId: string, eventId: string, error: string): Promise<void>;
 }
 
@@ -233,18 +233,27 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
         return { status: 'unchanged', decision: previous };
       }),
 
-    async listByReferenceId(referenceId, { limit, before }) {
-      let query = db.selectFrom('decisions').selectAll().where('reference_id', '=', referenceId);
-      if (before) {
+    async listByReferenceId(referenceId, { limit, cursor }) {
+      let query = db
+        .selectFrom('decisions')
+        .selectAll()
+        .where('reference_id', '=', referenceId)
+        .orderBy('decided_at', 'desc')
+        .orderBy('decision_id', 'desc')
+        .limit(limit + 1);
+      const after = cursor === undefined ? null : decodeCursor(cursor);
+      if (after) {
         query = query.where((eb) =>
           eb.or([
-            eb('decided_at', '<', before.decidedAt),
-            eb.and([eb('decided_at', '=', before.decidedAt), eb('decision_id', '<', before.decisionId)]),
+            eb('decided_at', '<', after.decidedAt),
+            eb.and([eb('decided_at', '=', after.decidedAt), eb('decision_id', '<', after.decisionId)]),
           ]),
         );
       }
-      const rows = await query.orderBy('decided_at', 'desc').orderBy('decision_id', 'desc').limit(limit).execute();
-      return rows.map(toDecisionRecord);
+      const rows = (await query.execute()).map(toDecisionRecord);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
     },
 
     async markFailed(inquiryId, eventId, error) {
@@ -256,4 +265,19 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
         .execute();
     },
   };
+}
+
+// A page cursor is the last row's sort key, opaque to clients.
+function encodeCursor(d: DecisionRecord): string {
+  return Buffer.from(`${d.decidedAt}|${d.decisionId}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { decidedAt: string; decisionId: string } | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|(dec_[A-Za-z0-9]{1,64})$/.exec(text);
+  return match?.[1] && match[2] ? { decidedAt: match[1], decisionId: match[2] } : null;
+}
+
+export function isValidDecisionCursor(cursor: string): boolean {
+  return decodeCursor(cursor) !== null;
 }

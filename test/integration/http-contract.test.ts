@@ -114,6 +114,7 @@ describe('health answers', () => {
 describe('operations and read API answers', () => {
   it.each([
     ['GET', '/decisions/inq_1'],
+    ['GET', '/decisions?referenceId=user-1'],
     ['POST', '/decisions/inq_1/redeliver'],
     ['POST', '/inquiries/inq_1/reprocess'],
     ['GET', '/deliveries'],
@@ -151,6 +152,44 @@ describe('operations and read API answers', () => {
   ])('400 BAD_REQUEST naming the field on GET /deliveries?%s', async (query, problems) => {
     const { status, body } = await call({ url: `/deliveries?${query}`, headers: auth });
     expect([status, body]).toEqual([400, error('BAD_REQUEST', `invalid query: ${problems}`)]);
+  });
+
+  it.each([
+    ['', 'referenceId Invalid input: expected string, received undefined'],
+    ['referenceId=', 'referenceId Too small: expected string to have >=1 characters'],
+    ['referenceId=u&limit=0', 'limit Too small: expected number to be >=1'],
+    ['referenceId=u&cursor=garbage', 'cursor is not a cursor from a previous page'],
+  ])('400 BAD_REQUEST naming the field on GET /decisions?%s', async (query, problems) => {
+    const { status, body } = await call({ url: `/decisions?${query}`, headers: auth });
+    expect([status, body]).toEqual([400, error('BAD_REQUEST', `invalid query: ${problems}`)]);
+  });
+
+  it("GET /decisions?referenceId lists the reference id's decisions, a page at a time", async () => {
+    await receive('inq_list');
+    const decision = await decide('inq_list');
+    const referenceId = decision.evidence.referenceId ?? '';
+    const { status, body } = await call({ url: `/decisions?referenceId=${referenceId}&limit=1`, headers: auth });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      items: [
+        {
+          decisionId: decision.decisionId,
+          inquiryId: 'inq_list',
+          sequence: 1,
+          outcome: decision.outcome,
+          reasons: decision.reasons,
+          decidedAt: decision.decidedAt,
+          policyVersion: decision.policyVersion,
+          eventId: decision.eventId,
+          eventName: decision.eventName,
+          personaStatus: decision.evidence.inquiryStatus,
+          referenceId,
+          accountId: decision.evidence.accountId,
+          templateId: decision.evidence.templateId,
+        },
+      ],
+      nextCursor: null,
+    });
   });
 
   it.each([

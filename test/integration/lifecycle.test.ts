@@ -251,7 +251,7 @@ describe.each(storeDialects)('Persona lifecycle on $dialect', (dialect) => {
         headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
       });
       expect(list.json()).toMatchObject({
-        decisions: [{ inquiryId: 'inq_id', outcome: 'approved' }],
+        items: [{ inquiryId: 'inq_id', outcome: 'approved' }],
         nextCursor: null,
       });
     });

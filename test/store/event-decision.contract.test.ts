@@ -237,13 +237,16 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       }
       await h().decisions.save(forUser('inq_other', 'evt_o', '2026-11-29T09:00:00.000Z', 'user-2'));
       const firstPage = await h().decisions.listByReferenceId('user-1', { limit: 2 });
-      expect(firstPage.map((d) => d.inquiryId)).toEqual(['inq_c', 'inq_b']);
-      const last = firstPage[1];
-      if (!last) throw new Error('expected two decisions');
-      const next = await h().decisions.listByReferenceId('user-1', { limit: 2, before: last });
-      expect(next.map((d) => d.inquiryId)).toEqual(['inq_a']);
-      expect(next[0]?.evidence.referenceId).toBe('user-1');
-      expect(await h().decisions.listByReferenceId('user-3', { limit: 2 })).toEqual([]);
+      expect(firstPage.items.map((d) => d.inquiryId)).toEqual(['inq_c', 'inq_b']);
+      expect(firstPage.nextCursor).not.toBeNull();
+      const next = await h().decisions.listByReferenceId('user-1', {
+        limit: 2,
+        cursor: firstPage.nextCursor ?? undefined,
+      });
+      expect(next.items.map((d) => d.inquiryId)).toEqual(['inq_a']);
+      expect(next.items[0]?.evidence.referenceId).toBe('user-1');
+      expect(next.nextCursor).toBeNull();
+      expect(await h().decisions.listByReferenceId('user-3', { limit: 2 })).toEqual({ items: [], nextCursor: null });
     });
 
     it('writes a decision, its delivery and the delivery job in one transaction', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../../decision/schemas.js';
 import { AppError, ErrorCodes } from '../../errors.js';
 import type { DecisionRecord } from '../../store/decision-record.js';
-import type { DecisionStore, InquiryView } from '../../store/decision-store.js';
+import { type DecisionStore, type InquiryView, isValidDecisionCursor } from '../../store/decision-store.js';
 import type { DeliveryStore } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
 import { deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
@@ -75,11 +75,11 @@ const listQuerySchema = z.object({
   referenceId: z.string().min(1).max(255),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** `nextCursor` of the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).refine(isValidDecisionCursor, 'is not a cursor from a previous page').optional(),
 });
 
 const decisionListSchema = z.object({
-  decisions: z.array(decisionSummarySchema),
+  items: z.array(decisionSummarySchema),
   /** Pass as `cursor` for the next page; null on the last one. */
   nextCursor: z.string().nullable(),
 });
@@ -111,15 +111,8 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
     },
     async (request) => {
       const { referenceId, limit, cursor } = request.query;
-      const before = cursor === undefined ? undefined : decodeCursor(cursor);
-      // one more than asked tells whether another page exists
-      const page = await options.decisions.listByReferenceId(referenceId, { limit: limit + 1, before });
-      const decisions = page.slice(0, limit);
-      const last = decisions.at(-1);
-      return {
-        decisions: decisions.map(toDecisionSummary),
-        nextCursor: page.length > limit && last ? encodeCursor(last) : null,
-      };
+      const page = await options.decisions.listByReferenceId(referenceId, { limit, cursor });
+      return { items: page.items.map(toDecisionSummary), nextCursor: page.nextCursor };
     },
   );
 
@@ -187,19 +180,4 @@ function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSummarySch
     accountId: d.evidence.accountId,
     templateId: d.evidence.templateId,
   };
-}
-
-// The cursor is the last row's sort key, opaque to clients (base64url JSON).
-const cursorSchema = z.object({ decidedAt: z.string(), decisionId: z.string() });
-
-function encodeCursor(d: DecisionRecord): string {
-  return Buffer.from(JSON.stringify({ decidedAt: d.decidedAt, decisionId: d.decisionId })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): z.output<typeof cursorSchema> {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new AppError(ErrorCodes.BAD_REQUEST, 'cursor: not a cursor this service returned');
-  }
 }

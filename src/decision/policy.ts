@@ -20,8 +20,8 @@ export interface Policy extends PolicyContent {
 }
 
 /**
- * Screening reports: the report types Persona sends `.matched` and `.dismissed` events for (OAS `webhooks`,
- * persona-openapi 2025-12-08), where `has-match` means a possible hit on a list. Any other counted report type must
+ * Screening reports: the report types Persona sends `.matched` events for (OAS `webhooks`, persona-openapi
+ * 2025-12-08; all but the crypto-address watchlist also `.dismissed`), where `has-match` means a possible hit on a list. Any other counted report type must
  * say in `reportMatch` what its match means: for a phone or email lookup a "match" is not adverse.
  */
 export const SCREENING_REPORT_TYPES: readonly string[] = [

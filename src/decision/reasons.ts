@@ -2,8 +2,11 @@ import type { Outcome } from './outcome.js';
 
 /**
  * Every reason code the engine emits, with the outcome it asks for ('info' explains without deciding). A code
- * always carries the same outcome, so consumers can branch on the code alone. Codes are a public contract
- * (stored with each decision, sent downstream): add new ones, never rename. Documented in docs/decision-policy.md.
+ * carries this outcome, so consumers can branch on the code alone, with two documented exceptions
+ * (docs/decision-policy.md#reason-codes): `inquiry_failed` and `inquiry_expired` carry the outcome the policy maps
+ * them to, and in a decision taken on Persona's view the engine's own reasons are `info` (their `engineOutcome` says
+ * what they asked for). Codes are a public contract (stored with each decision, sent downstream): add new ones,
+ * never rename.
  */
 export const reasonCatalogue = {
   // approved

@@ -42,19 +42,21 @@ export function describeBadEventName(name: string): string | undefined {
 /**
  * How the service treats an event: `inquiry`, evaluate the inquiry (a new one, or again); `report`, re-evaluate
  * the linked inquiry if the service has seen it; `ignored`, record and acknowledge only. A report event counts only
- * for a report type the policy reads (its change could not alter a decision otherwise).
+ * for a report type the policy reads (its change could not alter a decision otherwise). The type is the payload
+ * object's (`payload.data.type`), not the event name's prefix: they differ for some reports (the event
+ * `report/sentilink-scores.ready` carries a `report/integration/sentilink-scores` object, OAS `webhooks`).
  */
 export type EventDisposition = 'inquiry' | 'report' | 'ignored';
 
 export function createEventClassifier(
   selected: readonly string[],
   countedReportTypes: readonly string[],
-): (name: string) => EventDisposition {
+): (event: { name: string; objectType: string }) => EventDisposition {
   const names = new Set(selected);
-  return (name) => {
+  return ({ name, objectType }) => {
     if (name.startsWith('inquiry.')) return names.has(name) ? 'inquiry' : 'ignored';
-    const match = REPORT_EVENT.exec(name);
-    if (!match?.[1] || !match[2] || !countedReportTypes.includes(match[1])) return 'ignored';
-    return names.has(name) || names.has(`${ANY_REPORT}.${match[2]}`) ? 'report' : 'ignored';
+    const action = REPORT_EVENT.exec(name)?.[2];
+    if (action === undefined || !countedReportTypes.includes(objectType)) return 'ignored';
+    return names.has(name) || names.has(`${ANY_REPORT}.${action}`) ? 'report' : 'ignored';
   };
 }

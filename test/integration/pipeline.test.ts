@@ -3,9 +3,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FAKE_PII_VALUES, type PersonaResource } from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
-import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN, createTestWorker, runUntilIdle } from '../helpers/pipeline.js';
-import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
+import {
+  createTestWorker,
+  interceptInquiry,
+  PERSONA_BASE,
+  PERSONA_ORIGIN,
+  postWebhook,
+  runUntilIdle,
+} from '../helpers/pipeline.js';
+import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
+import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 import { dialectTitle, storeDialects } from '../store/dialects.js';
 
 describe.each(storeDialects)('on $dialect', (dialect) => {
@@ -50,18 +57,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       eventId = `evt_${inquiryId}`,
       createdAt = '2026-11-29T09:59:00.000Z',
     ) {
-      const body = buildInquiryEventBody({ eventId, inquiryId, createdAt });
-      const request = signedWebhookRequest(body, {
-        secrets: [TEST_WEBHOOK_SECRET],
-        timestampSeconds: Math.floor(ctx.clock.now() / 1000),
-      });
-      const res = await ctx.app.inject({
-        method: 'POST',
-        url: '/webhooks/persona',
-        payload: request.payload,
-        headers: request.headers,
-      });
-      expect(res.statusCode).toBe(200);
+      await postWebhook(ctx, buildInquiryEventBody({ eventId, inquiryId, createdAt }));
     }
 
     async function getDecision(inquiryId: string, token = TEST_API_TOKEN) {
@@ -299,16 +295,7 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       it('answers 404 for an inquiry never seen, and for one seen only in ignored events', async () => {
         expect((await getDecision('inq_never')).statusCode).toBe(404);
         const body = buildInquiryEventBody({ eventId: 'evt_ign', inquiryId: 'inq_ign', name: 'inquiry.started' });
-        const request = signedWebhookRequest(body, {
-          secrets: [TEST_WEBHOOK_SECRET],
-          timestampSeconds: Math.floor(ctx.clock.now() / 1000),
-        });
-        await ctx.app.inject({
-          method: 'POST',
-          url: '/webhooks/persona',
-          payload: request.payload,
-          headers: request.headers,
-        });
+        expect(await postWebhook(ctx, body)).toMatchObject({ status: 'ignored' });
         expect((await getDecision('inq_ign')).statusCode).toBe(404);
       });
 

@@ -6,6 +6,10 @@ import { testEnv } from '../helpers/test-app.js';
 
 const COUNTED = ['report/watchlist', 'report/integration/sentilink-scores'];
 
+/** The payload object's type of an event, as Persona sends it for these names. */
+const objectTypeOf = (name: string): string =>
+  name.startsWith('inquiry.') ? 'inquiry' : name.startsWith('report/') ? name.slice(0, name.lastIndexOf('.')) : 'case';
+
 describe('createEventClassifier', () => {
   const classify = createEventClassifier(DEFAULT_PERSONA_EVENTS, COUNTED);
 
@@ -32,11 +36,18 @@ describe('createEventClassifier', () => {
     ['verification.passed', 'ignored'],
     ['case.created', 'ignored'],
   ])('%s → %s (default PERSONA_EVENTS)', (name, expected) => {
-    expect(classify(name)).toBe(expected);
+    expect(classify({ name, objectType: objectTypeOf(name) })).toBe(expected);
+  });
+
+  it("reads a report event's type from its object: the Sentilink event name and report type differ", () => {
+    const event = { name: 'report/sentilink-scores.ready', objectType: 'report/integration/sentilink-scores' };
+    expect(classify(event)).toBe('report');
+    expect(createEventClassifier(DEFAULT_PERSONA_EVENTS, ['report/watchlist'])(event)).toBe('ignored');
   });
 
   it('acts only on the listed names: an exact report event, or an action for every counted type', () => {
-    const only = createEventClassifier(['inquiry.completed', 'report/watchlist.matched'], COUNTED);
+    const classifier = createEventClassifier(['inquiry.completed', 'report/watchlist.matched'], COUNTED);
+    const only = (name: string) => classifier({ name, objectType: objectTypeOf(name) });
     expect(only('inquiry.completed')).toBe('inquiry');
     expect(only('inquiry.approved')).toBe('ignored');
     expect(only('report/watchlist.matched')).toBe('report');

@@ -20,7 +20,7 @@ export interface PersonaWebhookOptions {
   clock: Clock;
   events: Pick<EventStore, 'record'>;
   /** What the service does with an event name (PERSONA_EVENTS and the policy's report types): see event-names.ts. */
-  classifyEvent: (name: string) => EventDisposition;
+  classifyEvent: (event: { name: string; objectType: string }) => EventDisposition;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
@@ -86,7 +86,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
         'webhook signed longer ago than WEBHOOK_TOLERANCE_SECONDS; accepted (within WEBHOOK_MAX_AGE_SECONDS)',
       );
     }
-    const kind = options.classifyEvent(event.name);
+    const kind = options.classifyEvent(event);
     const disposition = kind === 'ignored' ? 'ignored' : 'accepted';
     let status: RecordResult;
     try {

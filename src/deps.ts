@@ -133,6 +133,7 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
   const handlers = createJobHandlers({
     persona: deps.persona,
     decisions: deps.decisions,
+    events: deps.events,
     deliveries: deps.deliveries,
     policy: deps.policy,
     clock,

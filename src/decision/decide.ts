@@ -100,6 +100,17 @@ const PERSONA_DECISIONS = {
   },
 } as const satisfies Record<string, { outcome: Outcome; code: ReasonCode; message: string }>;
 
+/** Persona statuses of an inquiry the user has not finished (https://docs.withpersona.com/model-lifecycle). */
+const IN_PROGRESS_STATUSES = new Set(['created', 'pending']);
+
+/**
+ * Whether an inquiry can be decided at all: not while the user is still in the flow (a report event can arrive
+ * mid-flow, and an expired inquiry can be resumed). Persona sends an inquiry event when the flow ends.
+ */
+export function isDecidableStatus(inquiryStatus: string): boolean {
+  return !IN_PROGRESS_STATUSES.has(inquiryStatus);
+}
+
 /**
  * Whether the decision waits for pending evidence to settle: not when Persona's own status decides it (the engine's
  * reasons are then only kept for the record), so following Persona costs no polling.

@@ -29,6 +29,12 @@ export interface ReportEvidence {
   hasMatch: boolean | null;
   createdAt: string;
   completedAt: string | null;
+  /**
+   * When a reviewer dismissed the report's match in Persona: the `created-at` of the report's latest
+   * `report/<type>.dismissed` event, when no `.matched` event came after it. Persona keeps `has-match: true` on a
+   * dismissed report (OAS examples `report-*-dismissed-webhook-body`), so only the event tells. Absent otherwise.
+   */
+  matchDismissedAt?: string;
 }
 
 export interface Evidence {
@@ -112,6 +118,29 @@ function attemptTime(v: VerificationEvidence): number {
 /** Code-unit order, not localeCompare: the result must not change with the host's locale. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The latest `.matched` or `.dismissed` event of one report, as stored at intake. */
+export interface ReportMatchEvent {
+  reportId: string;
+  action: 'matched' | 'dismissed';
+  createdAt: string;
+}
+
+/**
+ * Marks each report whose latest match event is a dismissal (a later `.matched`, a new match under continuous
+ * monitoring, counts again). Pure: the events come from the event store.
+ */
+export function withMatchDismissals(evidence: Evidence, latest: readonly ReportMatchEvent[]): Evidence {
+  const dismissed = new Map(latest.filter((e) => e.action === 'dismissed').map((e) => [e.reportId, e.createdAt]));
+  if (dismissed.size === 0) return evidence;
+  return {
+    ...evidence,
+    reports: evidence.reports.map((r) => {
+      const at = dismissed.get(r.id);
+      return at === undefined ? r : { ...r, matchDismissedAt: at };
+    }),
+  };
 }
 
 export interface PendingEvidence {

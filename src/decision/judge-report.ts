@@ -24,6 +24,9 @@ export function judgeReport(r: ReportEvidence, policy: Policy): Reason {
     if (r.status === 'ready') {
       return createReason('report_ready', `${r.type} is ready (the policy does not read its match)`, refs);
     }
+  } else if (r.hasMatch === true && r.matchDismissedAt !== undefined && r.status === 'ready') {
+    const message = `${r.type}'s match was dismissed by a reviewer in Persona`;
+    return createReason('report_match_dismissed', message, refs);
   } else if (r.hasMatch === true) {
     // A match is a match whatever the status says next to it.
     return createReason('report_match', `${r.type} found a possible match`, refs);

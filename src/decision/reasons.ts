@@ -14,6 +14,7 @@ export const reasonCatalogue = {
   verification_passed: 'approved',
   report_clear: 'approved',
   report_ready: 'approved',
+  report_match_dismissed: 'approved',
   persona_approved: 'approved',
   // declined
   decline_check_failed: 'declined',

@@ -50,6 +50,7 @@ const reportSchema = z.object({
   hasMatch: z.boolean().nullable(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
+  matchDismissedAt: z.string().optional(),
 }) satisfies z.ZodType<ReportEvidence>;
 
 export const evidenceSchema = z.object({

@@ -5,11 +5,13 @@ import type { DecisionStore } from '../store/decision-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import { createDeliverDecisionHandler, type DeliveryRetryPolicy } from './deliver-decision.js';
 import { createProcessInquiryHandler, type EvidenceSource, type PollingOptions } from './process-inquiry.js';
+import type { EventStore } from '../store/event-store.js';
 import type { JobHandler, JobHandlers } from './worker.js';
 
 export interface JobHandlerOptions {
   persona: EvidenceSource;
   decisions: DecisionStore;
+  events: Pick<EventStore, 'latestReportMatchEvents'>;
   deliveries: DeliveryStore;
   policy: Policy;
   clock: Clock;
@@ -28,6 +30,7 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
     process_inquiry: createProcessInquiryHandler({
       persona: options.persona,
       decisions: options.decisions,
+      events: options.events,
       policy: options.policy,
       clock,
       random,

@@ -1,4 +1,4 @@
-import { decide, needsSettledEvidence } from '../decision/decide.js';
+import { decide, isDecidableStatus, needsSettledEvidence } from '../decision/decide.js';
 import {
   type Evidence,
   isPending,
@@ -6,6 +6,7 @@ import {
   type PendingEvidence,
   type ReportEvidence,
   type VerificationEvidence,
+  withMatchDismissals,
 } from '../decision/evidence.js';
 import type { Policy } from '../decision/policy.js';
 import { describeError, isAppError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { ProcessInquiryPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { DecisionStore } from '../store/decision-store.js';
+import type { EventStore } from '../store/event-store.js';
 import type { Job } from '../store/job-queue.js';
 import type { JobContext, JobHandler, JobOutcome } from './worker.js';
 
@@ -33,6 +35,8 @@ export interface PollingOptions {
 export interface ProcessInquiryOptions {
   persona: EvidenceSource;
   decisions: DecisionStore;
+  /** Reads the reports' latest match events: a dismissal shows only there (evidence.ts, matchDismissedAt). */
+  events: Pick<EventStore, 'latestReportMatchEvents'>;
   policy: Policy;
   clock: Clock;
   random: Random;
@@ -49,13 +53,19 @@ type PollState = ProcessInquiryPayload;
  * nothing waits in memory) → decide → store the decision (and its delivery) in one transaction.
  */
 export function createProcessInquiryHandler(options: ProcessInquiryOptions): JobHandler<'process_inquiry'> {
-  const { persona, decisions, policy, clock, random, polling } = options;
+  const { persona, decisions, events, policy, clock, random, polling } = options;
 
   return async function processInquiry(state, job, { log, finishWithin }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
     const previous = await decisions.latestDecisionRef(state.inquiryId);
     if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
       jobLog.info({ decisionId: previous.decisionId }, 'event older than the current decision; skipped');
+      return { type: 'done' };
+    }
+    // A newer event's job is queued behind this one and will fetch the inquiry afresh: deciding (or polling) on
+    // this one's older view would only deliver an outcome Persona may have overridden since.
+    if (await decisions.newerEventAccepted(state.inquiryId, state.eventCreatedAt)) {
+      jobLog.info('a newer event of this inquiry was accepted; its job decides');
       return { type: 'done' };
     }
 
@@ -66,8 +76,22 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     } catch (error) {
       return onPersonaError(error, state, job, ctx.calls, jobLog);
     }
-    const { evidence, pending } = gathered;
+    const { pending } = gathered;
+    const matched = gathered.evidence.reports.some((r) => r.hasMatch === true);
+    const evidence = matched
+      ? withMatchDismissals(gathered.evidence, await events.latestReportMatchEvents(state.inquiryId))
+      : gathered.evidence;
     const calls = state.personaCalls + ctx.calls;
+    if (!isDecidableStatus(evidence.inquiryStatus)) {
+      // The user is still in the flow (a report ran mid-flow, or an expired inquiry was resumed): Persona sends an
+      // inquiry event when it ends, and that event decides.
+      jobLog.info(
+        { personaStatus: evidence.inquiryStatus, personaCalls: calls },
+        'inquiry still in progress at Persona; not decided',
+      );
+      await decisions.finishWithoutDecision(state.inquiryId, state.eventId);
+      return { type: 'done' };
+    }
     const now = clock.now();
     if (isPending(pending) && now < state.receivedAtMs + polling.timeoutMs) {
       const delay = backoffDelayMs(state.polls + 1, { minMs: polling.minDelayMs, maxMs: polling.maxDelayMs }, random);
@@ -115,6 +139,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
         { decisionId: result.decision.decisionId, sequence: result.decision.sequence, ...facts, polls: state.polls },
         'inquiry decided',
       );
+    } else if (result.status === 'superseded') {
+      jobLog.info('a newer event of this inquiry was accepted meanwhile; its job decides');
     } else if (result.status === 'unchanged') {
       jobLog.info(
         { decisionId: result.decision.decisionId, ...facts },

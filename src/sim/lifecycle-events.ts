@@ -1,7 +1,8 @@
 import type { KeyInflection } from './inflect.js';
 import type { WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
-import { parseInquiryId } from './inquiry-ids.js';
+import type { ReportMatchEvent } from '../decision/evidence.js';
+import { parseInquiryId, reportIdFor } from './inquiry-ids.js';
 import { buildReportEvent } from './report-event.js';
 import type { SendResult } from './webhook-sender.js';
 
@@ -65,4 +66,22 @@ export async function playLifecycle(inquiryId: string, options: PlayLifecycleOpt
     await options.evaluated(inquiryId, event.eventId);
   }
   return results;
+}
+
+/**
+ * The report match events a service has received once an inquiry's lifecycle reached `step`: the latest
+ * `.matched` or `.dismissed` per report, as its event store would give them (decision/evidence.ts,
+ * withMatchDismissals). For tests that decide on a scenario's evidence without running the service.
+ */
+export function matchEventsAt(inquiryId: string, step: number): ReportMatchEvent[] {
+  const ref = parseInquiryId(inquiryId);
+  if (!ref) throw new RangeError(`${inquiryId} names no scenario`);
+  const latest = new Map<string, ReportMatchEvent>();
+  ref.scenario.steps.slice(0, step + 1).forEach((s, index) => {
+    const action = /\.(matched|dismissed)$/.exec(s.event)?.[1];
+    if (!s.reportSlot || (action !== 'matched' && action !== 'dismissed')) return;
+    const reportId = reportIdFor(inquiryId, s.reportSlot);
+    latest.set(reportId, { reportId, action, createdAt: new Date(index * STEP_INTERVAL_MS).toISOString() });
+  });
+  return [...latest.values()];
 }

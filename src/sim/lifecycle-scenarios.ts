@@ -147,9 +147,11 @@ export const LIFECYCLE_SCENARIOS: readonly ScenarioDefinition<LifecycleScenarioK
         delivers: true,
       },
       {
+        // Persona keeps has-match true on a dismissed report (OAS examples report-*-dismissed-webhook-body): only
+        // the event says the reviewer dismissed the match
         event: 'report/watchlist.dismissed',
         inquiryStatus: 'completed',
-        reports: [watchlist(false)],
+        reports: [watchlist(true)],
         reportSlot: 'watchlist',
         expectedOutcome: 'approved',
         expectedReason: 'all_evidence_passed',

@@ -36,7 +36,8 @@ export interface HistoryEntry {
 export type EvaluationResult =
   | { status: 'decided'; decision: DecisionRecord }
   | { status: 'unchanged'; decision: DecisionRef }
-  | { status: 'stale' };
+  | { status: 'stale' }
+  | { status: 'superseded' };
 
 export interface DecisionPage {
   items: DecisionRecord[];
@@ -71,6 +72,13 @@ export interface DecisionStore {
   /** Every decision of the customer's `reference-id` (one user, across inquiries), newest first. */
   listByReferenceId(referenceId: string, page: { limit: number; cursor?: string | undefined }): Promise<DecisionPage>;
   markFailed(inquiryId: string, eventId: string, error: string): Promise<void>;
+  /** Whether an event of the inquiry newer than this `created-at` was accepted (its job is queued or ran). */
+  newerEventAccepted(inquiryId: string, eventCreatedAt: string): Promise<boolean>;
+  /**
+   * The inquiry's newest event decided nothing (Persona still shows the inquiry in progress): the inquiry goes back
+   * to `decided` if it has a decision, else stays `processing` until Persona's next event.
+   */
+  finishWithoutDecision(inquiryId: string, eventId: string): Promise<void>;
 }
 
 /** `eventCreatedAt`: the newest event the decision stands for, its own or a later one in its history. */
@@ -153,6 +161,15 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
     return rows.map((row) => parseRow(historyRowSchema, row, `decision history of ${decisionId}`));
   };
 
+  const newerAccepted = async (executor: Db, inquiryId: string, eventCreatedAt: string): Promise<boolean> => {
+    const row = await executor
+      .selectFrom('inquiries')
+      .select('last_event_created_at')
+      .where('inquiry_id', '=', inquiryId)
+      .executeTakeFirst();
+    return row !== undefined && row.last_event_created_at > eventCreatedAt;
+  };
+
   /** Only the job of the inquiry's newest event closes it; a newer event is otherwise still on its way. */
   const markDecided = (trx: Kysely<Database>, inquiryId: string, eventId: string, at: string) =>
     trx
@@ -211,6 +228,7 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
         await within?.(trx);
         const previous = await latestRef(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return { status: 'stale' };
+        if (await newerAccepted(trx, input.inquiryId, input.eventCreatedAt)) return { status: 'superseded' };
         if (previous?.outcome !== input.outcome) {
           return { status: 'decided', decision: await insertDecision(trx, input, previous) };
         }
@@ -254,6 +272,20 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    },
+
+    newerEventAccepted: (inquiryId, eventCreatedAt) => newerAccepted(db, inquiryId, eventCreatedAt),
+
+    async finishWithoutDecision(inquiryId, eventId) {
+      await db
+        .updateTable('inquiries')
+        .set({ status: 'decided', error: null, updated_at: new Date(clock.now()).toISOString() })
+        .where('inquiry_id', '=', inquiryId)
+        .where('last_event_id', '=', eventId)
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('decisions').select('decision_id').where('decisions.inquiry_id', '=', inquiryId)),
+        )
+        .execute();
     },
 
     async markFailed(inquiryId, eventId, error) {

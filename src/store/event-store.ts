@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ReportMatchEvent } from '../decision/evidence.js';
 import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import { createGroupCommit } from '../lib/group-commit.js';
@@ -33,6 +34,8 @@ export interface EventStore {
    * API key, a Persona outage longer than the retry window), or to re-evaluate under a new policy.
    */
   reprocess(inquiryId: string): Promise<'queued' | 'not_found'>;
+  /** Per report of the inquiry, its latest `.matched` or `.dismissed` event (recorded whether acted on or not). */
+  latestReportMatchEvents(inquiryId: string): Promise<ReportMatchEvent[]>;
 }
 
 export function createEventStore(options: { db: Db; queue: JobQueue; clock: Clock }): EventStore {
@@ -77,6 +80,24 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
 
   return {
     record: writeGrouped,
+
+    async latestReportMatchEvents(inquiryId) {
+      const rows = await db
+        .selectFrom('persona_events')
+        .select(['object_id', 'name', 'persona_created_at'])
+        .where('inquiry_id', '=', inquiryId)
+        .where('object_type', 'like', 'report/%')
+        .where((eb) => eb.or([eb('name', 'like', '%.matched'), eb('name', 'like', '%.dismissed')]))
+        .orderBy('persona_created_at')
+        .orderBy('event_id')
+        .execute();
+      const latest = new Map<string, ReportMatchEvent>();
+      for (const row of rows) {
+        const action = row.name.endsWith('.dismissed') ? 'dismissed' : 'matched';
+        latest.set(row.object_id, { reportId: row.object_id, action, createdAt: row.persona_created_at });
+      }
+      return [...latest.values()];
+    },
 
     reprocess: (inquiryId) =>
       db.transaction().execute(async (trx) => {

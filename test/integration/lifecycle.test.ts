@@ -182,15 +182,91 @@ describe.each(storeDialects)('Persona lifecycle on $dialect', (dialect) => {
       expect(matched).toMatchObject({ outcome: 'manual_review', sequence: 2 });
       expect(matched.reasons[0]).toMatchObject({ code: 'report_match' });
 
-      interceptInquiry('inq_l', [govId(), selfie(), watchlist('inq_l', false)]);
-      await reportEvent('inq_l', 'report/watchlist.dismissed', 3);
+      // Persona keeps has-match true on a dismissed report: the dismissal event is what closes the match
+      interceptInquiry('inq_l', [govId(), selfie(), watchlist('inq_l', true)]);
+      await reportEvent('inq_l', 'report/watchlist.dismissed', 3, true);
       await runUntilIdle(ctx);
-      expect(await decisionOf('inq_l')).toMatchObject({
+      const dismissed = await decisionOf('inq_l');
+      expect(dismissed).toMatchObject({ outcome: 'approved', sequence: 3, eventName: 'report/watchlist.dismissed' });
+      expect(dismissed.reasons).toContainEqual(
+        expect.objectContaining({ code: 'report_match_dismissed', reportId: 'rep_w1' }),
+      );
+      expect(dismissed.evidence.reports[0]).toMatchObject({ hasMatch: true, matchDismissedAt: at(3) });
+
+      // a new match under continuous monitoring counts again
+      interceptInquiry('inq_l', [govId(), selfie(), watchlist('inq_l', true)]);
+      await reportEvent('inq_l', 'report/watchlist.matched', 4, true);
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_l')).toMatchObject({ outcome: 'manual_review', sequence: 4 });
+      expect((await deliveries('inq_l')).map(([sequence]) => sequence)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('re-evaluates on report/<type>.errored: an errored counted report asks for review', async () => {
+      interceptInquiry('inq_e', [govId(), selfie()]);
+      await inquiryEvent('inq_e', 'inquiry.completed', 0);
+      await runUntilIdle(ctx);
+      interceptInquiry('inq_e', [govId(), selfie(), watchlist('inq_e', false, 'errored')]);
+      await reportEvent('inq_e', 'report/watchlist.errored', 1);
+      await runUntilIdle(ctx);
+      const body = await decisionOf('inq_e');
+      expect(body).toMatchObject({ outcome: 'manual_review', sequence: 2, eventName: 'report/watchlist.errored' });
+      expect(body.reasons[0]).toMatchObject({ code: 'report_errored' });
+    });
+
+    it('records a lifecycle event older than one already seen as superseded: nothing more is delivered', async () => {
+      interceptInquiry('inq_o', [govId(), selfie()], 200, 'approved');
+      await inquiryEvent('inq_o', 'inquiry.approved', 5);
+      await runUntilIdle(ctx);
+      expect(await inquiryEvent('inq_o', 'inquiry.completed', 1)).toMatchObject({ status: 'superseded' });
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_o')).toMatchObject({
         outcome: 'approved',
-        sequence: 3,
-        eventName: 'report/watchlist.dismissed',
+        sequence: 1,
+        eventName: 'inquiry.approved',
       });
-      expect((await deliveries('inq_l')).map(([sequence]) => sequence)).toEqual([1, 2, 3]);
+      expect(await deliveries('inq_o')).toEqual([[1, 'delivered']]);
+    });
+
+    it("stops polling an older event's view once a newer event is accepted: Persona's decline is the only delivery", async () => {
+      interceptInquiry('inq_p', [govId(), selfie(), watchlist('inq_p', false, 'pending')]);
+      await inquiryEvent('inq_p', 'inquiry.completed', 0);
+      await createTestWorker(ctx).drain();
+      expect((await decisionOf('inq_p')).status).toBe('processing');
+      // a Workflow declines while the watchlist is still running; the report would have come back clear
+      nock(PERSONA_ORIGIN)
+        .get(`${PERSONA_BASE}/reports/rep_w1`)
+        .optionally()
+        .reply(200, { data: watchlist('inq_p', false) });
+      interceptInquiry('inq_p', [govId(), selfie(), watchlist('inq_p', false)], 200, 'declined');
+      await inquiryEvent('inq_p', 'inquiry.declined', 1);
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_p')).toMatchObject({
+        outcome: 'declined',
+        sequence: 1,
+        eventName: 'inquiry.declined',
+      });
+      expect(await deliveries('inq_p')).toEqual([[1, 'delivered']]);
+    });
+
+    it('decides nothing while Persona shows the inquiry in progress (a report mid-flow, a resumed inquiry)', async () => {
+      interceptInquiry('inq_m', [govId()], 200, 'expired');
+      await inquiryEvent('inq_m', 'inquiry.expired', 0);
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_m')).toMatchObject({ outcome: 'retry', sequence: 1 });
+      // the user resumed the inquiry; a watchlist report runs before they finish
+      interceptInquiry('inq_m', [govId(), watchlist('inq_m', false)], 200, 'pending');
+      expect(await reportEvent('inq_m', 'report/watchlist.ready', 1)).toMatchObject({ status: 'stored' });
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_m')).toMatchObject({
+        status: 'decided',
+        outcome: 'retry',
+        sequence: 1,
+        history: [],
+      });
+      interceptInquiry('inq_m', [govId(), selfie(), watchlist('inq_m', false)]);
+      await inquiryEvent('inq_m', 'inquiry.completed', 2);
+      await runUntilIdle(ctx);
+      expect(await decisionOf('inq_m')).toMatchObject({ outcome: 'approved', sequence: 2 });
     });
 
     it('records as ignored a report event of an unknown inquiry, of an account only, or of a type the policy does not count', async () => {
@@ -253,6 +329,39 @@ describe.each(storeDialects)('Persona lifecycle on $dialect', (dialect) => {
       expect(list.json()).toMatchObject({
         items: [{ inquiryId: 'inq_id', outcome: 'approved' }],
         nextCursor: null,
+      });
+    });
+
+    describe('personaDecisions through the pipeline', () => {
+      it('review_on_disagreement waits for pending evidence, then follows Persona when the evidence agrees', async () => {
+        const policy = parsePolicy({ personaDecisions: 'review_on_disagreement' }, 'test');
+        interceptInquiry('inq_d', [govId(), selfie('initiated')], 200, 'approved');
+        nock(PERSONA_ORIGIN).get(`${PERSONA_BASE}/verifications/ver_s1`).reply(200, { data: selfie() });
+        await inquiryEvent('inq_d', 'inquiry.approved', 0);
+        await runUntilIdle(ctx, createTestWorker(ctx, { policy }));
+        const body = await decisionOf('inq_d');
+        expect(body).toMatchObject({ outcome: 'approved', personaCalls: 2 });
+        expect(body.reasons[0]).toMatchObject({ code: 'persona_approved' });
+      });
+
+      it('review_on_disagreement sends a disagreement to review', async () => {
+        const policy = parsePolicy({ personaDecisions: 'review_on_disagreement' }, 'test');
+        interceptInquiry('inq_g', [govId(), selfie(), watchlist('inq_g', true)], 200, 'approved');
+        await inquiryEvent('inq_g', 'inquiry.approved', 0);
+        await runUntilIdle(ctx, createTestWorker(ctx, { policy }));
+        const body = await decisionOf('inq_g');
+        expect(body.outcome).toBe('manual_review');
+        expect(body.reasons[0]).toMatchObject({ code: 'persona_engine_disagree', engineOutcome: 'manual_review' });
+      });
+
+      it('ignore lets the evidence decide, whatever Persona decided', async () => {
+        const policy = parsePolicy({ personaDecisions: 'ignore' }, 'test');
+        interceptInquiry('inq_i', [govId(), selfie(), watchlist('inq_i', true)], 200, 'approved');
+        await inquiryEvent('inq_i', 'inquiry.approved', 0);
+        await runUntilIdle(ctx, createTestWorker(ctx, { policy }));
+        const body = await decisionOf('inq_i');
+        expect(body).toMatchObject({ outcome: 'manual_review', personaStatus: 'approved' });
+        expect(body.reasons[0]).toMatchObject({ code: 'report_match' });
       });
     });
 

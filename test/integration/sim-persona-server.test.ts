@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/decision/decide.js';
+import { withMatchDismissals } from '../../src/decision/evidence.js';
+import { matchEventsAt } from '../../src/sim/lifecycle-events.js';
 import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
 import type { Policy } from '../../src/decision/policy.js';
 import { createManualClock, systemClock } from '../../src/lib/clock.js';
@@ -194,11 +196,14 @@ describe('Persona simulator: lifecycle steps', () => {
     const reportsOf = async () =>
       (await get(sim, `/inquiries/${late}?include=reports`)).body.included.map((r) => r.attributes['has-match']);
     expect([await reportsOf(), (await get(sim, watchlist)).status]).toEqual([[], 404]);
+    await putStep(sim, late, { step: 1 });
+    expect(await reportsOf()).toEqual([false]);
     await putStep(sim, late, { step: 2 });
     expect(await reportsOf()).toEqual([true]);
     expect((await get(sim, watchlist)).body.data.attributes['has-match']).toBe(true);
+    // dismissed: Persona keeps has-match true (OAS example report-watchlist-dismissed-webhook-body)
     await putStep(sim, late, { step: 3 });
-    expect((await get(sim, watchlist)).body.data.attributes['has-match']).toBe(false);
+    expect((await get(sim, watchlist)).body.data.attributes['has-match']).toBe(true);
   });
 
   it.each([
@@ -426,7 +431,7 @@ describe("Persona simulator: read by the service's own Persona client", () => {
         const fresh = await persona.getVerification(pending.id, ctx);
         evidence = { ...evidence, verifications: evidence.verifications.map((v) => (v.id === fresh.id ? fresh : v)) };
       }
-      const decision = decide(evidence, policyFor(scenario));
+      const decision = decide(withMatchDismissals(evidence, matchEventsAt(id, step)), policyFor(scenario));
       expect({ outcome: decision.outcome, reason: decision.reasons[0]?.code }).toEqual({
         outcome: scenario.steps[step]?.expectedOutcome,
         reason: scenario.steps[step]?.expectedReason,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDecisionStore, type NewDecision } from '../../src/store/decision-store.js';
 import type { IncomingEvent } from '../../src/store/event-store.js';
 import { createOutbox } from '../../src/store/outbox.js';
+import { parseJobPayload } from '../../src/job-kinds.js';
 import { engineDecision, evidence, GOV_ID, verification } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { useStoreHarness } from './store-harness.js';
@@ -181,6 +182,59 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
       expect(await h().decisions.save(decision('inq_1', 'evt_0', '2026-11-29T08:59:00.000Z'))).toBeNull();
     });
 
+    it('reads a decision and a job stored before the lifecycle migration (no event name or identifiers)', async () => {
+      await h().events.record(incoming('evt_1', 'inq_old', '2026-11-29T09:00:00.000Z'));
+      const current = engineDecision({
+        inquiryId: 'inq_old',
+        eventId: 'evt_1',
+        eventCreatedAt: '2026-11-29T09:00:00.000Z',
+      });
+      const { referenceId, accountId, templateId, ...oldEvidence } = current.evidence;
+      expect([referenceId, accountId, templateId].every((v) => v !== null)).toBe(true);
+      await h()
+        .database.db.insertInto('decisions')
+        .values({
+          decision_id: 'dec_old',
+          inquiry_id: 'inq_old',
+          sequence: 1,
+          event_id: 'evt_1',
+          event_created_at: '2026-11-29T09:00:00.000Z',
+          outcome: current.outcome,
+          reasons: JSON.stringify(current.reasons),
+          policy_version: 'default-1',
+          evidence: JSON.stringify(oldEvidence),
+          persona_calls: 1,
+          decided_at: '2026-11-29T09:00:01.000Z',
+          event_name: null,
+          reference_id: null,
+        })
+        .execute();
+      const view = await h().decisions.getInquiryView('inq_old');
+      expect(view?.decision).toMatchObject({
+        decisionId: 'dec_old',
+        eventName: null,
+        evidence: { referenceId: null, accountId: null, templateId: null },
+      });
+      expect(view?.history).toEqual([]);
+      // a job payload of the older version: no eventName, evidence without identifiers
+      const parsed = parseJobPayload('process_inquiry', {
+        eventId: 'evt_1',
+        inquiryId: 'inq_old',
+        eventCreatedAt: '2026-11-29T09:00:00.000Z',
+        receivedAtMs: 0,
+        polls: 1,
+        personaCalls: 1,
+        evidence: { inquiryId: 'inq_old', inquiryStatus: 'completed', verifications: [], reports: [] },
+      });
+      expect(parsed).toMatchObject({ ok: true, payload: { evidence: { referenceId: null } } });
+      const next = engineDecision({
+        inquiryId: 'inq_old',
+        eventId: 'evt_1',
+        eventCreatedAt: '2026-11-29T09:00:00.000Z',
+      });
+      expect(await h().decisions.saveEvaluation(next)).toMatchObject({ status: 'unchanged' });
+    });
+
     it('keeps a same-outcome re-evaluation in the decision history: no new decision, no delivery', async () => {
       await h().events.record(incoming('evt_1', 'inq_1', '2026-11-29T09:00:00.000Z'));
       const first = await h().decisions.saveEvaluation(decision('inq_1', 'evt_1', '2026-11-29T09:00:00.000Z'));
@@ -229,23 +283,33 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
     });
 
     it("lists a reference id's decisions newest first, across inquiries, a page at a time", async () => {
-      const forUser = (inquiryId: string, eventId: string, at: string, referenceId: string) =>
-        engineDecision({ inquiryId, eventId, eventCreatedAt: at, evidence: { ...evidence([]), referenceId } });
-      for (const [i, inquiryId] of ['inq_a', 'inq_b', 'inq_c'].entries()) {
+      const forUser = (inquiryId: string, referenceId: string) =>
+        engineDecision({
+          inquiryId,
+          eventId: `evt_${inquiryId}`,
+          eventCreatedAt: '2026-11-29T09:00:00.000Z',
+          evidence: { ...evidence([]), referenceId },
+        });
+      const saved: string[] = [];
+      for (const inquiryId of ['inq_a', 'inq_b', 'inq_c']) {
         h().clock.advance(1000);
-        await h().decisions.save(forUser(inquiryId, `evt_${i}`, '2026-11-29T09:00:00.000Z', 'user-1'));
+        saved.push((await h().decisions.save(forUser(inquiryId, 'user-1')))?.decisionId ?? '');
       }
-      await h().decisions.save(forUser('inq_other', 'evt_o', '2026-11-29T09:00:00.000Z', 'user-2'));
-      const firstPage = await h().decisions.listByReferenceId('user-1', { limit: 2 });
-      expect(firstPage.items.map((d) => d.inquiryId)).toEqual(['inq_c', 'inq_b']);
-      expect(firstPage.nextCursor).not.toBeNull();
-      const next = await h().decisions.listByReferenceId('user-1', {
-        limit: 2,
-        cursor: firstPage.nextCursor ?? undefined,
-      });
-      expect(next.items.map((d) => d.inquiryId)).toEqual(['inq_a']);
-      expect(next.items[0]?.evidence.referenceId).toBe('user-1');
-      expect(next.nextCursor).toBeNull();
+      // two more in the same millisecond as inq_c: ties are broken by decision id, so paging skips none
+      for (const inquiryId of ['inq_d', 'inq_e']) {
+        saved.push((await h().decisions.save(forUser(inquiryId, 'user-1')))?.decisionId ?? '');
+      }
+      await h().decisions.save(forUser('inq_other', 'user-2'));
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h().decisions.listByReferenceId('user-1', { limit: 2, cursor });
+        pages.push(page.items.map((d) => d.decisionId));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      const newestFirst = [...saved.slice(2).sort().reverse(), saved[1], saved[0]];
+      expect(pages.flat()).toEqual(newestFirst);
       expect(await h().decisions.listByReferenceId('user-3', { limit: 2 })).toEqual({ items: [], nextCursor: null });
     });
 

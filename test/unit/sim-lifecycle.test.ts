@@ -48,7 +48,8 @@ describe('scenario catalog: lifecycle steps', () => {
     [0, { status: 'completed', linkedReports: [], report: null }],
     [1, { status: 'completed', linkedReports: [watchlist], report: false }],
     [2, { status: 'completed', linkedReports: [watchlist], report: true }],
-    [3, { status: 'completed', linkedReports: [watchlist], report: false }],
+    // dismissed: Persona keeps has-match true (OAS example report-watchlist-dismissed-webhook-body)
+    [3, { status: 'completed', linkedReports: [watchlist], report: true }],
   ])("serves step %i's status and linked reports, in the inquiry, in included and by id", (step, expected) => {
     const served = at(step);
     expect(served).toMatchObject(expected);
@@ -180,7 +181,7 @@ describe('lifecycleEvents', () => {
       undefined,
       false,
       true,
-      false,
+      true,
     ]);
   });
 

@@ -4,6 +4,8 @@ import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
 import type { Policy } from '../../src/decision/policy.js';
 import { inquiryDocumentSchema } from '../../src/persona/schemas.js';
 import { toEvidence } from '../../src/persona/to-evidence.js';
+import { withMatchDismissals } from '../../src/decision/evidence.js';
+import { matchEventsAt } from '../../src/sim/lifecycle-events.js';
 import {
   fromScenarioCode,
   inquiryIdFor,
@@ -63,7 +65,12 @@ describe('scenarios', () => {
   it.each(STEP_ROWS)('%s at step %i (%s) is decided as documented once its evidence has settled', (key, index) => {
     const scenario = scenarioOf(key);
     const step = scenario.steps[index];
-    const decision = decide(evidenceAfterFetches(key, 3, 2, index), policyFor(scenario));
+    // the service adds the report match events it received (a dismissal shows only there)
+    const evidence = withMatchDismissals(
+      evidenceAfterFetches(key, 3, 2, index),
+      matchEventsAt(inquiryIdFor(key, 'unit1'), index),
+    );
+    const decision = decide(evidence, policyFor(scenario));
     expect({ outcome: decision.outcome, reason: decision.reasons[0]?.code }).toEqual({
       outcome: step?.expectedOutcome,
       reason: step?.expectedReason,

@@ -11,6 +11,7 @@ import { type ServiceProcess, startService } from '../scripts/lib/service-proces
 import { createTempPostgresDatabase } from '../test/helpers/postgres.js';
 import { waitForDeliveries } from './lib/deliveries.js';
 import { loadAverage } from './lib/machine.js';
+import { API_TOKEN } from './lib/service-env.js';
 
 interface Run {
   label: string;
@@ -53,7 +54,7 @@ async function measure(run: Run): Promise<string[]> {
       const env = {
         ...stack.env,
         DATABASE_URL: db.url,
-        API_TOKENS: 'bench',
+        API_TOKENS: API_TOKEN,
         WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4',
       };
       services.push(await startService({ env }));

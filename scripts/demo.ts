@@ -16,7 +16,7 @@ import { startSimulatorStack } from '../src/sim/stack.js';
 import { type ServiceProcess, startService } from './lib/service-process.js';
 import { formatTable, waitFor } from './lib/report.js';
 
-const API_TOKEN = 'demo-read-token';
+const API_TOKEN = 'demo-read-token-0123456789abcdef0123456789';
 const POLL_TIMEOUT_SECONDS = 4; // shortened from the default 900 so the never-settles scenario ends in the demo
 
 interface Row {

@@ -2,7 +2,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { createBearerAuth } from './http/bearer-auth.js';
+import { createClientErrorHandler } from './http/client-error.js';
 import { installErrorHandler } from './http/errors.js';
+import { answerFrameworkError } from './http/framework-errors.js';
+import { createRequestIdGenerator, echoRequestId } from './http/request-id.js';
+import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -10,6 +14,7 @@ import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { createEventClassifier } from './persona/event-names.js';
+import { PERSONA_ID_MAX_LENGTH } from './persona/ids.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
 export interface AppDeps extends Pick<
@@ -31,9 +36,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // a client that sends its body at a trickle must not hold a connection forever (the webhook route is public)
     requestTimeout: 30_000,
-    // a stored Persona id may be 128 characters (persona/ids.ts): it must fit a path parameter (Fastify's default is 100)
-    routerOptions: { maxParamLength: 160 },
+    // one id limit (persona/ids.ts): an id up to it fits a path parameter (Fastify's default is 100), a little more
+    // reaches the route's schema (400, naming the id), and anything longer is refused by the router (400 too)
+    routerOptions: { maxParamLength: PERSONA_ID_MAX_LENGTH + 32 },
+    frameworkErrors: answerFrameworkError,
+    // X-Request-Id from a proxy when it is plain, else a fresh one: pino's reqId on every line of the request
+    requestIdHeader: false,
+    genReqId: createRequestIdGenerator(),
+    // TRUST_PROXY: whose X-Forwarded-For sets request.ip (off by default: the peer is the client)
+    trustProxy: toFastifyTrustProxy(deps.config.trustProxy),
+    // Fastify's default would log the raw bytes of a malformed request (bearer tokens, signatures) at trace level
+    clientErrorHandler: createClientErrorHandler(deps.logger),
   });
+  app.addHook('onRequest', echoRequestId);
   // params, query strings and replies are zod schemas declared on each route
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { checkBearerTokens, containsPlaceholder, refuseListedPlaceholders } from './config-secrets.js';
+import { type TrustProxy, trustProxySchema } from './config-trust-proxy.js';
 import { AppError, ErrorCodes } from './errors.js';
+import { redactUrl } from './lib/redact-url.js';
 import { DEFAULT_PERSONA_EVENTS, describeBadEventName } from './persona/event-names.js';
 
 /**
@@ -30,7 +33,8 @@ const databaseUrl = z
   .refine(
     (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
     'must be sqlite:<path> or postgres://…',
-  );
+  )
+  .refine((value) => !containsPlaceholder(value), 'carries the placeholder password from .env.example');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -42,8 +46,9 @@ const schema = z
   .object({
     PORT: port.default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
+    TRUST_PROXY: trustProxySchema,
     DATABASE_URL: databaseUrl.default('sqlite:./data/decisions.db'),
-    PERSONA_WEBHOOK_SECRET: csv,
+    PERSONA_WEBHOOK_SECRET: csv.superRefine(refuseListedPlaceholders),
     WEBHOOK_TOLERANCE_SECONDS: positiveInt.default(300),
     // three days: longer than Persona's ~51 h of retries, in case they keep their first signature's timestamp
     WEBHOOK_MAX_AGE_SECONDS: positiveInt.default(3 * 24 * 3600),
@@ -56,7 +61,10 @@ const schema = z
         }
       })
       .default(() => [...DEFAULT_PERSONA_EVENTS]),
-    PERSONA_API_KEY: z.string().min(1),
+    PERSONA_API_KEY: z
+      .string()
+      .min(1)
+      .superRefine((key, ctx) => refuseListedPlaceholders([key], ctx)),
     PERSONA_API_URL: httpUrl.default('https://api.withpersona.com/api/v1'),
     PERSONA_API_VERSION: z
       .string()
@@ -64,7 +72,7 @@ const schema = z
       .default('2025-12-08'),
     PERSONA_TIMEOUT_MS: positiveInt.default(10_000),
     PERSONA_MAX_RETRIES: nonNegativeInt.default(4),
-    API_TOKENS: csv,
+    API_TOKENS: csv.superRefine(checkBearerTokens),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     VERIFICATION_POLL_TIMEOUT_SECONDS: positiveInt.default(900),
     VERIFICATION_POLL_MIN_DELAY_MS: positiveInt.default(2_000),
@@ -119,6 +127,8 @@ const schema = z
 export interface Config {
   port: number;
   host: string;
+  /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy): off, a hop count, or their addresses. */
+  trustProxy: TrustProxy;
   databaseUrl: string;
   personaWebhookSecrets: readonly string[];
   /** Future clock skew allowed on a webhook signature; past signatures up to this age are accepted silently. */
@@ -176,6 +186,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
     databaseUrl: e.DATABASE_URL,
     personaWebhookSecrets: Object.freeze(e.PERSONA_WEBHOOK_SECRET),
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
@@ -220,6 +231,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     databaseUrl: redactUrl(config.databaseUrl),
+    personaApiUrl: redactUrl(config.personaApiUrl),
     personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
     personaApiKey: '[set]',
     apiTokens: `[set: ${config.apiTokens.length}]`,
@@ -227,17 +239,4 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' }
       : undefined,
   };
-}
-
-/** A URL without its password and query string (either may carry a credential). */
-function redactUrl(url: string): string {
-  if (url.startsWith('sqlite:')) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '[redacted]';
-    if (parsed.search) parsed.search = '?[redacted]';
-    return parsed.toString();
-  } catch {
-    return '[unparseable URL]';
-  }
 }

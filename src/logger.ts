@@ -20,11 +20,23 @@ const REDACT_PATHS = [
   'payload',
 ];
 
+/**
+ * pino's error serializer, without `rawPacket`: Node attaches the raw bytes of a malformed request to its client
+ * error (bearer tokens, signatures, a webhook body). http/client-error.ts never logs that error; this is the net.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized: unknown = pino.stdSerializers.err(error as Error);
+  if (typeof serialized !== 'object' || serialized === null) return serialized; // a thrown string, a number…
+  const { rawPacket: _dropped, ...rest } = serialized as Record<string, unknown>;
+  return rest;
+}
+
 function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { service: 'persona-decider' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
 }

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { buildApp } from './app.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
+import { describeConfigWarnings } from './config-warnings.js';
+import { installCrashHandlers } from './crash-handlers.js';
 import { createDeps, createWorker } from './deps.js';
 import { describeError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
+import { createShutdown, type Shutdown } from './shutdown.js';
 
 /**
  * The process: the only place that reads the environment. createDeps (deps.ts) builds every adapter from the
@@ -13,7 +16,10 @@ import { createLogger, type Logger } from './logger.js';
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
+  const shutdown = createShutdown({ logger, exit: (code) => process.exit(code) });
+  installCrashHandlers(process, logger, shutdown);
   logger.info({ config: describeConfig(config) }, 'starting');
+  for (const { key, url, message } of describeConfigWarnings(config)) logger.warn({ key, url }, message);
   const deps = await createDeps(config, { logger });
   const worker = createWorker(deps);
   const app = await buildApp({ ...deps, onEnqueued: () => worker.wake() });
@@ -29,11 +35,12 @@ async function main(): Promise<void> {
     { url, policyVersion: deps.policy.version, worker: config.workerConcurrency > 0 ? worker.id : null },
     'ready',
   );
-  installShutdown(logger, async () => {
+  shutdown.setDrain(async () => {
     await app.close(); // stop accepting, finish in-flight requests
     await worker.stop(); // finish running jobs; the rest stay queued in the database
     await deps.database.close(); // also closes the LISTEN connection
   });
+  installSignalHandlers(shutdown);
 }
 
 /** The environment, over `.env` when one exists (the real environment wins). */
@@ -42,28 +49,8 @@ function readConfig(): Config {
   return loadConfig({ ...fromFile, ...process.env });
 }
 
-function installShutdown(logger: Logger, close: () => Promise<void>): void {
-  let closing = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down: draining');
-    const force = setTimeout(() => {
-      logger.error('drain took too long; exiting');
-      process.exit(1);
-    }, 25_000);
-    force.unref();
-    close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
+function installSignalHandlers(shutdown: Shutdown): void {
+  const onSignal = (signal: NodeJS.Signals) => shutdown.begin({ signal }, 0);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }

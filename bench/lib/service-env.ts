@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SIM_DEFAULTS } from '../../src/sim/stack.js';
 
-export const API_TOKEN = 'bench-read-token';
+export const API_TOKEN = 'bench-read-token-0123456789abcdef0123456789';
 
 /** The service's environment for a benchmark: SQLite FILE in the run's temp folder, loopback only. */
 export function serviceEnv(dir: string, name: string, extra: Record<string, string>): Record<string, string> {

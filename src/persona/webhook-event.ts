@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PERSONA_ID } from './ids.js';
+import { PERSONA_ID, PERSONA_ID_MAX_LENGTH } from './ids.js';
 
 /**
  * The few envelope facts the service needs from a Persona webhook. The payload object itself is PII and is never
@@ -52,7 +52,7 @@ function inflectedObject<Shape extends z.ZodRawShape>(shape: Shape) {
 // Ids become database keys and URL path segments (GET /decisions/:inquiryId): Persona's are `evt_…`, `inq_…`
 // (letters, digits, underscores). Bounded, and no control characters (PostgreSQL text rejects NUL, which would turn
 // a bad event into a 503 Persona retries for two days instead of a 400).
-const identifier = z.string().min(1).max(128).regex(PERSONA_ID, 'must be letters, digits, - or _');
+const identifier = z.string().min(1).max(PERSONA_ID_MAX_LENGTH).regex(PERSONA_ID, 'must be letters, digits, - or _');
 
 // Event names (`inquiry.completed`) and resource types (`verification/government-id`): printable, bounded.
 const label = z

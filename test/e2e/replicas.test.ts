@@ -12,7 +12,7 @@ import {
 } from '../helpers/postgres.js';
 import { E2E_TIMEOUT_MS } from './harness.js';
 
-const TOKEN = 'replica-token';
+const TOKEN = 'replica-token-0123456789abcdef0123456789';
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -16,7 +16,7 @@ import type { JobQueue } from '../../src/store/job-queue.js';
 
 export const TEST_WEBHOOK_SECRET = 'wbhsec_test_secret_one';
 export const TEST_WEBHOOK_SECRET_2 = 'wbhsec_test_secret_two';
-export const TEST_API_TOKEN = 'test-read-token-0123456789';
+export const TEST_API_TOKEN = 'test-read-token-0123456789abcdef0123456789';
 export const TEST_DOWNSTREAM_SECRET = 'whsec_dGVzdC1kb3duc3RyZWFtLXNlY3JldC0xMjM0NTY3OA==';
 
 /** The smallest valid environment; tests override what they exercise. */
@@ -74,14 +74,21 @@ export interface TestContext {
  * service, with a manual clock, captured logs, a fixed jitter and sleeps that move the clock instead of waiting.
  */
 export async function createTestContext(
-  options: { env?: Record<string, string | undefined>; dir?: string; clock?: ManualClock; databaseUrl?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    dir?: string;
+    clock?: ManualClock;
+    databaseUrl?: string;
+    /** Of the captured logs (default debug). */
+    logLevel?: string;
+  } = {},
 ): Promise<TestContext> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'persona-decider-test-'));
   // SQLite in the temp dir unless the test names a database (e.g. a PostgreSQL one of test/store/dialects.ts)
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(dir, 'decisions.db')}`;
   const config = loadConfig(testEnv({ DATABASE_URL: databaseUrl, ...options.env }));
   const clock = options.clock ?? createManualClock(Date.parse('2026-11-29T10:00:00.000Z'));
-  const { logger, lines } = createCapturedLogger();
+  const { logger, lines } = createCapturedLogger(options.logLevel);
   const sleep = async (ms: number) => {
     clock.advance(ms);
   };

@@ -5,7 +5,7 @@ import { AppError } from '../../src/errors.js';
 const minimal = {
   PERSONA_WEBHOOK_SECRET: 'wbhsec_secret_value_one',
   PERSONA_API_KEY: 'persona_sandbox_secret_key',
-  API_TOKENS: 'token-secret-a',
+  API_TOKENS: 'token-secret-a-0123456789abcdef0123456789',
 };
 
 function errorOf(env: Record<string, string | undefined>): AppError {
@@ -31,7 +31,8 @@ describe('loadConfig', () => {
       webhookBodyLimitBytes: 1024 * 1024,
       personaApiUrl: 'https://api.withpersona.com/api/v1',
       personaApiVersion: '2025-12-08',
-      apiTokens: ['token-secret-a'],
+      apiTokens: ['token-secret-a-0123456789abcdef0123456789'],
+      trustProxy: false,
       logLevel: 'info',
       verificationPollTimeoutSeconds: 900,
       downstream: undefined,
@@ -40,9 +41,10 @@ describe('loadConfig', () => {
   });
 
   it('splits comma-separated secrets and tokens, trimming blanks', () => {
-    const config = loadConfig({ ...minimal, PERSONA_WEBHOOK_SECRET: ' a , b,, ', API_TOKENS: 't1,t2' });
+    const [t1, t2] = ['t1'.padEnd(32, '1'), 't2'.padEnd(32, '2')];
+    const config = loadConfig({ ...minimal, PERSONA_WEBHOOK_SECRET: ' a , b,, ', API_TOKENS: ` ${t1}, ${t2},, ` });
     expect(config.personaWebhookSecrets).toEqual(['a', 'b']);
-    expect(config.apiTokens).toEqual(['t1', 't2']);
+    expect(config.apiTokens).toEqual([t1, t2]);
   });
 
   it.each(['PERSONA_WEBHOOK_SECRET', 'PERSONA_API_KEY', 'API_TOKENS'])('reports a missing %s by name', (key) => {
@@ -139,7 +141,7 @@ describe('loadConfig', () => {
     for (const secret of [
       'wbhsec_secret_value_one',
       'persona_sandbox_secret_key',
-      'token-secret-a',
+      'token-secret-a-0123456789abcdef0123456789',
       'whsec_c2VjcmV0',
     ]) {
       expect(text).not.toContain(secret);
@@ -158,5 +160,79 @@ describe('loadConfig', () => {
     expect(text).not.toContain('S3cretPw');
     expect(text).not.toContain('abc123');
     expect(text).toContain('db:5432/app');
+  });
+});
+
+describe('loadConfig refuses weak secrets', () => {
+  it('refuses an API token shorter than 32 characters, naming the key and never the value', () => {
+    const short = 'x'.repeat(31);
+    const message = errorOf({ ...minimal, API_TOKENS: `${'y'.repeat(40)},${short}` }).message;
+    expect(message).toContain('API_TOKENS must have at least 32 characters per token');
+    expect(message).not.toContain(short);
+    expect(loadConfig({ ...minimal, API_TOKENS: 'z'.repeat(32) }).apiTokens).toEqual(['z'.repeat(32)]);
+  });
+
+  it.each([
+    ['PERSONA_WEBHOOK_SECRET', 'wbhsec_replace_me'],
+    ['PERSONA_WEBHOOK_SECRET', 'wbhsec_real_one,wbhsec_replace_me'],
+    ['PERSONA_API_KEY', 'persona_sandbox_replace_me'],
+    ['API_TOKENS', 'replace-with-a-long-random-token'],
+    ['DATABASE_URL', 'postgres://persona:change-me-to-a-long-random-password@postgres:5432/persona_decider'],
+  ])('refuses the .env.example placeholder in %s', (key, value) => {
+    const message = errorOf({ ...minimal, [key]: value }).message;
+    expect(message).toMatch(new RegExp(`${key} (is a placeholder|carries the placeholder password) from .env.example`));
+    expect(message).not.toContain(value);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['127.0.0.1', ['127.0.0.1']],
+    [' 10.0.0.0/8 , 192.168.1.7,::1, fd00::/8 ', ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('reads %j as %j', (value, expected) => {
+    expect(loadConfig({ ...minimal, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['true', 'yes', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/1', 'proxy.internal', '-1', ','])(
+    'refuses %j',
+    (value) => {
+      expect(errorOf({ ...minimal, TRUST_PROXY: value }).message).toContain(
+        'TRUST_PROXY must be a hop count or a comma-separated list of proxy IPs and CIDR ranges',
+      );
+    },
+  );
+});
+
+describe('describeConfig redacts every URL', () => {
+  const described = (env: Record<string, string>) => describeConfig(loadConfig({ ...minimal, ...env }));
+
+  it('redacts a database password that looks like a port and a path, up to the last @', () => {
+    expect(described({ DATABASE_URL: 'postgres://u:123/Secret@host/db' }).databaseUrl).toBe(
+      'postgres://[redacted]@host/db',
+    );
+    expect(described({ DATABASE_URL: 'postgres://u:p@ss@w?rd#x@db:5432/app?sslpassword=k' }).databaseUrl).toBe(
+      'postgres://[redacted]@db:5432/app?[redacted]',
+    );
+  });
+
+  it('redacts credentials and the query of PERSONA_API_URL and DOWNSTREAM_URL', () => {
+    const config = described({
+      PERSONA_API_URL: 'https://user:pw-persona@persona.example/api/v1?key=k-persona',
+      DOWNSTREAM_URL: 'https://hook:pw-down@hooks.example/x?token=k-down',
+      DOWNSTREAM_SIGNING_SECRET: 'whsec_c2VjcmV0',
+    });
+    expect(config.personaApiUrl).toBe('https://[redacted]@persona.example/api/v1?[redacted]');
+    expect((config.downstream as { url: string }).url).toBe('https://[redacted]@hooks.example/x?[redacted]');
+    const text = JSON.stringify(config);
+    for (const secret of ['pw-persona', 'k-persona', 'pw-down', 'k-down', 'user', 'hook:']) {
+      expect(text).not.toContain(secret);
+    }
   });
 });

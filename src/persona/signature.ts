@@ -98,6 +98,30 @@ export function verifyPersonaSignature(input: {
   return fresh ?? outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'mismatch' };
 }
 
+/**
+ * What can be checked before the body is read: the header is there, well-formed, and one of its groups is signed
+ * within the window. The webhook route runs this in `onRequest`, so an unauthenticated request costs no body read
+ * and no HMAC; `verifyPersonaSignature` still checks the signature itself on the raw body. Checking time before the
+ * signature tells a forger nothing it could not read from any answer's `Date` header, and every failure is the same
+ * 401.
+ */
+export function precheckPersonaSignature(input: {
+  header: string | undefined;
+  toleranceSeconds: number;
+  maxAgeSeconds?: number;
+  nowMs: number;
+}): SignatureResult {
+  if (input.header === undefined || input.header.trim() === '') return { ok: false, reason: 'missing' };
+  const groups = parsePersonaSignatureHeader(input.header);
+  if (groups === null) return { ok: false, reason: 'malformed' };
+  const window = {
+    toleranceSeconds: input.toleranceSeconds,
+    maxAgeSeconds: input.maxAgeSeconds ?? input.toleranceSeconds,
+  };
+  const outcomes = groups.map((group) => checkTimestamp(group.timestampSeconds, window, input.nowMs));
+  return outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'malformed' };
+}
+
 function signatureMatches(group: SignatureGroup, rawBody: Buffer, secret: string): boolean {
   const expected = computeSignature(secret, group.timestamp, rawBody);
   const received = Buffer.from(group.signatureHex, 'hex');

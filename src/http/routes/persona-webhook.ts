@@ -9,6 +9,7 @@ import type { EventDisposition } from '../../persona/event-names.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
 import { errorResponses } from '../schemas.js';
+import { createSignaturePrecheck } from '../signature-precheck.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
@@ -46,6 +47,8 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
     (_request, body, done) => done(null, body),
   );
+  // Before the body is read: no header, a malformed one or one signed outside the window costs no read, no HMAC.
+  app.addHook('onRequest', createSignaturePrecheck(options));
 
   // No body schema: the signature is checked on the raw bytes before anything parses them.
   const schema = { response: { 200: receivedSchema, ...errorResponses } };

@@ -1,7 +1,9 @@
 import type { Evidence, ReportEvidence, VerificationEvidence } from '../decision/evidence.js';
+import { ErrorCodes } from '../errors.js';
+import { PERSONA_ID } from './ids.js';
 import type { PersonaCallContext, PersonaRequestOptions } from './request.js';
 import { createPersonaGet } from './request.js';
-import { badResponseError } from './request-errors.js';
+import { badResponseError, PersonaApiError } from './request-errors.js';
 import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from './schemas.js';
 import { missingLinks, toEvidence, toReportEvidence, toVerificationEvidence } from './to-evidence.js';
 
@@ -31,21 +33,21 @@ export function createPersonaClient(options: PersonaClientOptions): PersonaClien
     verificationId: string,
     ctx: PersonaCallContext = { calls: 0 },
   ): Promise<VerificationEvidence> {
-    const path = `/verifications/${encodeURIComponent(verificationId)}`;
+    const path = objectPath('verifications', verificationId);
     const document = await get(path, verificationDocumentSchema, ctx);
     assertRequested(path, verificationId, document.data.id);
     return toVerificationEvidence(document.data);
   }
 
   async function getReport(reportId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<ReportEvidence> {
-    const path = `/reports/${encodeURIComponent(reportId)}`;
+    const path = objectPath('reports', reportId);
     const document = await get(path, reportDocumentSchema, ctx);
     assertRequested(path, reportId, document.data.id);
     return toReportEvidence(document.data);
   }
 
   async function getInquiryEvidence(inquiryId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<Evidence> {
-    const path = `/inquiries/${encodeURIComponent(inquiryId)}`;
+    const path = objectPath('inquiries', inquiryId);
     const document = await get(path, inquiryDocumentSchema, ctx, { include: INQUIRY_INCLUDE });
     assertRequested(path, inquiryId, document.data.id);
     const missing = missingLinks(document);
@@ -64,6 +66,27 @@ export function createPersonaClient(options: PersonaClientOptions): PersonaClien
   }
 
   return { getInquiryEvidence, getVerification, getReport };
+}
+
+/**
+ * The path of one object. Verification and report ids come from Persona's answers (an inquiry's relationships, a
+ * poll's stored evidence): before one goes into a URL it must have Persona's id shape (persona/ids.ts), so a tampered
+ * or broken answer is a bad response, never a request to a path of its choosing (`../accounts/…`, `?include=…`).
+ */
+function objectPath(collection: 'inquiries' | 'verifications' | 'reports', id: string): string {
+  if (!PERSONA_ID.test(id)) {
+    // the id itself stays out of the message: it is whatever the answer carried
+    const kind = collection.slice(0, -1).replace(/ie$/, 'y');
+    throw new PersonaApiError(
+      ErrorCodes.PERSONA_BAD_RESPONSE,
+      `Persona sent a ${kind} id that is not a Persona id; not requested`,
+      {
+        statusCode: 502,
+        retryable: false,
+      },
+    );
+  }
+  return `/${collection}/${id}`;
 }
 
 /** Evidence filed under the wrong id would corrupt a decision, so a mismatch is a bad response. */

@@ -7,6 +7,7 @@ import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/database.js';
 import type { Job, JobQueue } from '../store/job-queue.js';
+import { createJobResults, type JobResults } from './job-results.js';
 
 /** What a handler asks the worker to do with its job. Handlers return outcomes; they throw only on bugs. */
 export type JobOutcome<P = JobPayload<JobKind>> =
@@ -64,10 +65,13 @@ export class Worker {
   private wakeUp: (() => void) | undefined;
   private dbFailures = 0;
   private wokenWhileBusy = false;
+  /** Outcomes the database could not take while it was down: saved before the next claim, not after the lease. */
+  private readonly results: JobResults;
 
   constructor(options: WorkerOptions) {
     this.options = options;
     this.id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.results = createJobResults(options.queue, this.id);
   }
 
   start(): void {
@@ -87,10 +91,17 @@ export class Worker {
     this.wake();
     await this.loopDone;
     await Promise.all(this.active);
+    // a last try; what still cannot be saved is freed by its lease expiring
+    await this.results
+      .saveUnsaved()
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error, jobs: this.results.unsavedCount }, 'job results not saved at shutdown'),
+      );
   }
 
-  /** Claims what is due now and runs it to completion. For tests and tools: no timers involved. */
+  /** Saves results left unsaved, then claims what is due now and runs it to completion. For tests and tools. */
   async runOnce(): Promise<number> {
+    await this.results.saveUnsaved();
     const jobs = await this.options.queue.claim(this.id, this.options.concurrency, this.options.leaseMs);
     await Promise.all(jobs.map((job) => this.run(job)));
     return jobs.length;
@@ -109,6 +120,18 @@ export class Worker {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      if (this.results.unsavedCount > 0) {
+        try {
+          await this.results.saveUnsaved();
+          this.dbFailures = 0;
+        } catch (error) {
+          // still unreachable: try again soon (a cheap statement), its jobs wait in memory, not for their leases
+          this.dbFailures += 1;
+          this.options.logger.warn({ err: error, jobs: this.results.unsavedCount }, 'job results still not saved');
+          await this.idle(backoffDelayMs(this.dbFailures, { minMs: 200, maxMs: 2_000 }, this.options.random));
+          continue;
+        }
+      }
       const free = this.options.concurrency - this.active.size;
       let claimed = 0;
       if (free > 0) {
@@ -208,7 +231,7 @@ export class Worker {
     } finally {
       stopHeartbeat();
     }
-    await this.settle(job, outcome, log);
+    await this.results.settle(job, outcome, log);
   }
 
   /**
@@ -221,24 +244,6 @@ export class Worker {
     log.error({ err: error }, 'job failed unexpectedly; will retry');
     const delay = backoffDelayMs(job.attempts, { minMs: 1_000, maxMs: 15 * 60_000 }, this.options.random);
     return { type: 'reschedule', runAt: this.options.clock.now() + delay, error: describeError(error) };
-  }
-
-  private async settle(job: Job, outcome: JobOutcome, log: Logger): Promise<void> {
-    const { queue } = this.options;
-    try {
-      if (outcome.type === 'done' && outcome.finished) return;
-      let kept: boolean;
-      if (outcome.type === 'done') kept = await queue.complete(job, this.id);
-      else if (outcome.type === 'reschedule') kept = await queue.reschedule(job, this.id, outcome);
-      else {
-        log.error({ key: job.key, error: outcome.error }, 'job failed for good; moved to failed_jobs');
-        kept = await queue.fail(job, this.id, outcome.error);
-      }
-      if (!kept) log.warn('job lease was lost before it finished; another worker owns it now');
-    } catch (error) {
-      // The lease will expire and the job will run again; handlers are idempotent.
-      log.error({ err: error }, 'job result not saved; it will run again');
-    }
   }
 }
 

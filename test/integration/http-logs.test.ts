@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/http/bearer-auth.js';
 import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
-import { postWebhook } from '../helpers/pipeline.js';
-import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
+import nock from 'nock';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { createTestWorker, interceptInquiry, postWebhook } from '../helpers/pipeline.js';
+import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
 
 let ctx: TestContext;
 afterEach(async () => {
@@ -162,5 +164,42 @@ describe('operator actions', () => {
     const action = parsedLogs().find((line) => line.msg === 'inquiry re-queued by operator');
     expect(action).toMatchObject({ inquiryId: 'inq_op1', tokenFingerprint: fingerprint });
     expect(ctx.logLines.join('\n')).not.toContain(TEST_API_TOKEN);
+  });
+
+  it('redeliver and retry name the token too', async () => {
+    await ctx.cleanup();
+    ctx = await createTestContext({
+      env: { DOWNSTREAM_URL: 'https://consumer.test/hooks', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET },
+    });
+    nock.disableNetConnect();
+    try {
+      await postWebhook(ctx, buildInquiryEventBody({ eventId: 'evt_op2', inquiryId: 'inq_op2' }));
+      const passed = buildVerification({
+        id: 'ver_op2',
+        type: 'verification/government-id',
+        status: 'passed',
+        createdAt: '2026-11-29T09:00:00.000Z',
+        checks: [{ name: 'id_expired_detection', status: 'passed' }],
+      });
+      interceptInquiry('inq_op2', [passed]);
+      expect(await createTestWorker(ctx).runOnce()).toBe(1); // decided; its delivery waits in the queue
+      const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
+      const redelivered = await ctx.app.inject({ method: 'POST', url: '/decisions/inq_op2/redeliver', headers: auth });
+      expect(redelivered.statusCode).toBe(202);
+      const retried = await ctx.app.inject({
+        method: 'POST',
+        url: `/deliveries/${redelivered.json().deliveryId}/retry`,
+        headers: auth,
+      });
+      expect(retried.statusCode).toBe(202);
+      const fingerprint = tokenFingerprint(TEST_API_TOKEN);
+      for (const msg of ['decision redelivery queued', 'delivery re-queued by operator']) {
+        expect(parsedLogs().find((line) => line.msg === msg)).toMatchObject({ tokenFingerprint: fingerprint });
+      }
+      expect(ctx.logLines.join('\n')).not.toContain(TEST_API_TOKEN);
+    } finally {
+      nock.cleanAll();
+      nock.enableNetConnect();
+    }
   });
 });

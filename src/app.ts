@@ -6,13 +6,13 @@ import { createClientErrorHandler } from './http/client-error.js';
 import { installErrorHandler } from './http/errors.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { createRequestIdGenerator, echoRequestId } from './http/request-id.js';
-import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
+import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
 import { PERSONA_ID_MAX_LENGTH } from './persona/ids.js';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/http/bearer-auth.js';
-import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
-import nock from 'nock';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
+import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
 import { createTestWorker, interceptInquiry, postWebhook } from '../helpers/pipeline.js';
 import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
 

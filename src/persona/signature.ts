@@ -8,6 +8,15 @@ export type SignatureFailure = 'missing' | 'malformed' | 'stale' | 'future' | 'm
  */
 export type SignatureResult = { ok: true; ageSeconds?: number } | { ok: false; reason: SignatureFailure };
 
+/** When a signature may have been made, relative to now. */
+export interface SignatureWindow {
+  /** Allowed distance from now in the future (clock skew), and in the past unless `maxAgeSeconds` says more. */
+  toleranceSeconds: number;
+  /** Oldest signature accepted (default: the tolerance). */
+  maxAgeSeconds?: number;
+  nowMs: number;
+}
+
 export interface SignatureGroup {
   /** `t` exactly as sent: the HMAC covers these characters, not a re-formatted number. */
   timestamp: string;
@@ -72,28 +81,16 @@ function parseGroup(group: string): SignatureGroup | null {
  * whether its ~51 h of retries are signed anew; docs/persona-notes.md). Order of checks: format, then signature, then time, so a forged request never learns
  * anything about our clock and a genuine but old request is reported as `stale`, not `mismatch`.
  */
-export function verifyPersonaSignature(input: {
-  header: string | undefined;
-  rawBody: Buffer;
-  secrets: readonly string[];
-  /** Allowed distance from now in the future (clock skew), and in the past unless `maxAgeSeconds` says more. */
-  toleranceSeconds: number;
-  /** Oldest signature accepted (default: the tolerance). */
-  maxAgeSeconds?: number;
-  nowMs: number;
-}): SignatureResult {
-  if (input.header === undefined || input.header.trim() === '') return { ok: false, reason: 'missing' };
-  const groups = parsePersonaSignatureHeader(input.header);
-  if (groups === null) return { ok: false, reason: 'malformed' };
+export function verifyPersonaSignature(
+  input: SignatureWindow & { header: string | undefined; rawBody: Buffer; secrets: readonly string[] },
+): SignatureResult {
+  const groups = readGroups(input.header);
+  if (!Array.isArray(groups)) return groups;
   // An empty secret would make the HMAC a public function: treat it as not configured.
   const secrets = input.secrets.filter((secret) => secret.length > 0);
   const matching = groups.filter((group) => secrets.some((secret) => signatureMatches(group, input.rawBody, secret)));
   if (matching.length === 0) return { ok: false, reason: 'mismatch' };
-  const window = {
-    toleranceSeconds: input.toleranceSeconds,
-    maxAgeSeconds: input.maxAgeSeconds ?? input.toleranceSeconds,
-  };
-  const outcomes = matching.map((group) => checkTimestamp(group.timestampSeconds, window, input.nowMs));
+  const outcomes = checkTimestamps(matching, input);
   const fresh = outcomes.find((outcome) => outcome.ok && outcome.ageSeconds === undefined);
   return fresh ?? outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'mismatch' };
 }
@@ -105,21 +102,25 @@ export function verifyPersonaSignature(input: {
  * signature tells a forger nothing it could not read from any answer's `Date` header, and every failure is the same
  * 401.
  */
-export function precheckPersonaSignature(input: {
-  header: string | undefined;
-  toleranceSeconds: number;
-  maxAgeSeconds?: number;
-  nowMs: number;
-}): SignatureResult {
-  if (input.header === undefined || input.header.trim() === '') return { ok: false, reason: 'missing' };
-  const groups = parsePersonaSignatureHeader(input.header);
-  if (groups === null) return { ok: false, reason: 'malformed' };
+export function precheckPersonaSignature(input: SignatureWindow & { header: string | undefined }): SignatureResult {
+  const groups = readGroups(input.header);
+  if (!Array.isArray(groups)) return groups;
+  const outcomes = checkTimestamps(groups, input);
+  return outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'malformed' };
+}
+
+/** The header's groups, or why there are none. */
+function readGroups(header: string | undefined): SignatureGroup[] | { ok: false; reason: SignatureFailure } {
+  if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
+  return parsePersonaSignatureHeader(header) ?? { ok: false, reason: 'malformed' };
+}
+
+function checkTimestamps(groups: readonly SignatureGroup[], input: SignatureWindow): SignatureResult[] {
   const window = {
     toleranceSeconds: input.toleranceSeconds,
     maxAgeSeconds: input.maxAgeSeconds ?? input.toleranceSeconds,
   };
-  const outcomes = groups.map((group) => checkTimestamp(group.timestampSeconds, window, input.nowMs));
-  return outcomes.find((outcome) => outcome.ok) ?? outcomes[0] ?? { ok: false, reason: 'malformed' };
+  return groups.map((group) => checkTimestamp(group.timestampSeconds, window, input.nowMs));
 }
 
 function signatureMatches(group: SignatureGroup, rawBody: Buffer, secret: string): boolean {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { createRecorder, createRecordingLogger, pollUntil, type Recorder } from '../helpers/events.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/pipeline.js';
-import { postgresTestUrl } from '../helpers/postgres.js';
+import { pgCluster, pgClusterSkipReason, startPgCluster } from '../helpers/pg-cluster.js';
 import { TEST_WEBHOOK_SECRET, testEnv } from '../helpers/test-app.js';
 
 /**
@@ -24,20 +23,7 @@ import { TEST_WEBHOOK_SECRET, testEnv } from '../helpers/test-app.js';
  * waiting it out would exceed the test's timeout, so passing means they ran again as soon as the database was back.
  * The test owns a cluster of its own (scripts/pg-test-cluster.sh): stopping it disturbs no other test file.
  */
-const SCRIPT = join(import.meta.dirname, '../../scripts/pg-test-cluster.sh');
-const cluster = (...args: string[]): string =>
-  execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: 60_000 });
-
-function skipReason(): string | null {
-  if (!postgresTestUrl) return 'DATABASE_URL_TEST is not set (PostgreSQL tests are off)';
-  try {
-    cluster('bin');
-    return null;
-  } catch {
-    return 'PostgreSQL server binaries not found (apt-get install -y postgresql, or set PG_BIN)';
-  }
-}
-const reason = skipReason();
+const reason = pgClusterSkipReason();
 
 /** Generous, so a busy machine slows the test down; still far below the lease a stuck job would wait out. */
 const TIMEOUT_MS = 150_000;
@@ -92,8 +78,7 @@ describe.skipIf(reason !== null)(
     beforeAll(async () => {
       nock.disableNetConnect();
       dir = mkdtempSync(join(tmpdir(), 'pd-outage-'));
-      const url = /DATABASE_URL_TEST=(\S+)/.exec(cluster('up', dir))?.[1];
-      if (!url) throw new Error('pg-test-cluster.sh printed no URL');
+      const url = startPgCluster(dir);
       const config = loadConfig(
         testEnv({
           DATABASE_URL: url,
@@ -115,7 +100,7 @@ describe.skipIf(reason !== null)(
       await app?.close();
       await worker?.stop();
       await deps?.database.close();
-      if (dir) cluster('down', dir);
+      if (dir) pgCluster('down', dir);
     }, TIMEOUT_MS);
 
     /** Posts one signed webhook, as Persona would; true when it was acknowledged. */
@@ -161,7 +146,7 @@ describe.skipIf(reason !== null)(
       await held.count(CONCURRENCY);
 
       // 2. the database goes away with those jobs in flight, and another burst arrives meanwhile
-      cluster('stop', dir);
+      pgCluster('stop', dir);
       const during = await burst('during', 8);
       expect(during.acked).toEqual([]); // nothing can be acknowledged without the database
       // the held jobs now get Persona's answers and cannot save their outcomes
@@ -169,7 +154,7 @@ describe.skipIf(reason !== null)(
       await logs.until((items) => items.filter((l) => l.includes('"msg":"job result not saved')).length >= CONCURRENCY);
 
       // 3. the database comes back; Persona retries what was refused, and a last burst arrives
-      cluster('start', dir);
+      pgCluster('start', dir);
       const backAt = Date.now();
       await pollUntil(async () => (await burst('during', 8)).refused.length === 0);
       const after = await burst('after', 8);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,27 +10,14 @@ import { createJobQueue } from '../../src/store/job-queue.js';
 import { createRecorder, pollUntil } from '../helpers/events.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import { createTestWorker, interceptInquiry } from '../helpers/pipeline.js';
-import { postgresTestUrl } from '../helpers/postgres.js';
+import { pgCluster, pgClusterSkipReason, startPgCluster } from '../helpers/pg-cluster.js';
 import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
 
 /**
  * Stops and starts PostgreSQL under a running app. The test owns a cluster of its own (scripts/pg-test-cluster.sh,
  * ~2 s to create) so that stopping it cannot disturb the other test files running in parallel.
  */
-const SCRIPT = join(import.meta.dirname, '../../scripts/pg-test-cluster.sh');
-const cluster = (...args: string[]): string =>
-  execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', timeout: 60_000 });
-
-function skipReason(): string | null {
-  if (!postgresTestUrl) return 'DATABASE_URL_TEST is not set (PostgreSQL tests are off)';
-  try {
-    cluster('bin');
-    return null;
-  } catch {
-    return 'PostgreSQL server binaries not found (apt-get install -y postgresql, or set PG_BIN)';
-  }
-}
-const reason = skipReason();
+const reason = pgClusterSkipReason();
 
 /**
  * Real processes (initdb, a server stopped and started): the only bound on waiting for them is this timeout, generous
@@ -53,8 +39,7 @@ describe.skipIf(reason !== null)(
       nock.disableNetConnect();
       nock.enableNetConnect('127.0.0.1');
       dir = mkdtempSync(join(tmpdir(), 'pd-restart-'));
-      const url = /DATABASE_URL_TEST=(\S+)/.exec(cluster('up', dir))?.[1];
-      if (!url) throw new Error('pg-test-cluster.sh printed no URL');
+      const url = startPgCluster(dir);
       ctx = await createTestContext({ env: { DATABASE_URL: url } });
       listener = await connectDatabase(url, { listenReconnect: { minMs: 50, maxMs: 500 } });
       await listener.notifier.listen(() => wakes.push('wake'));
@@ -64,7 +49,7 @@ describe.skipIf(reason !== null)(
       nock.enableNetConnect();
       await listener?.close();
       await ctx?.cleanup();
-      if (dir) cluster('down', dir);
+      if (dir) pgCluster('down', dir);
     }, TIMEOUT_MS);
 
     const webhook = (eventId: string, inquiryId: string) => {
@@ -85,7 +70,7 @@ describe.skipIf(reason !== null)(
       expect((await webhook('evt_before', 'inq_before')).statusCode).toBe(200);
       expect((await readyz()).statusCode).toBe(200);
 
-      cluster('stop', dir);
+      pgCluster('stop', dir);
       const wakesWhileDown = wakes.items.length;
       expect((await readyz()).statusCode).toBe(503);
       const refused = await webhook('evt_during', 'inq_during');
@@ -94,7 +79,7 @@ describe.skipIf(reason !== null)(
       const worker = createTestWorker(ctx);
       await expect(worker.runOnce()).rejects.toThrow();
 
-      cluster('start', dir);
+      pgCluster('start', dir);
       // the pool opens a fresh connection on demand; the app's readiness probe is what a load balancer would watch
       await pollUntil(async () => (await readyz()).statusCode === 200);
       // Persona retries the refused delivery; it is stored now

@@ -43,10 +43,14 @@ function createWorker(queue: JobQueue, deliver: JobHandler<'deliver_decision'>):
   });
 }
 
+const enqueue = (deliveryId: string) =>
+  ctx.queue.enqueue(deliverDecisionJob({ deliveryId, inquiryId: 'inq_1', now: ctx.clock.now() }));
+const jobRows = () => ctx.database.db.selectFrom('jobs').selectAll().execute();
+
 describe('a job whose result could not be saved while the database was down', () => {
   it('is saved as soon as the database answers, not after its lease: a finished job is gone at once', async () => {
     const { queue, setDown } = createFlakyQueue();
-    await ctx.queue.enqueue(deliverDecisionJob({ deliveryId: 'msg_done', inquiryId: 'inq_1', now: ctx.clock.now() }));
+    await enqueue('msg_done');
     let runs = 0;
     const worker = createWorker(queue, async () => {
       runs += 1;
@@ -60,13 +64,13 @@ describe('a job whose result could not be saved while the database was down', ()
     setDown(false); // back, long before the lease (the clock has not moved)
     expect(await worker.runOnce()).toBe(0); // saves the result first: nothing is left to claim
     expect(runs).toBe(1);
-    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    expect(await jobRows()).toEqual([]);
     expect(ctx.logLines.some((l) => l.includes('job result saved after the database came back'))).toBe(true);
   });
 
   it('runs again at its rescheduled time, not after its lease, when it was to be retried', async () => {
     const { queue, setDown } = createFlakyQueue();
-    await ctx.queue.enqueue(deliverDecisionJob({ deliveryId: 'msg_retry', inquiryId: 'inq_1', now: ctx.clock.now() }));
+    await enqueue('msg_retry');
     let runs = 0;
     const worker = createWorker(queue, async () => {
       runs += 1;
@@ -79,12 +83,12 @@ describe('a job whose result could not be saved while the database was down', ()
     ctx.clock.advance(1_000); // its retry time: a thousandth of its lease
     expect(await worker.runOnce()).toBe(1);
     expect(runs).toBe(2);
-    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    expect(await jobRows()).toEqual([]);
   });
 
   it('keeps waiting while the database stays down, and loses nothing', async () => {
     const { queue, setDown } = createFlakyQueue();
-    await ctx.queue.enqueue(deliverDecisionJob({ deliveryId: 'msg_wait', inquiryId: 'inq_1', now: ctx.clock.now() }));
+    await enqueue('msg_wait');
     const worker = createWorker(queue, async () => {
       setDown(true);
       return { type: 'done' };
@@ -93,12 +97,12 @@ describe('a job whose result could not be saved while the database was down', ()
     await expect(worker.runOnce()).rejects.toThrow('ECONNREFUSED');
     setDown(false);
     await worker.runOnce();
-    expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    expect(await jobRows()).toEqual([]);
   });
 
   it('changes nothing with a kept result when another worker took the job over after its lease', async () => {
     const { queue, setDown } = createFlakyQueue();
-    await ctx.queue.enqueue(deliverDecisionJob({ deliveryId: 'msg_late', inquiryId: 'inq_1', now: ctx.clock.now() }));
+    await enqueue('msg_late');
     const worker = createWorker(queue, async () => {
       setDown(true); // unreachable for this worker only (a network partition), for longer than the lease
       return { type: 'done' };

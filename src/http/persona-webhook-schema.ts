@@ -10,7 +10,7 @@ import {
   examplePersonaSignature,
 } from './openapi/examples.js';
 import { documentedField, documentedReply, toExamplesMeta } from './openapi/named-examples.js';
-import { TAGS } from './openapi/register-openapi.js';
+import { TAGS } from './openapi/tags.js';
 
 /** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
 const receivedSchema = z.object({

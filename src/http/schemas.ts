@@ -9,7 +9,10 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** The error answers of every route (a route may name a status of its own beside them, as /readyz does). */
+/**
+ * Catch-all error answers for a route that does not list its statuses one by one. The routes of the API contract list
+ * each status with its examples instead (src/http/openapi/error-responses.ts).
+ */
 export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 
 /** `:inquiryId` in a path: a Persona id; the message is the whole answer a malformed one gets, naming the field. */

@@ -5,6 +5,7 @@ import { decisionCreatedPayloadSchema } from '../../downstream/payload-schema.js
 import { standardWebhookHeaders } from '../../downstream/sign.js';
 import { EXAMPLE_DOWNSTREAM_SECRET, EXAMPLE_IDS, EXAMPLE_TIME, EXAMPLE_TIME_SECONDS } from './examples.js';
 import { DECIDED_VIEW } from './reply-examples.js';
+import { TAGS } from './tags.js';
 
 /** The delivery of the example decision: its body exactly as sent, and its Standard Webhooks headers. */
 export function exampleDecisionDelivery(): { body: string; headers: Record<string, string> } {
@@ -70,7 +71,7 @@ export function decisionCreatedWebhook(): OpenAPIV3_1.PathItemObject {
   return {
     post: {
       operationId: 'decisionCreated',
-      tags: ['Downstream delivery'],
+      tags: [TAGS.downstream],
       summary: 'A new decision, POSTed to DOWNSTREAM_URL',
       description:
         'Sent once per changed outcome of an inquiry (the same outcome is not delivered again), in `sequence` ' +

@@ -3,18 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { DECISION_CREATED_SCHEMA, decisionCreatedSchema, decisionCreatedWebhook } from './decision-created-webhook.js';
-
-/** The security requirement of the operator routes (decisions, deliveries, inquiries, jobs). */
-export const BEARER_SECURITY = [{ bearerAuth: [] }];
-
-export const TAGS = {
-  intake: 'Persona intake',
-  decisions: 'Decisions',
-  operations: 'Operations',
-  health: 'Health',
-  contract: 'Contract',
-  downstream: 'Downstream delivery',
-} as const;
+import { TAGS } from './tags.js';
 
 const DESCRIPTION = `Self-hosted decision service for Persona identity verification: it takes Persona's signed webhooks, \
 waits until an inquiry's evidence has settled, decides (approved, declined, manual_review, retry) under a versioned \

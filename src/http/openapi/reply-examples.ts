@@ -1,6 +1,5 @@
 import type { DeliveryView } from '../delivery-view.js';
 import type { DecisionList, DecisionView } from '../decision-view.js';
-import type { FailedJobList } from '../routes/jobs.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from './examples.js';
 
 /** What the read and operations API answer, for the contract's examples (the shapes are checked by the compiler). */
@@ -126,19 +125,4 @@ export const FAILED_DELIVERY: DeliveryView = {
   lastStatus: 503,
   lastError: 'HTTP 503',
   nextAttemptAt: null,
-};
-
-export const FAILED_JOBS: FailedJobList = {
-  items: [
-    {
-      id: 412,
-      kind: 'process_inquiry',
-      key: `process:${ids.eventId}`,
-      queue: `inquiry:${ids.inquiryId}`,
-      attempts: 1,
-      lastError: 'invalid process_inquiry payload: eventCreatedAt: Invalid input: expected string, received undefined',
-      createdAt: EXAMPLE_TIME,
-      failedAt: EXAMPLE_TIME,
-    },
-  ],
 };

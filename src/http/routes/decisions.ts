@@ -15,7 +15,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
-import { BEARER_SECURITY, TAGS } from '../openapi/register-openapi.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { DECIDED_VIEW, DECISION_LIST, PENDING_DELIVERY, PROCESSING_VIEW } from '../openapi/reply-examples.js';
 import { documentedInquiryIdParams } from '../schemas.js';
 

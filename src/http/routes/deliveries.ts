@@ -13,7 +13,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
-import { BEARER_SECURITY, TAGS } from '../openapi/register-openapi.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { PENDING_DELIVERY } from '../openapi/reply-examples.js';
 
 export interface DeliveryRoutesOptions {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { documentedReply } from '../openapi/named-examples.js';
-import { TAGS } from '../openapi/register-openapi.js';
+import { TAGS } from '../openapi/tags.js';
 
 // loose: the document is served whole; `info` unchecked because openapi-types' InfoObject has no index signature
 const documentSchema = z.looseObject({

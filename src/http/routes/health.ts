@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorCodes } from '../../errors.js';
 import { toErrorBody } from '../errors.js';
 import { documentedReply } from '../openapi/named-examples.js';
-import { TAGS } from '../openapi/register-openapi.js';
+import { TAGS } from '../openapi/tags.js';
 import { errorBodySchema } from '../schemas.js';
 
 export interface HealthOptions {

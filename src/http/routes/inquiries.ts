@@ -12,7 +12,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
 import { documentedReply } from '../openapi/named-examples.js';
-import { BEARER_SECURITY, TAGS } from '../openapi/register-openapi.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { documentedInquiryIdParams } from '../schemas.js';
 
 export interface InquiryRoutesOptions {

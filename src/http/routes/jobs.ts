@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { JobQueue } from '../../store/job-queue.js';
 import type { RequireBearer } from '../bearer-auth.js';
 import { errorResponse, internalErrorResponse, unauthorizedResponse } from '../openapi/error-responses.js';
+import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
-import { BEARER_SECURITY, TAGS } from '../openapi/register-openapi.js';
-import { FAILED_JOBS } from '../openapi/reply-examples.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 
 export interface JobRoutesOptions {
   queue: Pick<JobQueue, 'listFailed'>;
@@ -31,7 +31,22 @@ const failedJobSchema = z.object({
   failedAt: z.iso.datetime(),
 });
 const failedJobListSchema = z.object({ items: z.array(failedJobSchema) });
-export type FailedJobList = z.output<typeof failedJobListSchema>;
+type FailedJobList = z.output<typeof failedJobListSchema>;
+
+const FAILED_JOBS: FailedJobList = {
+  items: [
+    {
+      id: 412,
+      kind: 'process_inquiry',
+      key: `process:${ids.eventId}`,
+      queue: `inquiry:${ids.inquiryId}`,
+      attempts: 1,
+      lastError: 'invalid process_inquiry payload: eventCreatedAt: Invalid input: expected string, received undefined',
+      createdAt: EXAMPLE_TIME,
+      failedAt: EXAMPLE_TIME,
+    },
+  ],
+};
 
 const listFailedSchema = {
   operationId: 'listFailedJobs',

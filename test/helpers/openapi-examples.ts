@@ -67,7 +67,7 @@ export function operationsOf(document: OpenApiDocument): { method: string; path:
 export function exampleCases(document: OpenApiDocument): ExampleCase[] {
   return operationsOf(document).flatMap(({ method, path, operation }) =>
     Object.entries(operation.responses).flatMap(([status, response]) =>
-      Object.entries(jsonMedia(response)?.examples ?? {}).map(([name, example]) => ({
+      Object.entries(mediaOf(response)?.media.examples ?? {}).map(([name, example]) => ({
         title: `${method} ${path} ${status} ${name}`,
         method,
         path,
@@ -81,8 +81,12 @@ export function exampleCases(document: OpenApiDocument): ExampleCase[] {
   );
 }
 
-export function jsonMedia(part: { content?: Record<string, Media> } | undefined): Media | undefined {
-  return part?.content?.['application/json'];
+/** The (first) media type of a response or request body: JSON here, but a route may answer text. */
+export function mediaOf(
+  part: { content?: Record<string, Media> } | undefined,
+): { type: string; media: Media } | undefined {
+  const [entry] = Object.entries(part?.content ?? {});
+  return entry && { type: entry[0], media: entry[1] };
 }
 
 /** The request of an example, before its `x-given` condition is applied. */
@@ -98,16 +102,17 @@ export function toRequest(c: ExampleCase): InjectOptions & { headers: Record<str
     else if (parameter.in === 'query') query.set(parameter.name, text);
     else headers[parameter.name] = text;
   }
-  const body = pick(jsonMedia(c.operation.requestBody)?.examples, c.name, true);
+  const requestMedia = mediaOf(c.operation.requestBody);
+  const body = pick(requestMedia?.media.examples, c.name, true);
   const search = query.size > 0 ? `?${query.toString()}` : '';
   const request: InjectOptions & { headers: Record<string, string> } = {
     method: c.method as 'GET' | 'POST',
     url: `${url}${search}`,
     headers,
   };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    request.payload = JSON.stringify(body);
+  if (requestMedia && body !== undefined) {
+    headers['content-type'] = requestMedia.type;
+    request.payload = typeof body === 'string' ? body : JSON.stringify(body);
   }
   return request;
 }

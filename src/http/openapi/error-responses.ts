@@ -36,6 +36,22 @@ export function errorResponse(
     .meta({ 'x-response-description': description, ...toExamplesMeta(named), ...(headers ? { headers } : {}) });
 }
 
+/** A 400 example of a query string: the message the error handler writes, naming the field and its problem. */
+export function badQueryExample(summary: string, problem: string): ErrorExample {
+  return { summary, code: 'BAD_REQUEST', message: `invalid query: ${problem}` };
+}
+
+/** The 400 examples of the paged lists' `limit` and `cursor`. */
+export const pageQueryExamples = {
+  tooSmallLimit: badQueryExample('limit=0', 'limit Too small: expected number to be >=1'),
+  badCursor: badQueryExample('A made-up cursor', 'cursor is not a cursor from a previous page'),
+};
+
+/** 400 of the routes with `:inquiryId`. */
+export const malformedInquiryIdResponse = errorResponse(400, 'A malformed inquiry id.', {
+  malformed: { summary: 'Not a Persona id', code: 'BAD_REQUEST', message: 'malformed inquiry id' },
+});
+
 /** 401 of the operator routes (bearer auth). */
 export const unauthorizedResponse = errorResponse(
   401,

@@ -10,7 +10,9 @@ import { deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
 import {
   errorResponse,
   internalErrorResponse,
+  malformedInquiryIdResponse,
   noBodyResponses,
+  pageQueryExamples,
   unauthorizedResponse,
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
@@ -42,9 +44,6 @@ const listQuerySchema = z.object({
   ),
 });
 
-const malformedInquiryId = errorResponse(400, 'A malformed inquiry id.', {
-  malformed: { summary: 'Not a Persona id', code: 'BAD_REQUEST', message: 'malformed inquiry id' },
-});
 const noDecision = (name: string) =>
   errorResponse(404, 'No decision for this inquiry: none was ever received.', {
     [name]: { summary: 'An inquiry never seen', code: 'NOT_FOUND', message: 'no decision for this inquiry' },
@@ -69,7 +68,7 @@ const getDecisionSchema = {
       decided: { summary: 'Approved', value: DECIDED_VIEW },
       processing: { summary: 'Waiting for Persona', value: PROCESSING_VIEW },
     }),
-    400: malformedInquiryId,
+    400: malformedInquiryIdResponse,
     401: unauthorizedResponse,
     404: noDecision('unknown'),
     default: internalErrorResponse,
@@ -88,18 +87,7 @@ const listDecisionsSchema = {
     200: documentedReply(decisionListSchema, 'A page of decisions, without their evidence.', {
       page: { summary: 'The first page', value: DECISION_LIST },
     }),
-    400: errorResponse(400, 'A query parameter is missing or malformed; the message names each.', {
-      tooSmallLimit: {
-        summary: 'limit=0',
-        code: 'BAD_REQUEST',
-        message: 'invalid query: limit Too small: expected number to be >=1',
-      },
-      badCursor: {
-        summary: 'A made-up cursor',
-        code: 'BAD_REQUEST',
-        message: 'invalid query: cursor is not a cursor from a previous page',
-      },
-    }),
+    400: errorResponse(400, 'A query parameter is missing or malformed; the message names each.', pageQueryExamples),
     401: unauthorizedResponse,
     default: internalErrorResponse,
   },
@@ -120,7 +108,7 @@ const redeliverSchema = {
     202: documentedReply(deliveryViewSchema, 'Queued: the new delivery.', {
       redelivered: { summary: 'Queued', value: PENDING_DELIVERY },
     }),
-    400: malformedInquiryId,
+    400: malformedInquiryIdResponse,
     401: unauthorizedResponse,
     404: noDecision('unknown'),
     409: errorResponse(409, 'Nothing is delivered: `DOWNSTREAM_URL` is not set.', {

@@ -6,9 +6,11 @@ import { type DeliveryStore, isValidCursor } from '../../store/delivery-store.js
 import type { RequireBearer } from '../bearer-auth.js';
 import { deliveryStatusSchema, deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
 import {
+  badQueryExample,
   errorResponse,
   internalErrorResponse,
   noBodyResponses,
+  pageQueryExamples,
   unauthorizedResponse,
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
@@ -54,10 +56,6 @@ const deliveryIdParams = z.object({
   ),
 });
 
-const badQuery = (name: string, summary: string, problem: string) => ({
-  [name]: { summary, code: 'BAD_REQUEST' as const, message: `invalid query: ${problem}` },
-});
-
 const listDeliveriesSchema = {
   operationId: 'listDeliveries',
   tags: [TAGS.operations],
@@ -70,9 +68,11 @@ const listDeliveriesSchema = {
       pending: { summary: 'Waiting deliveries', value: { items: [PENDING_DELIVERY], nextCursor: null } },
     }),
     400: errorResponse(400, 'A query parameter is malformed; the message names each.', {
-      ...badQuery('badStatus', 'status=lost', 'status Invalid option: expected one of "pending"|"failed"|"delivered"'),
-      ...badQuery('tooSmallLimit', 'limit=0', 'limit Too small: expected number to be >=1'),
-      ...badQuery('badCursor', 'A made-up cursor', 'cursor is not a cursor from a previous page'),
+      badStatus: badQueryExample(
+        'status=lost',
+        'status Invalid option: expected one of "pending"|"failed"|"delivered"',
+      ),
+      ...pageQueryExamples,
     }),
     401: unauthorizedResponse,
     default: internalErrorResponse,

@@ -7,6 +7,7 @@ import type { RequireBearer } from '../bearer-auth.js';
 import {
   errorResponse,
   internalErrorResponse,
+  malformedInquiryIdResponse,
   noBodyResponses,
   unauthorizedResponse,
 } from '../openapi/error-responses.js';
@@ -41,9 +42,7 @@ const reprocessSchema = {
     202: documentedReply(reprocessAcceptedSchema, 'Queued.', {
       queued: { summary: 'Queued', value: { inquiryId: ids.inquiryId, status: 'processing' } },
     }),
-    400: errorResponse(400, 'A malformed inquiry id.', {
-      malformed: { summary: 'Not a Persona id', code: 'BAD_REQUEST', message: 'malformed inquiry id' },
-    }),
+    400: malformedInquiryIdResponse,
     401: unauthorizedResponse,
     404: errorResponse(404, 'No event was ever received for this inquiry.', {
       unknown: { summary: 'An inquiry never seen', code: 'NOT_FOUND', message: 'no such inquiry' },

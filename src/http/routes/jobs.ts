@@ -3,7 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobQueue } from '../../store/job-queue.js';
 import type { RequireBearer } from '../bearer-auth.js';
-import { errorResponse, internalErrorResponse, unauthorizedResponse } from '../openapi/error-responses.js';
+import {
+  errorResponse,
+  internalErrorResponse,
+  pageQueryExamples,
+  unauthorizedResponse,
+} from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
@@ -61,13 +66,7 @@ const listFailedSchema = {
     200: documentedReply(failedJobListSchema, 'The failed jobs, each with the error naming its bad fields.', {
       failed: { summary: 'One unreadable payload', value: FAILED_JOBS },
     }),
-    400: errorResponse(400, 'A malformed `limit`.', {
-      tooSmallLimit: {
-        summary: 'limit=0',
-        code: 'BAD_REQUEST',
-        message: 'invalid query: limit Too small: expected number to be >=1',
-      },
-    }),
+    400: errorResponse(400, 'A malformed `limit`.', { tooSmallLimit: pageQueryExamples.tooSmallLimit }),
     401: unauthorizedResponse,
     default: internalErrorResponse,
   },

@@ -3,8 +3,10 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Deps } from './deps.js';
 import { createBearerAuth } from './http/bearer-auth.js';
 import { installErrorHandler } from './http/errors.js';
+import { registerOpenApi } from './http/openapi/register-openapi.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
+import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
@@ -38,6 +40,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // first: it documents the routes registered after it (GET /openapi.json, docs/openapi.json)
+  await registerOpenApi(app);
 
   const { onEnqueued } = deps;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
@@ -61,5 +65,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
+  await app.register(docsRoutes);
   return app;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
@@ -8,7 +7,7 @@ import { verifyPersonaSignature } from '../../persona/signature.js';
 import type { EventDisposition } from '../../persona/event-names.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
-import { errorResponses } from '../schemas.js';
+import { personaWebhookSchema } from '../persona-webhook-schema.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
@@ -25,13 +24,6 @@ export interface PersonaWebhookOptions {
   onEnqueued: () => void;
 }
 
-/** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
-const receivedSchema = z.object({
-  received: z.literal(true),
-  eventId: z.string(),
-  status: z.enum(['stored', 'duplicate', 'ignored', 'superseded']),
-});
-
 /**
  * POST /webhooks/persona: verify the signature on the raw bytes, then parse, store (event + job in one
  * transaction) and answer. Persona gives up on a delivery after 5 s, so nothing slow happens here.
@@ -47,8 +39,8 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     (_request, body, done) => done(null, body),
   );
 
-  // No body schema: the signature is checked on the raw bytes before anything parses them.
-  const schema = { response: { 200: receivedSchema, ...errorResponses } };
+  // The body schema takes the raw bytes as they are: the signature is checked on them before anything parses them.
+  const schema = personaWebhookSchema;
   app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes, schema }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = request.headers['persona-signature'];

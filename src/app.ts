@@ -5,9 +5,11 @@ import { createBearerAuth } from './http/bearer-auth.js';
 import { createClientErrorHandler } from './http/client-error.js';
 import { installErrorHandler } from './http/errors.js';
 import { answerFrameworkError } from './http/framework-errors.js';
+import { registerOpenApi } from './http/openapi/register-openapi.js';
 import { createRequestIdGenerator, echoRequestId } from './http/request-id.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
+import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
@@ -53,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // first: it documents the routes registered after it (GET /openapi.json, docs/openapi.json)
+  await registerOpenApi(app);
 
   const { onEnqueued } = deps;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
@@ -76,5 +80,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
+  await app.register(docsRoutes);
   return app;
 }

@@ -51,6 +51,11 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INTAKE_OVERLOADED: 503,
 };
 
+/** The codes answered with `status` (the table above): what an API contract lists for that status. */
+export function errorCodesAnsweredWith(status: number): ErrorCode[] {
+  return (Object.keys(HTTP_STATUS) as ErrorCode[]).filter((code) => HTTP_STATUS[code] === status);
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;

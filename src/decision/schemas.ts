@@ -10,10 +10,10 @@ import { type Reason, reasonCatalogue, type ReasonCode } from './reasons.js';
  */
 export const outcomeSchema = z.enum(OUTCOMES) satisfies z.ZodType<Outcome>;
 
-const reasonCodeSchema = z.custom<ReasonCode>(
-  (value) => typeof value === 'string' && Object.hasOwn(reasonCatalogue, value),
-  'is not a known reason code',
-);
+// an enum (not a custom check) so the API contract lists every code (docs/openapi.json)
+const reasonCodeSchema = z.enum(Object.keys(reasonCatalogue) as [ReasonCode, ...ReasonCode[]], {
+  error: 'is not a known reason code',
+});
 
 export const reasonSchema = z.object({
   code: reasonCodeSchema,

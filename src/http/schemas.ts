@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodes } from '../errors.js';
 import { PERSONA_ID } from '../persona/ids.js';
+import { documentedField } from './openapi/named-examples.js';
 
 /** Every error answer: `{ error: { code, message } }`, `code` from the catalogue in src/errors.ts. */
 export const errorBodySchema = z.object({
@@ -8,8 +9,18 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** The error answers of every route (a route may name a status of its own beside them, as /readyz does). */
+/**
+ * Catch-all error answers for a route that does not list its statuses one by one. The routes of the API contract list
+ * each status with its examples instead (src/http/openapi/error-responses.ts).
+ */
 export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 
 /** `:inquiryId` in a path: a Persona id; the message is the whole answer a malformed one gets, naming the field. */
 export const inquiryIdParams = z.object({ inquiryId: z.string().regex(PERSONA_ID, 'malformed inquiry id') });
+
+/** `:inquiryId` with its description and the named examples of one route (src/http/openapi/named-examples.ts). */
+export function documentedInquiryIdParams(examples: Record<string, string>) {
+  return z.object({
+    inquiryId: documentedField(inquiryIdParams.shape.inquiryId, 'The Persona inquiry id (`inq_…`).', examples),
+  });
+}

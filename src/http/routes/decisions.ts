@@ -1,14 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../../decision/schemas.js';
 import { AppError, ErrorCodes } from '../../errors.js';
-import type { DecisionRecord } from '../../store/decision-record.js';
-import { type DecisionStore, type InquiryView, isValidDecisionCursor } from '../../store/decision-store.js';
+import { type DecisionStore, isValidDecisionCursor } from '../../store/decision-store.js';
 import type { DeliveryStore } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
+import { decisionListSchema, decisionViewSchema, toDecisionSummary, toDecisionView } from '../decision-view.js';
 import { deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
-import { errorResponses, inquiryIdParams } from '../schemas.js';
+import {
+  errorResponse,
+  internalErrorResponse,
+  malformedInquiryIdResponse,
+  noBodyResponses,
+  pageQueryExamples,
+  unauthorizedResponse,
+} from '../openapi/error-responses.js';
+import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
+import { documentedField, documentedReply } from '../openapi/named-examples.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
+import { DECIDED_VIEW, DECISION_LIST, PENDING_DELIVERY, PROCESSING_VIEW } from '../openapi/reply-examples.js';
+import { documentedInquiryIdParams } from '../schemas.js';
 
 export interface DecisionRoutesOptions {
   decisions: Pick<DecisionStore, 'getInquiryView' | 'latestDecision' | 'listByReferenceId'>;
@@ -18,71 +29,100 @@ export interface DecisionRoutesOptions {
   onEnqueued: () => void;
 }
 
-/** Persona's view of the inquiry when it was decided: its status and identifiers (not PII). */
-const personaFields = {
-  personaStatus: z.string().nullable(),
-  referenceId: z.string().nullable(),
-  accountId: z.string().nullable(),
-  templateId: z.string().nullable(),
+const listQuerySchema = z.object({
+  referenceId: documentedField(z.string().min(1).max(255), "The user's `reference-id` on the inquiry.", {
+    page: ids.referenceId,
+  }),
+  limit: documentedField(z.coerce.number().int().min(1).max(200).default(50), 'Page size.', {
+    page: 1,
+    tooSmallLimit: 0,
+  }),
+  cursor: documentedField(
+    z.string().max(200).refine(isValidDecisionCursor, 'is not a cursor from a previous page').optional(),
+    '`nextCursor` of the previous page.',
+    { badCursor: 'garbage' },
+  ),
+});
+
+const noDecision = (name: string) =>
+  errorResponse(404, 'No decision for this inquiry: none was ever received.', {
+    [name]: { summary: 'An inquiry never seen', code: 'NOT_FOUND', message: 'no decision for this inquiry' },
+  });
+
+const getDecisionSchema = {
+  operationId: 'getDecision',
+  tags: [TAGS.decisions],
+  summary: "An inquiry's current decision",
+  description:
+    'The decision with its reasons and the evidence it was taken on; `processing` until the first decision, ' +
+    '`failed` (with `error`) when processing gave up. `history` lists later events that confirmed the outcome.',
+  security: BEARER_SECURITY,
+  params: documentedInquiryIdParams({
+    decided: ids.inquiryId,
+    processing: ids.processingInquiryId,
+    unknown: ids.unknownInquiryId,
+    malformed: 'inq bad',
+  }),
+  response: {
+    200: documentedReply(decisionViewSchema, 'The decision; its fields are null until there is one.', {
+      decided: { summary: 'Approved', value: DECIDED_VIEW },
+      processing: { summary: 'Waiting for Persona', value: PROCESSING_VIEW },
+    }),
+    400: malformedInquiryIdResponse,
+    401: unauthorizedResponse,
+    404: noDecision('unknown'),
+    default: internalErrorResponse,
+  },
 };
 
-const historyEntrySchema = z.object({
-  eventId: z.string(),
-  eventName: z.string().nullable(),
-  eventCreatedAt: z.string(),
-  personaStatus: z.string(),
-  policyVersion: z.string(),
-  recordedAt: z.string(),
-});
+const listDecisionsSchema = {
+  operationId: 'listDecisions',
+  tags: [TAGS.decisions],
+  summary: "A user's decisions",
+  description:
+    "Every decision of one user (the inquiry's `reference-id`), across inquiries, newest first, a page at a time.",
+  security: BEARER_SECURITY,
+  querystring: listQuerySchema,
+  response: {
+    200: documentedReply(decisionListSchema, 'A page of decisions, without their evidence.', {
+      page: { summary: 'The first page', value: DECISION_LIST },
+    }),
+    400: errorResponse(400, 'A query parameter is missing or malformed; the message names each.', pageQueryExamples),
+    401: unauthorizedResponse,
+    default: internalErrorResponse,
+  },
+};
 
-/** An inquiry's current decision; every decision field is null while it is processing or after it failed. */
-const decisionViewSchema = z.object({
-  inquiryId: z.string(),
-  status: z.enum(['processing', 'decided', 'failed']),
-  outcome: outcomeSchema.nullable(),
-  reasons: z.array(reasonSchema),
-  decidedAt: z.string().nullable(),
-  policyVersion: z.string().nullable(),
-  sequence: z.number().int().nullable(),
-  decisionId: z.string().nullable(),
-  /** The Persona event that led to the decision. */
-  eventId: z.string().nullable(),
-  eventName: z.string().nullable(),
-  ...personaFields,
-  evidence: evidenceSummarySchema.nullable(),
-  personaCalls: z.number().int().nullable(),
-  /** Later events that re-evaluated the inquiry to the same outcome (nothing new was delivered), oldest first. */
-  history: z.array(historyEntrySchema),
-  /** Why processing failed (`failed` only), e.g. `PERSONA_NOT_FOUND: …`. */
-  error: z.string().nullable(),
-});
-
-/** One decision in a list: what was decided and why, without the evidence (GET /decisions/:inquiryId has it). */
-const decisionSummarySchema = z.object({
-  decisionId: z.string(),
-  inquiryId: z.string(),
-  sequence: z.number().int(),
-  outcome: outcomeSchema,
-  reasons: z.array(reasonSchema),
-  decidedAt: z.string(),
-  policyVersion: z.string(),
-  eventId: z.string(),
-  eventName: z.string().nullable(),
-  ...personaFields,
-});
-
-const listQuerySchema = z.object({
-  referenceId: z.string().min(1).max(255),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** `nextCursor` of the previous page. */
-  cursor: z.string().max(200).refine(isValidDecisionCursor, 'is not a cursor from a previous page').optional(),
-});
-
-const decisionListSchema = z.object({
-  items: z.array(decisionSummarySchema),
-  /** Pass as `cursor` for the next page; null on the last one. */
-  nextCursor: z.string().nullable(),
-});
+const redeliverSchema = {
+  operationId: 'redeliverDecision',
+  tags: [TAGS.operations],
+  summary: 'Deliver the current decision again',
+  description: 'Queues the current decision for delivery under a new `webhook-id`.',
+  security: BEARER_SECURITY,
+  params: documentedInquiryIdParams({
+    redelivered: ids.inquiryId,
+    unknown: ids.unknownInquiryId,
+    malformed: 'inq bad',
+  }),
+  response: {
+    202: documentedReply(deliveryViewSchema, 'Queued: the new delivery.', {
+      redelivered: { summary: 'Queued', value: PENDING_DELIVERY },
+    }),
+    400: malformedInquiryIdResponse,
+    401: unauthorizedResponse,
+    404: noDecision('unknown'),
+    409: errorResponse(409, 'Nothing is delivered: `DOWNSTREAM_URL` is not set.', {
+      notConfigured: {
+        summary: 'No downstream',
+        given: 'downstream-not-configured',
+        code: 'CONFLICT',
+        message: 'downstream delivery is not configured (DOWNSTREAM_URL)',
+      },
+    }),
+    ...noBodyResponses,
+    default: internalErrorResponse,
+  },
+};
 
 /** GET /decisions/:inquiryId for internal services; POST /decisions/:inquiryId/redeliver for operators (bearer auth). */
 export async function decisionRoutes(fastify: FastifyInstance, options: DecisionRoutesOptions): Promise<void> {
@@ -93,7 +133,7 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
     '/decisions/:inquiryId',
     {
       onRequest: requireBearer,
-      schema: { params: inquiryIdParams, response: { 200: decisionViewSchema, ...errorResponses } },
+      schema: getDecisionSchema,
     },
     async (request) => {
       const view = await options.decisions.getInquiryView(request.params.inquiryId);
@@ -107,7 +147,7 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
     '/decisions',
     {
       onRequest: requireBearer,
-      schema: { querystring: listQuerySchema, response: { 200: decisionListSchema, ...errorResponses } },
+      schema: listDecisionsSchema,
     },
     async (request) => {
       const { referenceId, limit, cursor } = request.query;
@@ -121,7 +161,7 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
     '/decisions/:inquiryId/redeliver',
     {
       onRequest: requireBearer,
-      schema: { params: inquiryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } },
+      schema: redeliverSchema,
     },
     async (request, reply) => {
       const { inquiryId } = request.params;
@@ -139,45 +179,3 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
 }
 
 const notConfigured = () => new AppError(ErrorCodes.CONFLICT, 'downstream delivery is not configured (DOWNSTREAM_URL)');
-
-function toDecisionView(view: InquiryView): z.input<typeof decisionViewSchema> {
-  const { inquiryId, status, error, decision: d } = view;
-  return {
-    inquiryId,
-    status,
-    outcome: d?.outcome ?? null,
-    reasons: d?.reasons ?? [],
-    decidedAt: d?.decidedAt ?? null,
-    policyVersion: d?.policyVersion ?? null,
-    sequence: d?.sequence ?? null,
-    decisionId: d?.decisionId ?? null,
-    eventId: d?.eventId ?? null,
-    eventName: d?.eventName ?? null,
-    personaStatus: d?.evidence.inquiryStatus ?? null,
-    referenceId: d?.evidence.referenceId ?? null,
-    accountId: d?.evidence.accountId ?? null,
-    templateId: d?.evidence.templateId ?? null,
-    evidence: d?.evidence ?? null,
-    personaCalls: d?.personaCalls ?? null,
-    history: view.history,
-    error,
-  };
-}
-
-function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSummarySchema> {
-  return {
-    decisionId: d.decisionId,
-    inquiryId: d.inquiryId,
-    sequence: d.sequence,
-    outcome: d.outcome,
-    reasons: d.reasons,
-    decidedAt: d.decidedAt,
-    policyVersion: d.policyVersion,
-    eventId: d.eventId,
-    eventName: d.eventName,
-    personaStatus: d.evidence.inquiryStatus,
-    referenceId: d.evidence.referenceId,
-    accountId: d.evidence.accountId,
-    templateId: d.evidence.templateId,
-  };
-}

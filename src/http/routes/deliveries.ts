@@ -5,7 +5,18 @@ import { AppError, ErrorCodes } from '../../errors.js';
 import { type DeliveryStore, isValidCursor } from '../../store/delivery-store.js';
 import type { RequireBearer } from '../bearer-auth.js';
 import { deliveryStatusSchema, deliveryViewSchema, toDeliveryView } from '../delivery-view.js';
-import { errorResponses } from '../schemas.js';
+import {
+  badQueryExample,
+  errorResponse,
+  internalErrorResponse,
+  noBodyResponses,
+  pageQueryExamples,
+  unauthorizedResponse,
+} from '../openapi/error-responses.js';
+import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
+import { documentedField, documentedReply } from '../openapi/named-examples.js';
+import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
+import { PENDING_DELIVERY } from '../openapi/reply-examples.js';
 
 export interface DeliveryRoutesOptions {
   deliveries: Pick<DeliveryStore, 'list' | 'retryNow' | 'get'>;
@@ -15,14 +26,87 @@ export interface DeliveryRoutesOptions {
 }
 
 const listQuery = z.object({
-  status: deliveryStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).refine(isValidCursor, 'is not a cursor from a previous page').optional(),
+  status: documentedField(deliveryStatusSchema.optional(), 'Only deliveries in this state (`failed`: dead letters).', {
+    pending: 'pending',
+    badStatus: 'lost',
+  }),
+  limit: documentedField(z.coerce.number().int().min(1).max(200).default(50), 'Page size.', {
+    pending: 20,
+    tooSmallLimit: 0,
+  }),
+  cursor: documentedField(
+    z.string().max(200).refine(isValidCursor, 'is not a cursor from a previous page').optional(),
+    '`nextCursor` of the previous page.',
+    { badCursor: 'garbage' },
+  ),
 });
 
 const listResponse = z.object({ items: z.array(deliveryViewSchema), nextCursor: z.string().nullable() });
 
-const deliveryIdParams = z.object({ deliveryId: z.string().regex(/^msg_[A-Za-z0-9]{1,64}$/, 'malformed delivery id') });
+const deliveryIdParams = z.object({
+  deliveryId: documentedField(
+    z.string().regex(/^msg_[A-Za-z0-9]{1,64}$/, 'malformed delivery id'),
+    'The delivery id, which is also its `webhook-id` (`msg_…`).',
+    {
+      retried: ids.deliveryId,
+      delivered: ids.deliveredDeliveryId,
+      unknown: ids.unknownDeliveryId,
+      malformed: 'not-a-delivery',
+    },
+  ),
+});
+
+const listDeliveriesSchema = {
+  operationId: 'listDeliveries',
+  tags: [TAGS.operations],
+  summary: 'Downstream deliveries',
+  description: 'Newest first, with their attempts and last error; `status=failed` lists the dead letters.',
+  security: BEARER_SECURITY,
+  querystring: listQuery,
+  response: {
+    200: documentedReply(listResponse, 'A page of deliveries.', {
+      pending: { summary: 'Waiting deliveries', value: { items: [PENDING_DELIVERY], nextCursor: null } },
+    }),
+    400: errorResponse(400, 'A query parameter is malformed; the message names each.', {
+      badStatus: badQueryExample(
+        'status=lost',
+        'status Invalid option: expected one of "pending"|"failed"|"delivered"',
+      ),
+      ...pageQueryExamples,
+    }),
+    401: unauthorizedResponse,
+    default: internalErrorResponse,
+  },
+};
+
+const retrySchema = {
+  operationId: 'retryDelivery',
+  tags: [TAGS.operations],
+  summary: 'Retry a delivery now',
+  description:
+    'Re-queues a dead-lettered (or waiting) delivery at once, with a fresh retry schedule and the same `webhook-id`.',
+  security: BEARER_SECURITY,
+  params: deliveryIdParams,
+  response: {
+    202: documentedReply(deliveryViewSchema, 'Queued.', { retried: { summary: 'Queued', value: PENDING_DELIVERY } }),
+    400: errorResponse(400, 'A malformed delivery id.', {
+      malformed: { summary: 'Not a delivery id', code: 'BAD_REQUEST', message: 'malformed delivery id' },
+    }),
+    401: unauthorizedResponse,
+    404: errorResponse(404, 'No such delivery.', {
+      unknown: { summary: 'An unknown id', code: 'NOT_FOUND', message: 'no such delivery' },
+    }),
+    409: errorResponse(409, 'The consumer already acknowledged it: redeliver the decision to send it again.', {
+      delivered: {
+        summary: 'Already delivered',
+        code: 'CONFLICT',
+        message: 'delivery already acknowledged; use redeliver to send it again',
+      },
+    }),
+    ...noBodyResponses,
+    default: internalErrorResponse,
+  },
+};
 
 /** Operations API for downstream delivery (bearer auth): list deliveries, retry a dead letter. */
 export async function deliveryRoutes(fastify: FastifyInstance, options: DeliveryRoutesOptions): Promise<void> {
@@ -33,7 +117,7 @@ export async function deliveryRoutes(fastify: FastifyInstance, options: Delivery
     '/deliveries',
     {
       onRequest: requireBearer,
-      schema: { querystring: listQuery, response: { 200: listResponse, ...errorResponses } },
+      schema: listDeliveriesSchema,
     },
     async (request) => {
       const page = await deliveries.list(request.query);
@@ -45,7 +129,7 @@ export async function deliveryRoutes(fastify: FastifyInstance, options: Delivery
     '/deliveries/:deliveryId/retry',
     {
       onRequest: requireBearer,
-      schema: { params: deliveryIdParams, response: { 202: deliveryViewSchema, ...errorResponses } },
+      schema: retrySchema,
     },
     async (request, reply) => {
       const { deliveryId } = request.params;

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
@@ -8,7 +7,7 @@ import { verifyPersonaSignature } from '../../persona/signature.js';
 import type { EventDisposition } from '../../persona/event-names.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
-import { errorResponses } from '../schemas.js';
+import { personaWebhookSchema } from '../persona-webhook-schema.js';
 import { createSignaturePrecheck } from '../signature-precheck.js';
 
 export interface PersonaWebhookOptions {
@@ -25,13 +24,6 @@ export interface PersonaWebhookOptions {
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
 }
-
-/** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
-const receivedSchema = z.object({
-  received: z.literal(true),
-  eventId: z.string(),
-  status: z.enum(['stored', 'duplicate', 'ignored', 'superseded']),
-});
 
 /**
  * POST /webhooks/persona: verify the signature on the raw bytes, then parse, store (event + job in one
@@ -50,8 +42,8 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
   // Before the body is read: no header, a malformed one or one signed outside the window costs no read, no HMAC.
   app.addHook('onRequest', createSignaturePrecheck(options));
 
-  // No body schema: the signature is checked on the raw bytes before anything parses them.
-  const schema = { response: { 200: receivedSchema, ...errorResponses } };
+  // The body schema takes the raw bytes as they are: the signature is checked on them before anything parses them.
+  const schema = personaWebhookSchema;
   app.post('/webhooks/persona', { bodyLimit: options.bodyLimitBytes, schema }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = request.headers['persona-signature'];

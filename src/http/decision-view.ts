@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
+import type { DecisionRecord } from '../store/decision-record.js';
+import type { InquiryView } from '../store/decision-store.js';
+
+/** Persona's view of the inquiry when it was decided: its status and identifiers (not PII). */
+const personaFields = {
+  personaStatus: z.string().nullable(),
+  referenceId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  templateId: z.string().nullable(),
+};
+
+const historyEntrySchema = z.object({
+  eventId: z.string(),
+  eventName: z.string().nullable(),
+  eventCreatedAt: z.string(),
+  personaStatus: z.string(),
+  policyVersion: z.string(),
+  recordedAt: z.string(),
+});
+
+/** An inquiry's current decision; every decision field is null while it is processing or after it failed. */
+export const decisionViewSchema = z.object({
+  inquiryId: z.string(),
+  status: z.enum(['processing', 'decided', 'failed']),
+  outcome: outcomeSchema.nullable(),
+  reasons: z.array(reasonSchema),
+  decidedAt: z.string().nullable(),
+  policyVersion: z.string().nullable(),
+  sequence: z.number().int().nullable(),
+  decisionId: z.string().nullable(),
+  /** The Persona event that led to the decision. */
+  eventId: z.string().nullable(),
+  eventName: z.string().nullable(),
+  ...personaFields,
+  evidence: evidenceSummarySchema.nullable(),
+  personaCalls: z.number().int().nullable(),
+  /** Later events that re-evaluated the inquiry to the same outcome (nothing new was delivered), oldest first. */
+  history: z.array(historyEntrySchema),
+  /** Why processing failed (`failed` only), e.g. `PERSONA_NOT_FOUND: …`. */
+  error: z.string().nullable(),
+});
+export type DecisionView = z.output<typeof decisionViewSchema>;
+
+/** One decision in a list: what was decided and why, without the evidence (GET /decisions/:inquiryId has it). */
+const decisionSummarySchema = z.object({
+  decisionId: z.string(),
+  inquiryId: z.string(),
+  sequence: z.number().int(),
+  outcome: outcomeSchema,
+  reasons: z.array(reasonSchema),
+  decidedAt: z.string(),
+  policyVersion: z.string(),
+  eventId: z.string(),
+  eventName: z.string().nullable(),
+  ...personaFields,
+});
+
+export const decisionListSchema = z.object({
+  items: z.array(decisionSummarySchema),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: z.string().nullable(),
+});
+export type DecisionList = z.output<typeof decisionListSchema>;
+
+export function toDecisionView(view: InquiryView): z.input<typeof decisionViewSchema> {
+  const { inquiryId, status, error, decision: d } = view;
+  return {
+    inquiryId,
+    status,
+    outcome: d?.outcome ?? null,
+    reasons: d?.reasons ?? [],
+    decidedAt: d?.decidedAt ?? null,
+    policyVersion: d?.policyVersion ?? null,
+    sequence: d?.sequence ?? null,
+    decisionId: d?.decisionId ?? null,
+    eventId: d?.eventId ?? null,
+    eventName: d?.eventName ?? null,
+    personaStatus: d?.evidence.inquiryStatus ?? null,
+    referenceId: d?.evidence.referenceId ?? null,
+    accountId: d?.evidence.accountId ?? null,
+    templateId: d?.evidence.templateId ?? null,
+    evidence: d?.evidence ?? null,
+    personaCalls: d?.personaCalls ?? null,
+    history: view.history,
+    error,
+  };
+}
+
+export function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSummarySchema> {
+  return {
+    decisionId: d.decisionId,
+    inquiryId: d.inquiryId,
+    sequence: d.sequence,
+    outcome: d.outcome,
+    reasons: d.reasons,
+    decidedAt: d.decidedAt,
+    policyVersion: d.policyVersion,
+    eventId: d.eventId,
+    eventName: d.eventName,
+    personaStatus: d.evidence.inquiryStatus,
+    referenceId: d.evidence.referenceId,
+    accountId: d.evidence.accountId,
+    templateId: d.evidence.templateId,
+  };
+}

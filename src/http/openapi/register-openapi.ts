@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import fastifySwagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { DECISION_CREATED_SCHEMA, decisionCreatedSchema, decisionCreatedWebhook } from './decision-created-webhook.js';
+import { TAGS } from './tags.js';
+
+const DESCRIPTION = `Self-hosted decision service for Persona identity verification: it takes Persona's signed webhooks, \
+waits until an inquiry's evidence has settled, decides (approved, declined, manual_review, retry) under a versioned \
+policy and delivers each decision to \`DOWNSTREAM_URL\` as a Standard Webhook (see \`webhooks\`).
+
+Only \`POST /webhooks/persona\` is meant to be reachable from the internet (docs/deployment.md). The decision and \
+operations routes take \`Authorization: Bearer <one of API_TOKENS>\`; health, this document and \`/docs\` are open.
+
+**Errors** are always \`{ "error": { "code", "message" } }\`, \`code\` from a stable catalogue; 5xx messages are \
+generic. While the service drains on shutdown any route may answer 503 with Fastify's own body.
+
+**Examples** are named: a response example's request is every parameter's and the body's example of the same \
+name, else their first one. \`x-given\` on a response example names the condition it needs: \`no-token\` (sent \
+without \`Authorization\`), \`database-unreachable\`, \`downstream-not-configured\` (\`DOWNSTREAM_URL\` unset), \
+\`body-over-limit\`, \`unsupported-content-type\` (\`application/xml\`). The test suite sends every example to the \
+service and checks each answer against its schema (test/integration/openapi-examples.test.ts).`;
+
+/**
+ * Registers @fastify/swagger, which documents every route registered after it from its zod schemas (through
+ * fastify-type-provider-zod's transform, JSON Schema 2020-12 for OpenAPI 3.1). Call before the routes.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'persona-decider',
+        version: readPackageVersion(),
+        description: DESCRIPTION,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      tags: [
+        { name: TAGS.intake, description: "Persona's webhooks: verified, stored, answered within Persona's 5 s." },
+        { name: TAGS.decisions, description: 'Decisions for internal services (bearer token).' },
+        { name: TAGS.operations, description: 'Recovery for operators: redeliver, retry, reprocess (bearer token).' },
+        { name: TAGS.health, description: 'Liveness and readiness probes.' },
+        { name: TAGS.contract, description: 'This document.' },
+        { name: TAGS.downstream, description: 'What the service sends to DOWNSTREAM_URL.' },
+      ],
+      components: {
+        schemas: { [DECISION_CREATED_SCHEMA]: decisionCreatedSchema() },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'One of the comma-separated `API_TOKENS`.',
+          },
+        },
+      },
+      webhooks: { 'decision.created': decisionCreatedWebhook() },
+    },
+    transform: jsonSchemaTransform,
+  });
+}
+
+/** package.json is three folders up from this file, in src/ and in dist/ alike (the image copies it beside dist/). */
+function readPackageVersion(): string {
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  const { version } = JSON.parse(text) as { version?: unknown };
+  if (typeof version !== 'string') throw new Error('package.json has no version');
+  return version;
+}

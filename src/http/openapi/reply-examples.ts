@@ -1,0 +1,128 @@
+import type { DeliveryView } from '../delivery-view.js';
+import type { DecisionList, DecisionView } from '../decision-view.js';
+import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from './examples.js';
+
+/** What the read and operations API answer, for the contract's examples (the shapes are checked by the compiler). */
+const reasons: DecisionView['reasons'] = [
+  { code: 'all_evidence_passed', outcome: 'approved', message: 'every verification and counted report passed' },
+  {
+    code: 'verification_passed',
+    outcome: 'approved',
+    message: 'verification/government-id passed',
+    verificationId: 'ver_Lq4nW8zR2xTc6VbM9kHs3JdY',
+    verificationType: 'verification/government-id',
+  },
+  {
+    code: 'report_clear',
+    outcome: 'approved',
+    message: 'report/watchlist found no match',
+    reportId: 'rep_Xb7kP2mQ9wRt4NcV6zLs8HdJ',
+    reportType: 'report/watchlist',
+  },
+];
+
+const decided = {
+  decisionId: ids.decisionId,
+  inquiryId: ids.inquiryId,
+  sequence: 1,
+  outcome: 'approved',
+  reasons,
+  decidedAt: EXAMPLE_TIME,
+  policyVersion: 'default-2',
+  eventId: ids.eventId,
+  eventName: 'inquiry.completed',
+  personaStatus: 'completed',
+  referenceId: ids.referenceId,
+  accountId: ids.accountId,
+  templateId: ids.templateId,
+} as const satisfies DecisionList['items'][number];
+
+export const DECIDED_VIEW: DecisionView = {
+  ...decided,
+  reasons,
+  status: 'decided',
+  evidence: {
+    inquiryId: ids.inquiryId,
+    inquiryStatus: 'completed',
+    referenceId: ids.referenceId,
+    accountId: ids.accountId,
+    templateId: ids.templateId,
+    verifications: [
+      {
+        id: 'ver_Lq4nW8zR2xTc6VbM9kHs3JdY',
+        type: 'verification/government-id',
+        status: 'passed',
+        createdAt: '2026-11-29T09:57:12.000Z',
+        completedAt: '2026-11-29T09:58:40.000Z',
+        checks: [
+          { name: 'id_barcode_inconsistency_detection', status: 'passed', requirement: 'required', reasons: [] },
+        ],
+      },
+    ],
+    reports: [
+      {
+        id: 'rep_Xb7kP2mQ9wRt4NcV6zLs8HdJ',
+        type: 'report/watchlist',
+        status: 'ready',
+        hasMatch: false,
+        createdAt: '2026-11-29T09:59:01.000Z',
+        completedAt: '2026-11-29T09:59:03.000Z',
+      },
+    ],
+    supersededVerificationIds: [],
+    polls: 0,
+  },
+  personaCalls: 1,
+  history: [],
+  error: null,
+};
+
+export const PROCESSING_VIEW: DecisionView = {
+  inquiryId: ids.processingInquiryId,
+  status: 'processing',
+  outcome: null,
+  reasons: [],
+  decidedAt: null,
+  policyVersion: null,
+  sequence: null,
+  decisionId: null,
+  eventId: null,
+  eventName: null,
+  personaStatus: null,
+  referenceId: null,
+  accountId: null,
+  templateId: null,
+  evidence: null,
+  personaCalls: null,
+  history: [],
+  error: null,
+};
+
+export const DECISION_LIST: DecisionList = {
+  items: [{ ...decided, reasons }],
+  nextCursor: 'MjAyNi0xMS0yOVQxMDowMDowMC4wMDBafGRlY182ZjJiOGE0MWM5ZDM0ZTdmOWExNWIzYzA3ZDJlOGY2NA',
+};
+
+export const PENDING_DELIVERY: DeliveryView = {
+  deliveryId: ids.deliveryId,
+  webhookId: ids.deliveryId,
+  decisionId: ids.decisionId,
+  inquiryId: ids.inquiryId,
+  sequence: 1,
+  status: 'pending',
+  attempts: 0,
+  lastStatus: null,
+  lastError: null,
+  nextAttemptAt: EXAMPLE_TIME,
+  createdAt: EXAMPLE_TIME,
+  deliveredAt: null,
+};
+
+export const FAILED_DELIVERY: DeliveryView = {
+  ...PENDING_DELIVERY,
+  status: 'failed',
+  attempts: 12,
+  lastStatus: 503,
+  lastError: 'HTTP 503',
+  nextAttemptAt: null,
+};

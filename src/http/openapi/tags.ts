@@ -1,0 +1,12 @@
+/** The contract's tags (register-openapi.ts describes each) and the operator routes' security requirement. */
+export const TAGS = {
+  intake: 'Persona intake',
+  decisions: 'Decisions',
+  operations: 'Operations',
+  health: 'Health',
+  contract: 'Contract',
+  downstream: 'Downstream delivery',
+} as const;
+
+/** The security requirement of the operator routes (decisions, deliveries, inquiries, jobs): `bearerAuth`. */
+export const BEARER_SECURITY = [{ bearerAuth: [] }];

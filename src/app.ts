@@ -8,13 +8,14 @@ import { deliveryRoutes } from './http/routes/deliveries.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { createEventClassifier } from './persona/event-names.js';
 
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
 export interface AppDeps extends Pick<
   Deps,
-  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy'
+  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy' | 'metrics'
 > {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
@@ -40,6 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app);
 
   const { onEnqueued } = deps;
+  // METRICS_ENABLED=false: no /metrics route and no hook on the webhook path
+  const { registry } = deps.metrics;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
   await app.register(personaWebhookRoutes, {
     secrets: deps.config.personaWebhookSecrets,
@@ -50,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events: deps.events,
     classifyEvent: createEventClassifier(deps.config.personaEvents, deps.policy.reportTypes),
     onEnqueued,
+    ...(registry ? { metrics: deps.metrics.recorder } : {}),
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
   await app.register(decisionRoutes, {
@@ -61,5 +65,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
+  if (registry) {
+    const { metricsToken } = deps.config;
+    await app.register(metricsRoutes, {
+      registry,
+      requireBearer: metricsToken === undefined ? undefined : createBearerAuth([metricsToken]),
+    });
+  }
   return app;
 }

@@ -8,7 +8,9 @@ import { verifyPersonaSignature } from '../../persona/signature.js';
 import type { EventDisposition } from '../../persona/event-names.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
+import type { MetricsRecorder } from '../../metrics/recorder.js';
 import { errorResponses } from '../schemas.js';
+import { trackWebhookResults } from '../webhook-results.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
@@ -23,6 +25,8 @@ export interface PersonaWebhookOptions {
   classifyEvent: (event: { name: string; objectType: string }) => EventDisposition;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
+  /** Every answer by result, with its acknowledgement time (src/metrics); absent: nothing is recorded. */
+  metrics?: Pick<MetricsRecorder, 'webhook'>;
 }
 
 /** The acknowledgement: `ignored` is an event name the service does not act on, recorded so Persona stops retrying. */
@@ -46,6 +50,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
     (_request, body, done) => done(null, body),
   );
+  const noteResult = trackWebhookResults(app, options.metrics);
 
   // No body schema: the signature is checked on the raw bytes before anything parses them.
   const schema = { response: { 200: receivedSchema, ...errorResponses } };
@@ -61,6 +66,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
       nowMs: options.clock.now(),
     });
     if (!verdict.ok) {
+      noteResult(request, verdict.reason === 'stale' || verdict.reason === 'future' ? 'stale' : 'signature');
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
       throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
@@ -92,8 +98,10 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     try {
       status = await options.events.record({ event, disposition, attempts, knownInquiryOnly: kind === 'report' });
     } catch (error) {
+      if (error instanceof GroupCommitOverloadedError) noteResult(request, 'overloaded');
       throw toNotStoredError(error);
     }
+    noteResult(request, status);
     if (status === 'stored') options.onEnqueued();
     request.log.info({ status }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });

@@ -11,6 +11,7 @@ import {
   postWebhook,
   runUntilIdle,
 } from '../helpers/pipeline.js';
+import { storeDialects } from '../store/dialects.js';
 import {
   createTestContext,
   TEST_DOWNSTREAM_SECRET,
@@ -30,8 +31,9 @@ const passed = (id: string) =>
   });
 
 const contexts: TestContext[] = [];
-async function context(env: Record<string, string> = {}): Promise<TestContext> {
-  const ctx = await createTestContext({ env });
+const cleanups: Array<() => Promise<void>> = [];
+async function context(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestContext> {
+  const ctx = await createTestContext({ env, ...(databaseUrl ? { databaseUrl } : {}) });
   contexts.push(ctx);
   return ctx;
 }
@@ -41,6 +43,7 @@ afterAll(() => nock.enableNetConnect());
 afterEach(async () => {
   nock.cleanAll();
   for (const ctx of contexts.splice(0)) await ctx.cleanup();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 /** Sends a webhook body as Persona would, signed `ageSeconds` ago (or unsigned), and returns the status. */
@@ -227,6 +230,23 @@ describe('GET /metrics', () => {
     text = await scrapeMetrics(ctx.app);
     expect(sampleValue(text, 'persona_decider_persona_rate_budget_remaining', { budget: 'persona' })).toBe(300);
   });
+
+  const postgres = storeDialects.find((d) => d.dialect === 'postgres');
+  it.skipIf(!postgres || postgres.skipReason !== null)(
+    'on PostgreSQL reads the rate budget every replica shares from its row',
+    async () => {
+      if (!postgres) return;
+      const database = await postgres.createDatabase();
+      cleanups.push(database.cleanup);
+      const ctx = await context({}, database.url);
+      await postWebhook(ctx, buildInquiryEventBody({ eventId: 'evt_p1', inquiryId: 'inq_p1' }));
+      interceptInquiry('inq_p1', [passed('ver_p1')]);
+      await runUntilIdle(ctx);
+      const text = await scrapeMetrics(ctx.app);
+      expect(sampleValue(text, 'persona_decider_persona_rate_budget_remaining', { budget: 'persona' })).toBe(299);
+      expect(sampleValue(text, 'persona_decider_persona_rate_budget_limit', { budget: 'persona' })).toBe(300);
+    },
+  );
 
   it('still answers when the database does not: database_up 0, the last values kept', async () => {
     const ctx = await context();

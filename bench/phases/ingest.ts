@@ -65,6 +65,15 @@ export async function runIngest(
         env: { SQLITE_SYNCHRONOUS: 'NORMAL', WORKER_CONCURRENCY: '0' },
       },
     ];
+    if (options.metricsVariant) {
+      const withoutMetrics: Target = {
+        label: 'service, SYNCHRONOUS=FULL, HTTP-only, METRICS_ENABLED=false',
+        kind: 'service',
+        env: { SQLITE_SYNCHRONOUS: 'FULL', WORKER_CONCURRENCY: '0', METRICS_ENABLED: 'false' },
+      };
+      // right before or after its twin with metrics, alternating by round, so both see the same load and order
+      targets.splice(round % 2 === 1 ? 2 : 1, 0, withoutMetrics);
+    }
     if (options.workerVariant && round === 1) {
       targets.push({
         label: 'service, FULL, worker on (4) + simulator',

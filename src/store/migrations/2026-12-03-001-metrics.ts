@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 // Migrations never import app code: they must keep working as the app changes.
 // Metrics (issue 12): the failed-inquiries gauge counts `inquiries` rows with status 'failed' at every scrape. A
@@ -6,6 +6,8 @@ import { type Kysely, sql } from 'kysely';
 // updates of the other (decided, processing) rows never touch it.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Building it reads the whole table once: no statement timeout for it (see migrate.ts).
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await sql`SET LOCAL statement_timeout = 0`.execute(db);
   await db.schema
     .createIndex('inquiries_failed')
     .on('inquiries')

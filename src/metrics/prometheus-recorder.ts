@@ -24,63 +24,54 @@ const PERSONA_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
  */
 export function createPrometheusRecorder(registry: Registry, options: { policyVersion: string }): MetricsRecorder {
   const registers = [registry];
-  const webhooks = new Counter({
-    name: `${METRIC_PREFIX}webhooks_total`,
-    help: 'POST /webhooks/persona answers by result: an acknowledgement status or the reason it was refused.',
-    labelNames: ['result'] as const,
-    registers,
-  });
-  const ack = new Histogram({
-    name: `${METRIC_PREFIX}webhook_ack_seconds`,
-    help: 'Time from a webhook request arriving to its answer.',
-    buckets: ACK_BUCKETS,
-    registers,
-  });
-  const decisions = new Counter({
-    name: `${METRIC_PREFIX}decisions_total`,
-    help: 'Evaluations saved: result="decided" a new decision (delivered), "unchanged" the same outcome again.',
-    labelNames: ['result', 'outcome', 'policy_version'] as const,
-    registers,
-  });
-  const toDecision = new Histogram({
-    name: `${METRIC_PREFIX}webhook_to_decision_seconds`,
-    help: 'Time from the webhook being stored to its evaluation being saved (polling and retries included).',
-    labelNames: ['result'] as const,
-    buckets: PIPELINE_BUCKETS,
-    registers,
-  });
-  const personaRequests = new Counter({
-    name: `${METRIC_PREFIX}persona_requests_total`,
-    help: 'HTTP requests to the Persona API (each retry counts) by endpoint and status (or network_error, timeout).',
-    labelNames: ['endpoint', 'status'] as const,
-    registers,
-  });
-  const personaDuration = new Histogram({
-    name: `${METRIC_PREFIX}persona_request_duration_seconds`,
-    help: 'Duration of one Persona API request, answered or not (rate-budget waits excluded).',
-    labelNames: ['endpoint'] as const,
-    buckets: PERSONA_BUCKETS,
-    registers,
-  });
-  const deliveryAttempts = new Counter({
-    name: `${METRIC_PREFIX}delivery_attempts_total`,
-    help: 'Downstream delivery attempts by result and the status class of the answer (no_response: none came).',
-    labelNames: ['result', 'status_class'] as const,
-    registers,
-  });
-  const toDelivered = new Histogram({
-    name: `${METRIC_PREFIX}decision_to_delivered_seconds`,
-    help: 'Time from a decision being stored to its delivery being acknowledged downstream (retries included).',
-    buckets: PIPELINE_BUCKETS,
-    registers,
-  });
-  const jobs = new Counter({
-    name: `${METRIC_PREFIX}jobs_total`,
-    help: 'Jobs run by the worker, by kind and result (error: the handler threw and the job is retried).',
-    labelNames: ['kind', 'result'] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
+    new Histogram<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, buckets, registers });
 
+  const webhooks = counter(
+    'webhooks_total',
+    'POST /webhooks/persona answers by result: an acknowledgement status or the reason it was refused.',
+    ['result'],
+  );
+  const ack = histogram('webhook_ack_seconds', 'Time from a webhook request arriving to its answer.', ACK_BUCKETS);
+  const decisions = counter(
+    'decisions_total',
+    'Evaluations saved: result="decided" a new decision (delivered), "unchanged" the same outcome again.',
+    ['result', 'outcome', 'policy_version'],
+  );
+  const toDecision = histogram(
+    'webhook_to_decision_seconds',
+    'Time from the webhook being stored to its evaluation being saved (polling and retries included).',
+    PIPELINE_BUCKETS,
+    ['result'],
+  );
+  const personaRequests = counter(
+    'persona_requests_total',
+    'HTTP requests to the Persona API (each retry counts) by endpoint and status (or network_error, timeout).',
+    ['endpoint', 'status'],
+  );
+  const personaDuration = histogram(
+    'persona_request_duration_seconds',
+    'Duration of one Persona API request, answered or not (rate-budget waits excluded).',
+    PERSONA_BUCKETS,
+    ['endpoint'],
+  );
+  const deliveryAttempts = counter(
+    'delivery_attempts_total',
+    'Downstream delivery attempts by result and the status class of the answer (no_response: none came).',
+    ['result', 'status_class'],
+  );
+  const toDelivered = histogram(
+    'decision_to_delivered_seconds',
+    'Time from a decision being stored to its delivery being acknowledged downstream (retries included).',
+    PIPELINE_BUCKETS,
+  );
+  const jobs = counter(
+    'jobs_total',
+    'Jobs run by the worker, by kind and result (error: the handler threw and the job is retried).',
+    ['kind', 'result'],
+  );
   new Gauge({
     name: `${METRIC_PREFIX}policy_info`,
     help: 'Always 1; policy_version names the decision policy this process decides with.',

@@ -1,4 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import { buildVerification } from '../../src/sim/persona-verifications.js';
+
+/** A government id that passed: all the evidence an `approved` decision needs (for interceptInquiry). */
+export function passedGovernmentId(id: string) {
+  return buildVerification({
+    id,
+    type: 'verification/government-id',
+    status: 'passed',
+    createdAt: '2026-11-29T09:00:00.000Z',
+    checks: [{ name: 'id_expired_detection', status: 'passed' }],
+  });
+}
 
 /** GET /metrics on the app; throws unless it answers 200 in Prometheus text format. */
 export async function scrapeMetrics(app: FastifyInstance, headers: Record<string, string> = {}): Promise<string> {

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerification } from '../../src/sim/persona-verifications.js';
-import { declaredMetrics } from '../helpers/metrics.js';
+import { declaredMetrics, passedGovernmentId } from '../helpers/metrics.js';
 import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
 import { interceptInquiry, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
 import { createTestContext, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
@@ -57,14 +56,7 @@ describe('deploy/: the dashboard, the alerts and promtool', () => {
     });
     // some traffic first, so every labelled family has samples for promtool to lint
     await postWebhook(ctx, buildInquiryEventBody({ eventId: 'evt_d1', inquiryId: 'inq_d1' }));
-    const verification = buildVerification({
-      id: 'ver_d1',
-      type: 'verification/government-id',
-      status: 'passed',
-      createdAt: '2026-11-29T09:00:00.000Z',
-      checks: [{ name: 'id_expired_detection', status: 'passed' }],
-    });
-    interceptInquiry('inq_d1', [verification]);
+    interceptInquiry('inq_d1', [passedGovernmentId('ver_d1')]);
     nock('https://consumer.test').post('/hooks').reply(204);
     await runUntilIdle(ctx);
     // a real scrape, over loopback, of the listening service

@@ -1,7 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerification } from '../../src/sim/persona-verifications.js';
-import { declaredMetrics, sampleValue, scrapeMetrics } from '../helpers/metrics.js';
+import { declaredMetrics, passedGovernmentId as passed, sampleValue, scrapeMetrics } from '../helpers/metrics.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
 import {
   createTestWorker,
@@ -21,14 +20,6 @@ import {
 
 const CONSUMER = 'https://consumer.test';
 const DOWNSTREAM = { DOWNSTREAM_URL: `${CONSUMER}/hooks`, DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET };
-const passed = (id: string) =>
-  buildVerification({
-    id,
-    type: 'verification/government-id',
-    status: 'passed',
-    createdAt: '2026-11-29T09:00:00.000Z',
-    checks: [{ name: 'id_expired_detection', status: 'passed' }],
-  });
 
 const contexts: TestContext[] = [];
 const cleanups: Array<() => Promise<void>> = [];

@@ -11,7 +11,7 @@ export interface BenchOptions {
   rounds: number;
   /** Also measure ingest with the worker on and the simulator answering. */
   workerVariant: boolean;
-  /** Also measure the FULL HTTP-only service with METRICS_ENABLED=false, interleaved with it: the cost of metrics. */
+  /** Also measure each HTTP-only service target with METRICS_ENABLED=false, next to it: the cost of metrics. */
   metricsVariant: boolean;
   latencyCount: number;
   /** Webhooks per second in the latency phase: steady, so it measures latency and not queueing. */
@@ -38,7 +38,7 @@ export const USAGE = `npm run bench [-- options]
   --connections N         autocannon connections (default 10)
   --rounds N              ingest rounds, targets interleaved (default 2)
   --no-worker-variant     skip ingest with the worker on
-  --metrics-variant       also ingest with METRICS_ENABLED=false, next to the same target with metrics (their cost)
+  --metrics-variant       each HTTP-only target also with METRICS_ENABLED=false, right next to it (the metrics' cost)
   --latency-count N       webhooks in the latency phase (default 40)
   --latency-rate N        webhooks per second there (default 5)
   --poll-count N          settles-after-polls inquiries (default 5)

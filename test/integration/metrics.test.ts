@@ -127,7 +127,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
-  it('counts Persona answering 429 and a network error, each retry one request', async () => {
+  it('counts Persona answering 429, a network error and a timeout, each retry one request', async () => {
     const ctx = await context();
     await postWebhook(ctx, buildInquiryEventBody({ eventId: 'evt_r1', inquiryId: 'inq_r1' }));
     const path = `${PERSONA_BASE}/inquiries/inq_r1`;
@@ -137,14 +137,18 @@ describe('GET /metrics', () => {
       .reply(429, { errors: [{ title: 'Too Many Requests' }] }, { 'Retry-After': '1' })
       .get(path)
       .query(true)
-      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' })
+      .get(path)
+      .query(true)
+      // what fetch rejects with when AbortSignal.timeout fires
+      .replyWithError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
     interceptInquiry('inq_r1', [passed('ver_r1')]);
     await runUntilIdle(ctx);
 
     const text = await scrapeMetrics(ctx.app);
     const requests = (status: string) =>
       counter(text, 'persona_decider_persona_requests_total', { endpoint: 'inquiry', status });
-    expect([requests('429'), requests('network_error'), requests('200')]).toEqual([1, 1, 1]);
+    expect([requests('429'), requests('network_error'), requests('timeout'), requests('200')]).toEqual([1, 1, 1, 1]);
   });
 
   it('reads the gauges from the database, at most once per 5 s', async () => {

@@ -13,6 +13,7 @@ import { docsRoutes } from './http/routes/docs.js';
 import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
@@ -21,7 +22,7 @@ import { PERSONA_ID_MAX_LENGTH } from './persona/ids.js';
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
 export interface AppDeps extends Pick<
   Deps,
-  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy'
+  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy' | 'metrics'
 > {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
@@ -59,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
 
   const { onEnqueued } = deps;
+  // METRICS_ENABLED=false: no /metrics route and no hook on the webhook path
+  const { registry } = deps.metrics;
   await app.register(healthRoutes, { ping: () => deps.database.ping() });
   await app.register(personaWebhookRoutes, {
     secrets: deps.config.personaWebhookSecrets,
@@ -69,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events: deps.events,
     classifyEvent: createEventClassifier(deps.config.personaEvents, deps.policy.reportTypes),
     onEnqueued,
+    ...(registry ? { metrics: deps.metrics.recorder } : {}),
   });
   const requireBearer = createBearerAuth(deps.config.apiTokens);
   await app.register(decisionRoutes, {
@@ -81,5 +85,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
   await app.register(docsRoutes);
+  if (registry) {
+    const { metricsToken } = deps.config;
+    await app.register(metricsRoutes, {
+      registry,
+      requireBearer: metricsToken === undefined ? undefined : createBearerAuth([metricsToken]),
+    });
+  }
   return app;
 }

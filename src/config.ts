@@ -42,6 +42,14 @@ const downstreamSecret = z
   .string()
   .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_<base64>');
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`), any case; anything else is refused, naming the key. */
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
 const schema = z
   .object({
     PORT: port.default(3000),
@@ -92,6 +100,9 @@ const schema = z
     DOWNSTREAM_RETRY_MIN_DELAY_MS: positiveInt.default(2_000),
     DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: positiveInt.default(3600),
     DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
+    METRICS_ENABLED: booleanFlag.default(true),
+    // a scraper's bearer token: long enough that guessing it is hopeless (the message names the key, never the value)
+    METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   })
   .superRefine((env, ctx) => {
     if (env.WEBHOOK_MAX_AGE_SECONDS < env.WEBHOOK_TOLERANCE_SECONDS) {
@@ -169,6 +180,10 @@ export interface Config {
         maxClientErrorAttempts: number;
       }
     | undefined;
+  /** false: nothing is recorded and GET /metrics does not exist (the measurement baseline). */
+  metricsEnabled: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <it>`; else it is open. */
+  metricsToken: string | undefined;
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -223,6 +238,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
             maxClientErrorAttempts: e.DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS,
           })
         : undefined,
+    metricsEnabled: e.METRICS_ENABLED,
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 
@@ -235,6 +252,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
     personaApiKey: '[set]',
     apiTokens: `[set: ${config.apiTokens.length}]`,
+    metricsToken: config.metricsToken === undefined ? undefined : '[set]',
     downstream: config.downstream
       ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' }
       : undefined,

@@ -8,14 +8,17 @@ import { createJobHandlers } from './jobs/handlers.js';
 import { Worker } from './jobs/worker.js';
 import { type Clock, type Random, systemClock, systemRandom } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/create-metrics.js';
+import { createSnapshotReader } from './metrics/database-snapshot.js';
 import { createPersonaClient, type PersonaClient } from './persona/client.js';
 import { createRateBudget, type Sleep } from './persona/rate-limit.js';
-import { createSharedRateBudget } from './persona/shared-rate-budget.js';
+import { createSharedRateBudget, SHARED_RATE_BUDGET_NAME } from './persona/shared-rate-budget.js';
 import { connectDatabase } from './store/connect.js';
 import type { DatabaseHandle } from './store/database-handle.js';
 import { createDecisionStore, type DecisionStore } from './store/decision-store.js';
 import { createDeliveryStore, type DeliveryStore } from './store/delivery-store.js';
 import { createEventStore, type EventStore } from './store/event-store.js';
+import { readRateBudget } from './store/gauge-queries.js';
 import { createJobQueue, type JobQueue } from './store/job-queue.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createOutbox } from './store/outbox.js';
@@ -35,6 +38,8 @@ export interface Deps {
   decisions: DecisionStore;
   deliveries: DeliveryStore;
   persona: PersonaClient;
+  /** Counters, histograms and database gauges (GET /metrics); a no-op recorder when METRICS_ENABLED=false. */
+  metrics: Metrics;
 }
 
 /** What a test (or a tool) fakes; everything else comes from the configuration. */
@@ -70,17 +75,29 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     lowWaterFraction: config.personaRateLowWaterPercent / 100,
     resetGuardMs: config.personaRateResetGuardMs,
   };
+  const localBudget = database.dialect === 'postgres' ? undefined : createRateBudget({ clock, sleep, ...rateWindow });
   const rateBudget =
-    database.dialect === 'postgres'
-      ? createSharedRateBudget({
-          store: createRateBudgetStore(database),
-          clock,
-          sleep,
-          ...rateWindow,
-          grantTtlMs: config.personaTimeoutMs + 5_000,
-          logger: logger.child({ component: 'rate-budget' }),
-        })
-      : createRateBudget({ clock, sleep, ...rateWindow });
+    localBudget ??
+    createSharedRateBudget({
+      store: createRateBudgetStore(database),
+      clock,
+      sleep,
+      ...rateWindow,
+      grantTtlMs: config.personaTimeoutMs + 5_000,
+      logger: logger.child({ component: 'rate-budget' }),
+    });
+  const metrics = createMetrics({
+    enabled: config.metricsEnabled,
+    policyVersion: policy.version,
+    clock,
+    logger: logger.child({ component: 'metrics' }),
+    readSnapshot: createSnapshotReader({
+      db,
+      now: () => clock.now(),
+      // the in-process budget knows its window; the shared one is the row every replica writes
+      readRateBudget: localBudget ? async () => localBudget.view() : () => readRateBudget(db, SHARED_RATE_BUDGET_NAME),
+    }),
+  });
   const persona = createPersonaClient({
     baseUrl: config.personaApiUrl,
     apiKey: config.personaApiKey,
@@ -92,6 +109,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     sleep,
     rateBudget,
     logger: logger.child({ component: 'persona' }),
+    metrics: metrics.recorder,
   });
   return {
     config,
@@ -106,6 +124,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     decisions: createDecisionStore({ db, clock, outbox }),
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
     persona,
+    metrics,
   };
 }
 
@@ -144,6 +163,7 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
       maxDelayMs: config.verificationPollMaxDelayMs,
     },
     personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
+    metrics: deps.metrics.recorder,
     downstream: downstream && {
       client: createDownstreamClient({
         url: downstream.url,
@@ -167,6 +187,7 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     logger: deps.logger.child({ component: 'worker' }),
     concurrency: options.concurrency ?? config.workerConcurrency,
     leaseMs: config.jobLeaseSeconds * 1000,
+    metrics: deps.metrics.recorder,
     ...(options.workerId ? { workerId: options.workerId } : {}),
   });
 }

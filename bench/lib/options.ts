@@ -11,6 +11,8 @@ export interface BenchOptions {
   rounds: number;
   /** Also measure ingest with the worker on and the simulator answering. */
   workerVariant: boolean;
+  /** Also measure each HTTP-only service target with METRICS_ENABLED=false, next to it: the cost of metrics. */
+  metricsVariant: boolean;
   latencyCount: number;
   /** Webhooks per second in the latency phase: steady, so it measures latency and not queueing. */
   latencyRate: number;
@@ -36,6 +38,7 @@ export const USAGE = `npm run bench [-- options]
   --connections N         autocannon connections (default 10)
   --rounds N              ingest rounds, targets interleaved (default 2)
   --no-worker-variant     skip ingest with the worker on
+  --metrics-variant       each HTTP-only target also with METRICS_ENABLED=false, right next to it (the metrics' cost)
   --latency-count N       webhooks in the latency phase (default 40)
   --latency-rate N        webhooks per second there (default 5)
   --poll-count N          settles-after-polls inquiries (default 5)
@@ -57,6 +60,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       connections: { type: 'string' },
       rounds: { type: 'string' },
       'no-worker-variant': { type: 'boolean', default: false },
+      'metrics-variant': { type: 'boolean', default: false },
       'latency-count': { type: 'string' },
       'latency-rate': { type: 'string' },
       'poll-count': { type: 'string' },
@@ -80,6 +84,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     connections: num(values.connections, 10, 'connections'),
     rounds: num(values.rounds, quick ? 1 : 2, 'rounds'),
     workerVariant: !values['no-worker-variant'],
+    metricsVariant: values['metrics-variant'],
     latencyCount: num(values['latency-count'], quick ? 15 : 40, 'latency-count'),
     latencyRate: num(values['latency-rate'], 5, 'latency-rate'),
     pollCount: num(values['poll-count'], quick ? 3 : 5, 'poll-count'),

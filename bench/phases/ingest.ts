@@ -52,18 +52,22 @@ export async function runIngest(
 ): Promise<IngestResult[]> {
   const results: IngestResult[] = [];
   for (let round = 1; round <= options.rounds; round += 1) {
+    const httpOnly = (sync: 'FULL' | 'NORMAL', metrics: boolean): Target => ({
+      label: `service, SYNCHRONOUS=${sync}, HTTP-only${metrics ? '' : ', METRICS_ENABLED=false'}`,
+      kind: 'service',
+      env: { SQLITE_SYNCHRONOUS: sync, WORKER_CONCURRENCY: '0', ...(metrics ? {} : { METRICS_ENABLED: 'false' }) },
+    });
+    // --metrics-variant: each service target next to its twin without metrics, the order alternating by round, so
+    // both see the same load and neither always goes first
+    const withTwin = (sync: 'FULL' | 'NORMAL'): Target[] => {
+      if (!options.metricsVariant) return [httpOnly(sync, true)];
+      const pair = [httpOnly(sync, true), httpOnly(sync, false)];
+      return round % 2 === 1 ? pair : pair.reverse();
+    };
     const targets: Target[] = [
       { label: 'bare Fastify hello-world', kind: 'hello', env: {} },
-      {
-        label: 'service, SYNCHRONOUS=FULL, HTTP-only',
-        kind: 'service',
-        env: { SQLITE_SYNCHRONOUS: 'FULL', WORKER_CONCURRENCY: '0' },
-      },
-      {
-        label: 'service, SYNCHRONOUS=NORMAL, HTTP-only',
-        kind: 'service',
-        env: { SQLITE_SYNCHRONOUS: 'NORMAL', WORKER_CONCURRENCY: '0' },
-      },
+      ...withTwin('FULL'),
+      ...withTwin('NORMAL'),
     ];
     if (options.workerVariant && round === 1) {
       targets.push({

@@ -1,6 +1,7 @@
 import type { DownstreamClient } from '../downstream/client.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
+import { type MetricsRecorder, noopRecorder } from '../metrics/recorder.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { JobHandler } from './worker.js';
 
@@ -24,8 +25,11 @@ export function createDeliverDecisionHandler(options: {
   clock: Clock;
   random: Random;
   retry: DeliveryRetryPolicy;
+  /** Each attempt's result, and decision → delivered (src/metrics). */
+  metrics?: Pick<MetricsRecorder, 'deliveryAttempt'>;
 }): JobHandler<'deliver_decision'> {
   const { deliveries, downstream, clock, random, retry } = options;
+  const metrics = options.metrics ?? noopRecorder;
   return async function deliverDecision({ deliveryId, clientErrors = 0 }, _job, { log, finishWithin }) {
     const delivery = await deliveries.get(deliveryId);
     if (!delivery || delivery.status !== 'pending') return { type: 'done' };
@@ -39,6 +43,13 @@ export function createDeliverDecisionHandler(options: {
     };
     if (result.ok) {
       await deliveries.markDelivered(deliveryId, attempt, finishWithin);
+      // the delivery row is written with its decision (one transaction): its creation is the decision's time
+      metrics.deliveryAttempt({
+        result: 'delivered',
+        httpStatus: result.status,
+        decidedAtMs: delivery.createdAt,
+        nowMs: clock.now(),
+      });
       deliveryLog.info({ status: result.status, attempts: attempt.attempts }, 'decision delivered');
       return { type: 'done', finished: true };
     }
@@ -52,6 +63,7 @@ export function createDeliverDecisionHandler(options: {
       : clientErrorCount >= retry.maxClientErrorAttempts;
     if (exhausted) {
       await deliveries.markFailed(deliveryId, attempt, finishWithin);
+      metrics.deliveryAttempt({ result: 'dead_lettered', httpStatus: result.status, nowMs: now });
       deliveryLog.error(
         { status: result.status, error: result.error, attempts: attempt.attempts },
         'delivery dead-lettered',
@@ -62,6 +74,7 @@ export function createDeliverDecisionHandler(options: {
     // Honour Retry-After, within our own ceiling: a consumer cannot park a delivery for a week.
     const delay = Math.min(retry.maxDelayMs, Math.max(backoff, result.retryAfterMs ?? 0));
     await deliveries.markRetrying(deliveryId, attempt, now + delay);
+    metrics.deliveryAttempt({ result: 'retrying', httpStatus: result.status, nowMs: now });
     deliveryLog.warn(
       { status: result.status, error: result.error, attempts: attempt.attempts, delayMs: delay },
       'delivery failed; will retry',

@@ -1,6 +1,7 @@
 import type { Policy } from '../decision/policy.js';
 import type { DownstreamClient } from '../downstream/client.js';
 import type { Clock, Random } from '../lib/clock.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { DecisionStore } from '../store/decision-store.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import { createDeliverDecisionHandler, type DeliveryRetryPolicy } from './deliver-decision.js';
@@ -21,6 +22,8 @@ export interface JobHandlerOptions {
   personaOutageBudgetMs: number;
   /** Undefined when no DOWNSTREAM_URL is configured: decisions are stored and served only. */
   downstream: { client: DownstreamClient; retry: DeliveryRetryPolicy } | undefined;
+  /** Evaluations and delivery attempts (src/metrics); nothing recorded when absent. */
+  metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt'>;
 }
 
 /** One job kind, one handler: processing an inquiry always; delivering decisions when a downstream is set. */
@@ -36,6 +39,7 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
       random,
       polling: options.polling,
       personaOutageBudgetMs: options.personaOutageBudgetMs,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
     deliver_decision: downstream
       ? createDeliverDecisionHandler({
@@ -44,6 +48,7 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
           clock,
           random,
           retry: downstream.retry,
+          ...(options.metrics ? { metrics: options.metrics } : {}),
         })
       : deadLetterUndeliverable(options.deliveries),
   };

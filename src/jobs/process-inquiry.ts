@@ -13,6 +13,7 @@ import { describeError, isAppError } from '../errors.js';
 import type { ProcessInquiryPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
+import { type MetricsRecorder, noopRecorder } from '../metrics/recorder.js';
 import type { DecisionStore } from '../store/decision-store.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Job } from '../store/job-queue.js';
@@ -43,6 +44,8 @@ export interface ProcessInquiryOptions {
   polling: PollingOptions;
   /** Persona outages are retried (with backoff) for this long after the webhook arrived, then the job fails visibly. */
   personaOutageBudgetMs: number;
+  /** Each saved evaluation: outcome, policy version, time since the webhook (src/metrics). */
+  metrics?: Pick<MetricsRecorder, 'evaluation'>;
 }
 
 /** Between polls the job keeps the PII-free evidence so far (in its payload), so a re-poll fetches only what is pending. */
@@ -54,6 +57,7 @@ type PollState = ProcessInquiryPayload;
  */
 export function createProcessInquiryHandler(options: ProcessInquiryOptions): JobHandler<'process_inquiry'> {
   const { persona, decisions, events, policy, clock, random, polling } = options;
+  const metrics = options.metrics ?? noopRecorder;
 
   return async function processInquiry(state, job, { log, finishWithin }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
@@ -134,6 +138,14 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       { within: finishWithin },
     );
     const facts = { outcome: decision.outcome, personaStatus: evidence.inquiryStatus, personaCalls: calls };
+    if (result.status === 'decided' || result.status === 'unchanged') {
+      metrics.evaluation({
+        result: result.status,
+        outcome: decision.outcome,
+        policyVersion: decision.policyVersion,
+        sinceWebhookSeconds: (clock.now() - state.receivedAtMs) / 1000,
+      });
+    }
     if (result.status === 'decided') {
       jobLog.info(
         { decisionId: result.decision.decisionId, sequence: result.decision.sequence, ...facts, polls: state.polls },

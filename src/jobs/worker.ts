@@ -5,6 +5,7 @@ import { isJobKind, type JobKind, type JobPayload, parseJobPayload } from '../jo
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import type { JobResult, MetricsRecorder } from '../metrics/recorder.js';
 import type { Database } from '../store/database.js';
 import type { Job, JobQueue } from '../store/job-queue.js';
 import { createJobResults, type JobResults } from './job-results.js';
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   /** Longest idle sleep: a safety net for work enqueued by another process (PostgreSQL replicas). */
   idlePollMs?: number;
   workerId?: string;
+  /** Each job's kind and result (src/metrics). */
+  metrics?: Pick<MetricsRecorder, 'job'>;
 }
 
 /**
@@ -220,6 +223,7 @@ export class Worker {
     const { handlers } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     let outcome: JobOutcome;
+    let threw = false;
     const stopHeartbeat = this.heartbeat(job, log);
     try {
       // a kind this version does not know (written by a newer one during a rolling deploy): retried, not failed
@@ -227,10 +231,12 @@ export class Worker {
       const context: JobContext = { log, finishWithin: (executor) => this.finishWithin(job, executor) };
       outcome = await runHandler(handlers, job.kind, job, context);
     } catch (error) {
+      threw = true;
       outcome = this.onHandlerError(job, error, log);
     } finally {
       stopHeartbeat();
     }
+    this.options.metrics?.job(job.kind, threw && outcome.type === 'reschedule' ? 'error' : JOB_RESULT[outcome.type]);
     await this.results.settle(job, outcome, log);
   }
 
@@ -246,6 +252,8 @@ export class Worker {
     return { type: 'reschedule', runAt: this.options.clock.now() + delay, error: describeError(error) };
   }
 }
+
+const JOB_RESULT: Record<JobOutcome['type'], JobResult> = { done: 'done', reschedule: 'rescheduled', fail: 'failed' };
 
 /**
  * Parses the payload against its kind's schema, then runs the kind's handler. A payload that does not parse can

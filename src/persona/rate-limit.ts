@@ -18,6 +18,11 @@ export interface RateBudget {
 
 export type { RateObservation } from './rate-window.js';
 
+/** The in-process budget also shows its window, for the metrics (the shared one is read from its row). */
+export interface InProcessRateBudget extends RateBudget {
+  view(): RateWindow;
+}
+
 export interface RateBudgetOptions extends Partial<RateWindowOptions> {
   clock: Clock;
   sleep: Sleep;
@@ -30,7 +35,7 @@ const DEFAULTS = DEFAULT_RATE_WINDOW_OPTIONS;
  * collectively take more than `remaining - inFlight` in the current window; when that is spent the loop sleeps
  * until the window has certainly reset, then lets the queue through again.
  */
-export function createRateBudget(options: RateBudgetOptions): RateBudget {
+export function createRateBudget(options: RateBudgetOptions): InProcessRateBudget {
   const { clock, sleep } = options;
   const opts: RateWindowOptions = {
     lowWaterFraction: options.lowWaterFraction ?? DEFAULTS.lowWaterFraction,
@@ -86,5 +91,6 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       wake = null;
       resume?.();
     },
+    view: () => state,
   };
 }

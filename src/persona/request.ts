@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import type { MetricsRecorder, PersonaEndpoint, PersonaRequestSample } from '../metrics/recorder.js';
 import { DEFAULT_RETRY_DELAYS, retryDelayMs } from './http-retry.js';
 import type { RetryDelayOptions } from './http-retry.js';
 import type { RateBudget, Sleep } from './rate-limit.js';
@@ -34,6 +35,8 @@ export interface PersonaRequestOptions {
   sleep: Sleep;
   rateBudget: RateBudget;
   logger?: PersonaLogger;
+  /** Every request's endpoint kind, status and duration (src/metrics). */
+  metrics?: Pick<MetricsRecorder, 'personaRequest'>;
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
 }
@@ -107,6 +110,8 @@ async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt)
   const { rateBudget, timeoutMs } = options;
   await rateBudget.acquire();
   let observed = false;
+  const startedMs = options.clock.now();
+  let status: PersonaRequestSample['status'] = 'network_error';
   try {
     ctx.calls += 1;
     const response = await transport(label, timeoutMs, () =>
@@ -116,6 +121,7 @@ async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt)
     rateBudget.observe(readRateLimitHeaders(response.headers));
     observed = true;
     const text = await transport(label, timeoutMs, () => response.text());
+    status = response.status;
     const requestId = readRequestId(response.headers);
     options.logger?.debug({ path: label.path, status: response.status, attempt, requestId }, 'persona response');
     if (response.status < 200 || response.status >= 300) {
@@ -123,10 +129,24 @@ async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt)
       throw statusError(label, response.status, readErrorTitle(text), hint);
     }
     return parseJson(label, text);
+  } catch (error) {
+    if (error instanceof PersonaApiError && error.code === ErrorCodes.PERSONA_TIMEOUT && error.httpStatus === null)
+      status = 'timeout';
+    throw error;
   } finally {
     // Exactly one observe per acquire, also when no response arrived (the in-flight slot is released).
     if (!observed) rateBudget.observe(NO_RATE_LIMIT_HEADERS);
+    const seconds = (options.clock.now() - startedMs) / 1000;
+    options.metrics?.personaRequest({ endpoint: endpointOf(label.path), status, seconds });
   }
+}
+
+/** The endpoint kind of a path (`/inquiries/inq_…` → inquiry): a bounded label, never the id. */
+function endpointOf(path: string): PersonaEndpoint {
+  if (path.startsWith('/inquiries/')) return 'inquiry';
+  if (path.startsWith('/verifications/')) return 'verification';
+  if (path.startsWith('/reports/')) return 'report';
+  return 'other';
 }
 
 async function transport<T>(label: RequestLabel, timeoutMs: number, run: () => Promise<T>): Promise<T> {

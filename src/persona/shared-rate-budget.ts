@@ -26,6 +26,9 @@ const DEFAULTS = DEFAULT_RATE_WINDOW_OPTIONS;
 
 type Decision = { kind: 'grant'; grantId: string } | Exclude<RateStep, { kind: 'grant' }>;
 
+/** The row every replica shares unless told otherwise (the metrics read it). */
+export const SHARED_RATE_BUDGET_NAME = 'persona';
+
 /**
  * The RateBudget of rate-limit.ts, shared by every replica through one database row: the same window maths
  * (rate-window.ts) applied in short transactions on the locked row, with in-flight requests as grant rows that
@@ -35,7 +38,7 @@ type Decision = { kind: 'grant'; grantId: string } | Exclude<RateStep, { kind: '
  */
 export function createSharedRateBudget(options: SharedRateBudgetOptions): RateBudget {
   const { store, clock, sleep, grantTtlMs } = options;
-  const name = options.name ?? 'persona';
+  const name = options.name ?? SHARED_RATE_BUDGET_NAME;
   const pollMs = options.observationPollMs ?? 250;
   const newGrantId = options.newGrantId ?? randomUUID;
   const opts: RateWindowOptions = {

@@ -4,6 +4,7 @@ import * as initial from './migrations/2026-11-29-001-initial.js';
 import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 import * as failedJobs from './migrations/2026-12-01-001-failed-jobs.js';
 import * as lifecycle from './migrations/2026-12-02-001-lifecycle.js';
+import * as metrics from './migrations/2026-12-03-001-metrics.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29-002-scale-out': scaleOut,
   '2026-12-01-001-failed-jobs': failedJobs,
   '2026-12-02-001-lifecycle': lifecycle,
+  '2026-12-03-001-metrics': metrics,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

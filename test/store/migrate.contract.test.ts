@@ -9,6 +9,7 @@ const ALL = [
   '2026-11-29-002-scale-out',
   '2026-12-01-001-failed-jobs',
   '2026-12-02-001-lifecycle',
+  '2026-12-03-001-metrics',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

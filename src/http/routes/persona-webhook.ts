@@ -9,6 +9,8 @@ import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-ev
 import type { EventStore, RecordResult } from '../../store/event-store.js';
 import { personaWebhookSchema } from '../persona-webhook-schema.js';
 import { createSignaturePrecheck } from '../signature-precheck.js';
+import type { MetricsRecorder } from '../../metrics/recorder.js';
+import { trackWebhookResults } from '../webhook-results.js';
 
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
@@ -23,6 +25,8 @@ export interface PersonaWebhookOptions {
   classifyEvent: (event: { name: string; objectType: string }) => EventDisposition;
   /** Called after a job was committed, to wake the worker at once. */
   onEnqueued: () => void;
+  /** Every answer by result, with its acknowledgement time (src/metrics); absent: nothing is recorded. */
+  metrics?: Pick<MetricsRecorder, 'webhook'>;
 }
 
 /**
@@ -41,6 +45,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
   );
   // Before the body is read: no header, a malformed one or one signed outside the window costs no read, no HMAC.
   app.addHook('onRequest', createSignaturePrecheck(options));
+  const noteResult = trackWebhookResults(app, options.metrics);
 
   // The body schema takes the raw bytes as they are: the signature is checked on them before anything parses them.
   const schema = personaWebhookSchema;
@@ -56,6 +61,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
       nowMs: options.clock.now(),
     });
     if (!verdict.ok) {
+      noteResult(request, verdict.reason === 'stale' || verdict.reason === 'future' ? 'stale' : 'signature');
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
       throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
@@ -87,8 +93,10 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     try {
       status = await options.events.record({ event, disposition, attempts, knownInquiryOnly: kind === 'report' });
     } catch (error) {
+      if (error instanceof GroupCommitOverloadedError) noteResult(request, 'overloaded');
       throw toNotStoredError(error);
     }
+    noteResult(request, status);
     if (status === 'stored') options.onEnqueued();
     request.log.info({ status }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });

@@ -7,6 +7,8 @@ export interface SignaturePrecheckOptions {
   toleranceSeconds: number;
   maxAgeSeconds: number;
   clock: Clock;
+  /** Told why a request was refused (metrics: a stale or future signature counts apart from a bad one). */
+  onRejected?: (request: FastifyRequest, reason: string) => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createSignaturePrecheck(
     });
     if (verdict.ok) return;
     request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
+    options.onRejected?.(request, verdict.reason);
     reply.header('connection', 'close');
     throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
   };

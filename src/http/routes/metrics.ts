@@ -23,6 +23,8 @@ export async function metricsRoutes(fastify: FastifyInstance, options: MetricsRo
     {
       ...(requireBearer ? { onRequest: requireBearer } : {}),
       schema: {
+        // Prometheus' own exposition format is this route's contract (README "Metrics"), not the JSON API's
+        hide: true,
         response: { 200: z.string().describe('Prometheus text format 0.0.4'), ...errorResponses },
       },
     },

@@ -44,8 +44,15 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     (_request, body, done) => done(null, body),
   );
   // Before the body is read: no header, a malformed one or one signed outside the window costs no read, no HMAC.
-  app.addHook('onRequest', createSignaturePrecheck(options));
   const noteResult = trackWebhookResults(app, options.metrics);
+  const signatureResult = (reason: string) => (reason === 'stale' || reason === 'future' ? 'stale' : 'signature');
+  app.addHook(
+    'onRequest',
+    createSignaturePrecheck({
+      ...options,
+      onRejected: (request, reason) => noteResult(request, signatureResult(reason)),
+    }),
+  );
 
   // The body schema takes the raw bytes as they are: the signature is checked on them before anything parses them.
   const schema = personaWebhookSchema;
@@ -61,7 +68,7 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
       nowMs: options.clock.now(),
     });
     if (!verdict.ok) {
-      noteResult(request, verdict.reason === 'stale' || verdict.reason === 'future' ? 'stale' : 'signature');
+      noteResult(request, signatureResult(verdict.reason));
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
       throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }

@@ -101,7 +101,9 @@ async function sendOnePerScenario(
       throw new Error(`webhook for ${scenario.key} not acknowledged (${result.status ?? result.error})`);
     rows.push({ scenario, inquiryId, sentAt });
   }
-  step(`sent ${rows.length} signed inquiry.completed webhooks to ${serviceUrl}/webhooks/persona (all answered 200)`);
+  step(
+    `sent ${rows.length} signed webhooks, one per scenario (inquiry.completed, .failed or .expired), to ${serviceUrl}/webhooks/persona (all answered 200)`,
+  );
   return rows;
 }
 

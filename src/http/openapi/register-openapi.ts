@@ -56,7 +56,52 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       webhooks: { 'decision.created': decisionCreatedWebhook() },
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      'openapiObject' in document ? withRequestIds(document.openapiObject) : document.swaggerObject,
   });
+}
+
+const REQUEST_ID_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._:+/=-]{1,128}$' };
+
+/** The parts of an operation this transform touches (the document is @fastify/swagger's plain JSON). */
+interface Operation {
+  parameters?: unknown[];
+  responses?: Record<string, { headers?: Record<string, unknown>; $ref?: string }>;
+}
+
+/**
+ * Every operation takes an optional `x-request-id` (a proxy's id, kept when it is safe) and every answer carries
+ * one (src/http/request-id.ts); it is on every log line of the request.
+ */
+function withRequestIds<T extends { paths?: unknown }>(document: T): T {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, Operation | undefined> | undefined>;
+  for (const item of Object.values(paths)) {
+    for (const method of ['get', 'post', 'put', 'delete', 'patch']) {
+      const operation = item?.[method];
+      if (!operation) continue;
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        {
+          name: 'x-request-id',
+          in: 'header',
+          required: false,
+          description: "A proxy's request id, echoed and logged when it is 1-128 safe characters; else a new one.",
+          schema: REQUEST_ID_SCHEMA,
+        },
+      ];
+      for (const response of Object.values(operation.responses ?? {})) {
+        if (response.$ref !== undefined) continue;
+        response.headers = {
+          ...response.headers,
+          'x-request-id': {
+            description: 'The request id, as on the log lines of this request.',
+            schema: REQUEST_ID_SCHEMA,
+          },
+        };
+      }
+    }
+  }
+  return document;
 }
 
 /** package.json is three folders up from this file, in src/ and in dist/ alike (the image copies it beside dist/). */

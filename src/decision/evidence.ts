@@ -128,6 +128,21 @@ export interface ReportMatchEvent {
 }
 
 /**
+ * Per report, its latest `report/<type>.matched` or `.dismissed` event, from report events in `created-at` order
+ * (any other report event is passed over).
+ */
+export function latestMatchEvents(
+  events: readonly { reportId: string; name: string; createdAt: string }[],
+): ReportMatchEvent[] {
+  const latest = new Map<string, ReportMatchEvent>();
+  for (const { reportId, name, createdAt } of events) {
+    const action = /\.(matched|dismissed)$/.exec(name)?.[1];
+    if (action === 'matched' || action === 'dismissed') latest.set(reportId, { reportId, action, createdAt });
+  }
+  return [...latest.values()];
+}
+
+/**
  * Marks each report whose latest match event is a dismissal (a later `.matched`, a new match under continuous
  * monitoring, counts again). Pure: the events come from the event store.
  */

@@ -1,7 +1,7 @@
 import type { KeyInflection } from './inflect.js';
 import type { WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
-import type { ReportMatchEvent } from '../decision/evidence.js';
+import { latestMatchEvents, type ReportMatchEvent } from '../decision/evidence.js';
 import { parseInquiryId, reportIdFor } from './inquiry-ids.js';
 import { buildReportEvent } from './report-event.js';
 import type { SendResult } from './webhook-sender.js';
@@ -76,12 +76,16 @@ export async function playLifecycle(inquiryId: string, options: PlayLifecycleOpt
 export function matchEventsAt(inquiryId: string, step: number): ReportMatchEvent[] {
   const ref = parseInquiryId(inquiryId);
   if (!ref) throw new RangeError(`${inquiryId} names no scenario`);
-  const latest = new Map<string, ReportMatchEvent>();
-  ref.scenario.steps.slice(0, step + 1).forEach((s, index) => {
-    const action = /\.(matched|dismissed)$/.exec(s.event)?.[1];
-    if (!s.reportSlot || (action !== 'matched' && action !== 'dismissed')) return;
-    const reportId = reportIdFor(inquiryId, s.reportSlot);
-    latest.set(reportId, { reportId, action, createdAt: new Date(index * STEP_INTERVAL_MS).toISOString() });
-  });
-  return [...latest.values()];
+  const stepsSoFar = ref.scenario.steps.slice(0, step + 1).flatMap((s, index) =>
+    s.reportSlot
+      ? [
+          {
+            reportId: reportIdFor(inquiryId, s.reportSlot),
+            name: s.event,
+            createdAt: new Date(index * STEP_INTERVAL_MS).toISOString(),
+          },
+        ]
+      : [],
+  );
+  return latestMatchEvents(stepsSoFar);
 }

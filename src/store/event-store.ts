@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ReportMatchEvent } from '../decision/evidence.js';
+import { latestMatchEvents, type ReportMatchEvent } from '../decision/evidence.js';
 import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import { createGroupCommit } from '../lib/group-commit.js';
@@ -91,12 +91,9 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
         .orderBy('persona_created_at')
         .orderBy('event_id')
         .execute();
-      const latest = new Map<string, ReportMatchEvent>();
-      for (const row of rows) {
-        const action = row.name.endsWith('.dismissed') ? 'dismissed' : 'matched';
-        latest.set(row.object_id, { reportId: row.object_id, action, createdAt: row.persona_created_at });
-      }
-      return [...latest.values()];
+      return latestMatchEvents(
+        rows.map((row) => ({ reportId: row.object_id, name: row.name, createdAt: row.persona_created_at })),
+      );
     },
 
     reprocess: (inquiryId) =>

@@ -31,9 +31,14 @@ const addFormats = addFormatsModule.default;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
-const downstream = { DOWNSTREAM_URL: 'https://consumer.test/hooks', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET };
-/** The token each security scheme of the document takes in the test contexts. */
-const TOKENS: Record<string, string> = { bearerAuth: TEST_API_TOKEN };
+const METRICS_TOKEN = 'openapi-examples-metrics-token-0123456789';
+const downstream = {
+  DOWNSTREAM_URL: 'https://consumer.test/hooks',
+  DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET,
+  METRICS_TOKEN,
+};
+/** The token each security scheme of the document takes in the test contexts (the first scheme an operation names). */
+const TOKENS: Record<string, string> = { bearerAuth: TEST_API_TOKEN, metricsAuth: METRICS_TOKEN };
 const contexts: Partial<Record<'seeded' | Given, TestContext>> = {};
 
 async function context(env: Record<string, string> = {}): Promise<TestContext> {

@@ -52,22 +52,31 @@ export const malformedInquiryIdResponse = errorResponse(400, 'A malformed inquir
   malformed: { summary: 'Not a Persona id', code: 'BAD_REQUEST', message: 'malformed inquiry id' },
 });
 
-/** 401 of the operator routes (bearer auth). */
-export const unauthorizedResponse = errorResponse(
-  401,
-  'No bearer token, or not one of `API_TOKENS`.',
-  {
-    noToken: {
-      summary: 'Without a token',
-      given: 'no-token',
-      code: 'UNAUTHORIZED',
-      message: 'a valid bearer token is required',
+/** A 401 of a route behind a bearer token: `UNAUTHORIZED` with RFC 6750's `WWW-Authenticate: Bearer`. */
+export function bearerUnauthorizedResponse(description: string) {
+  return errorResponse(
+    401,
+    description,
+    {
+      noToken: {
+        summary: 'Without a token',
+        given: 'no-token',
+        code: 'UNAUTHORIZED',
+        message: 'a valid bearer token is required',
+      },
     },
-  },
-  {
-    'www-authenticate': { type: 'string', const: 'Bearer', description: 'RFC 6750: the scheme to authenticate with.' },
-  },
-);
+    {
+      'www-authenticate': {
+        type: 'string',
+        const: 'Bearer',
+        description: 'RFC 6750: the scheme to authenticate with.',
+      },
+    },
+  );
+}
+
+/** 401 of the operator routes (bearer auth). */
+export const unauthorizedResponse = bearerUnauthorizedResponse('No bearer token, or not one of `API_TOKENS`.');
 
 /** 413 and 415 of the operator routes that take no body: a client sent one anyway. */
 export const noBodyResponses = {

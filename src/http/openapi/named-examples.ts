@@ -60,3 +60,17 @@ export function documentedField<S extends z.ZodType>(
   const named = Object.fromEntries(Object.entries(examples).map(([name, value]) => [name, { value }]));
   return schema.meta({ description, 'x-examples': named });
 }
+
+/**
+ * A reply that is not JSON (the Prometheus exposition): OpenAPI's content form, one media type with its schema,
+ * description and named examples. register-openapi.ts lifts the examples from the schema onto the media type, as
+ * @fastify/swagger does itself for the JSON replies.
+ */
+export function documentedTextReply<S extends z.ZodType>(
+  mediaType: string,
+  schema: S,
+  description: string,
+  examples: NamedExamples<z.output<S>>,
+): { description: string; content: Record<string, { schema: S }> } {
+  return { description, content: { [mediaType]: { schema: schema.meta(toExamplesMeta(examples)) } } };
+}

@@ -40,6 +40,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: TAGS.decisions, description: 'Decisions for internal services (bearer token).' },
         { name: TAGS.operations, description: 'Recovery for operators: redeliver, retry, reprocess (bearer token).' },
         { name: TAGS.health, description: 'Liveness and readiness probes.' },
+        { name: TAGS.metrics, description: 'Prometheus scrape target (open, or `METRICS_TOKEN`).' },
         { name: TAGS.contract, description: 'This document.' },
         { name: TAGS.downstream, description: 'What the service sends to DOWNSTREAM_URL.' },
       ],
@@ -51,13 +52,20 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             scheme: 'bearer',
             description: 'One of the comma-separated `API_TOKENS`.',
           },
+          metricsAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: '`METRICS_TOKEN`, when it is set (else GET /metrics is open).',
+          },
         },
       },
       webhooks: { 'decision.created': decisionCreatedWebhook() },
     },
     transform: jsonSchemaTransform,
     transformObject: (document) =>
-      'openapiObject' in document ? withRequestIds(document.openapiObject) : document.swaggerObject,
+      'openapiObject' in document
+        ? withRequestIds(withContentExamples(document.openapiObject))
+        : document.swaggerObject,
   });
 }
 
@@ -98,6 +106,28 @@ function withRequestIds<T extends { paths?: unknown }>(document: T): T {
             schema: REQUEST_ID_SCHEMA,
           },
         };
+      }
+    }
+  }
+  return document;
+}
+
+/**
+ * A reply in OpenAPI's content form (src/http/openapi/named-examples.ts `documentedTextReply`) keeps its named
+ * examples on the schema, where @fastify/swagger leaves them: move them onto the media type, where they belong.
+ */
+function withContentExamples<T extends { paths?: unknown }>(document: T): T {
+  type Media = { schema?: Record<string, unknown>; examples?: unknown };
+  const paths = (document.paths ?? {}) as Record<string, Record<string, Operation | undefined> | undefined>;
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item ?? {})) {
+      for (const response of Object.values(operation?.responses ?? {})) {
+        const content = (response as { content?: Record<string, Media> }).content ?? {};
+        for (const media of Object.values(content)) {
+          if (media.schema?.['x-examples'] === undefined) continue;
+          media.examples = media.schema['x-examples'];
+          delete media.schema['x-examples'];
+        }
       }
     }
   }

@@ -4,9 +4,13 @@ export const TAGS = {
   decisions: 'Decisions',
   operations: 'Operations',
   health: 'Health',
+  metrics: 'Metrics',
   contract: 'Contract',
   downstream: 'Downstream delivery',
 } as const;
 
 /** The security requirement of the operator routes (decisions, deliveries, inquiries, jobs): `bearerAuth`. */
 export const BEARER_SECURITY = [{ bearerAuth: [] }];
+
+/** GET /metrics: open, or `metricsAuth` when METRICS_TOKEN is set (the document does not depend on the config). */
+export const METRICS_SECURITY: Record<string, string[]>[] = [{ metricsAuth: [] }, {}];

@@ -6,6 +6,8 @@
 #      demo profile), against a throwaway .env made from .env.example
 #   2. the Dockerfile lints (`dockerfile-utils lint`)
 #   3. scripts/test-container.sh: build the image with podman and run it (see that script)
+#   4. scripts/test-compose.sh: docker-compose.yml run for real on that image, the demo profile and the production
+#      service with PostgreSQL (see that script); the image is removed afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -32,4 +34,9 @@ fi
 echo "ok   - Dockerfile lints (dockerfile-utils)"
 
 echo "== container: smoke test"
-bash scripts/test-container.sh
+KEPT_IMAGE=localhost/persona-decider-ci:$$
+trap 'rm -rf "$tmp"; podman rmi -f "$KEPT_IMAGE" >/dev/null 2>&1 || true' EXIT
+SMOKE_KEEP_AS=$KEPT_IMAGE bash scripts/test-container.sh
+
+echo "== container: compose"
+COMPOSE_IMAGE=$KEPT_IMAGE bash scripts/test-compose.sh

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildInquiryEvent } from '../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
 import { playLifecycle } from '../src/sim/lifecycle-events.js';
-import { isLifecycleScenario, listScenarios, type Scenario } from '../src/sim/scenarios.js';
+import { defaultPolicyScenarios, isLifecycleScenario, type Scenario } from '../src/sim/scenarios.js';
 import type { SinkDelivery } from '../src/sim/sink.js';
 import { startSimulatorStack } from '../src/sim/stack.js';
 import { type ServiceProcess, startService } from './lib/service-process.js';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
         : `${wrong.length} scenario(s) did not end as expected`,
     );
 
-    const stories = listScenarios().filter((s) => isLifecycleScenario(s) && s.policy === undefined);
+    const stories = defaultPolicyScenarios().filter((s) => isLifecycleScenario(s));
     step(
       `the Persona lifecycle: ${stories.length} stories, one signed webhook per step, each read back before the next`,
     );
@@ -93,7 +93,7 @@ async function sendOnePerScenario(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   // one webhook each; the lifecycle stories come after, and a scenario that assumes a policy runs in the e2e tests
-  for (const scenario of listScenarios().filter((s) => !isLifecycleScenario(s) && s.policy === undefined)) {
+  for (const scenario of defaultPolicyScenarios().filter((s) => !isLifecycleScenario(s))) {
     const inquiryId = inquiryIdFor(scenario.key);
     const sentAt = Date.now();
     const result = await sender.send(buildInquiryEvent({ inquiryId }));

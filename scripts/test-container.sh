@@ -18,6 +18,7 @@
 #
 # It never skips: if podman is missing, the base image cannot be made or the build fails, it fails (exit 1).
 # Knobs: SMOKE_KEEP_IMAGE=1 keeps the image and builds with the layer cache (fast re-runs while iterating);
+#        SMOKE_KEEP_AS=<name> keeps the image under that name when every check passed (the compose test reuses it);
 #        SMOKE_NO_CACHE=1 builds with --no-cache; SMOKE_PULL_BASE=1 pulls the base image from its registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,10 +68,17 @@ cleanup() {
   done
   podman volume rm -f "$VOL" >/dev/null 2>&1
   if [ "${SMOKE_KEEP_IMAGE:-0}" != 1 ] && command -v podman >/dev/null; then
-    podman rmi -f "$IMAGE" >/dev/null 2>&1
+    local kept=""
+    if [ "$code" -eq 0 ] && [ -n "${SMOKE_KEEP_AS:-}" ] && podman tag "$IMAGE" "$SMOKE_KEEP_AS" >/dev/null 2>&1; then
+      kept=$(podman image inspect --format '{{.Id}}' "$SMOKE_KEEP_AS")
+      podman untag "$IMAGE" >/dev/null 2>&1
+    else
+      podman rmi -f "$IMAGE" >/dev/null 2>&1
+    fi
     # the build stage and cached layers this run created (images that were not there before the build)
     if [ -n "$images_before" ]; then
-      comm -13 <(echo "$images_before") <(podman images -aq --no-trunc | sort -u) | xargs -r podman rmi -f >/dev/null 2>&1
+      comm -13 <(echo "$images_before") <(podman images -aq --no-trunc | sort -u) | grep -vx "${kept:-none}" \
+        | xargs -r podman rmi -f >/dev/null 2>&1
     fi
   fi
   rm -rf "$WORK"

@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { RateLimitConfig } from './fixed-window.js';
 import { parseRateLimit } from './fixed-window.js';
-import { findScenario, isLifecycleScenario, isScenarioKey, SCENARIO_KEYS } from './scenarios.js';
+import {
+  defaultPolicyScenarios,
+  findScenario,
+  isLifecycleScenario,
+  isScenarioKey,
+  SCENARIO_KEYS,
+} from './scenarios.js';
 import type { ScenarioKey } from './scenarios.js';
 import type { SimulatorStackOptions } from './stack.js';
 import { SIM_DEFAULTS } from './stack.js';
@@ -32,6 +38,8 @@ export interface FireOptions {
    * sending that step's event. Required when a chosen scenario has several steps.
    */
   simUrl?: string;
+  /** After firing, wait for the sink (its base URL) to verify every expected decision; exit 1 if one is wrong. */
+  awaitDeliveries?: { sinkUrl: string; seconds: number };
 }
 
 export type ParseResult = { ok: true; value: CliCommand } | { ok: false; problems: string[] };
@@ -47,12 +55,16 @@ export const USAGE = `persona-sim: a Persona API simulator, webhook sender and d
     --json                print one JSON line with the URLs and env instead of the banner
 
   npm run sim -- fire --target URL [options]           send signed webhooks, one per lifecycle step
-    --scenario KEY|all (repeatable; default all)  --count N  --duplicates K  --out-of-order
+    --scenario KEY|all|demo (repeatable; default all; demo: every scenario the default policy decides as
+                          expected, what npm run demo plays)  --count N  --duplicates K  --out-of-order
     --concurrency 8  --webhook-secret S[,OLD] (two: rotation header)  --retry  --json
     --sim-url URL         the simulator (serving /_sim), required for scenarios with several steps: each
                           step is set there before its event is sent; steps always go in order
                           (--out-of-order applies to one-step scenarios)
-    (env SIM_TARGET, SIM_WEBHOOK_SECRET, SIM_URL)
+    --await-deliveries SINK_URL  then wait (--await-seconds 60) until the sink (serving /_sink/deliveries) has
+                          verified every decision the fired scenarios deliver; print each inquiry's outcomes
+                          and "N/N decisions delivered as expected"; exit 1 unless all arrived as expected
+    (env SIM_TARGET, SIM_WEBHOOK_SECRET, SIM_URL, SIM_AWAIT_DELIVERIES, SIM_AWAIT_SECONDS)
 
   npm run sim -- scenarios                             list scenarios and expected outcomes
 
@@ -77,6 +89,8 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   retry: { type: 'boolean' },
   'sim-url': { type: 'string' },
+  'await-deliveries': { type: 'string' },
+  'await-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -167,6 +181,9 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
   if (secrets.length === 0 || secrets.length > 2) problems.push('--webhook-secret takes one secret, or two (new,old)');
   const scenarios = scenariosOf(values.scenario ?? env.SIM_SCENARIO?.split(',') ?? ['all'], problems);
   const simUrl = simUrlOf(read.text('sim-url', 'SIM_URL'), scenarios, problems);
+  const sinkUrl = read.text('await-deliveries', 'SIM_AWAIT_DELIVERIES');
+  if (sinkUrl !== undefined && !URL.canParse(sinkUrl)) problems.push('--await-deliveries must be a URL');
+  const awaitSeconds = read.int('await-seconds', 'SIM_AWAIT_SECONDS', 1) ?? 60;
   return {
     target,
     scenarios,
@@ -178,6 +195,9 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
     retry: values.retry ?? false,
     json: values.json ?? false,
     ...(simUrl === undefined ? {} : { simUrl }),
+    ...(sinkUrl === undefined
+      ? {}
+      : { awaitDeliveries: { sinkUrl: sinkUrl.replace(/\/+$/, ''), seconds: awaitSeconds } }),
   };
 }
 
@@ -203,6 +223,7 @@ function simUrlOf(
 function scenariosOf(names: readonly string[], problems: string[]): ScenarioKey[] {
   const keys = names.flatMap((name) => name.split(',')).map((name) => name.trim());
   if (keys.includes('all')) return [...SCENARIO_KEYS];
+  if (keys.includes('demo')) return defaultPolicyScenarios().map((scenario) => scenario.key);
   const unknown = keys.filter((key) => !isScenarioKey(key));
   if (unknown.length > 0) problems.push(`unknown scenario(s): ${unknown.join(', ')} (try: npm run sim -- scenarios)`);
   return keys.filter(isScenarioKey);

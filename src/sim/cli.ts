@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCliArgs, USAGE } from './cli-args.js';
+import { awaitDeliveries, formatAwaitResult } from './cli-await.js';
 import { fire } from './cli-fire.js';
 import { isLifecycleScenario, listScenarios } from './scenarios.js';
 import type { SimulatorStack, SimulatorStackOptions } from './stack.js';
@@ -8,7 +9,8 @@ import { startSimulatorStack } from './stack.js';
 
 /**
  * `npm run sim` (node --import tsx src/sim/cli.ts) or `node dist/sim/cli.js`. See USAGE in cli-args.ts.
- * Exit codes: 0 done (serve: after SIGTERM/SIGINT), 1 a webhook was not acknowledged, 2 bad usage or startup failure.
+ * Exit codes: 0 done (serve: after SIGTERM/SIGINT), 1 a webhook was not acknowledged (or, with --await-deliveries, a
+ * decision did not reach the sink as expected), 2 bad usage or startup failure.
  */
 export async function main(
   argv: readonly string[],
@@ -29,8 +31,17 @@ export async function main(
     return write(`${lines.join('\n')}\n`, 0);
   }
   if (value.command === 'fire') {
-    const results = await fire(value.fire, (line) => process.stdout.write(`${line}\n`));
-    return results.every((result) => result.acked) ? 0 : 1;
+    const print = (line: string): void => void process.stdout.write(`${line}\n`);
+    const results = await fire(value.fire, print);
+    if (!results.every((result) => result.acked)) return 1;
+    const { awaitDeliveries: awaiting } = value.fire;
+    if (awaiting === undefined) return 0;
+    const verdict = await awaitDeliveries(
+      results.map((result) => result.inquiryId),
+      awaiting,
+    );
+    for (const line of formatAwaitResult(verdict, value.fire.json)) print(line);
+    return verdict.ok ? 0 : 1;
   }
   return serve(value.stack, value.json);
 }

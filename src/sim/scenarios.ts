@@ -166,6 +166,14 @@ export function listScenarios(): readonly Scenario[] {
   return SCENARIO_LIST;
 }
 
+/**
+ * The scenarios whose expectations hold under the default decision policy (no scenario `policy`): what `npm run
+ * demo` plays and `fire --scenario demo` sends to a service left on its defaults (the compose demo).
+ */
+export function defaultPolicyScenarios(): readonly Scenario[] {
+  return SCENARIO_LIST.filter((scenario) => scenario.policy === undefined);
+}
+
 export function findScenario(key: string): Scenario | undefined {
   return BY_KEY.get(key);
 }

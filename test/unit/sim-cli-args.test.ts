@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/sim/cli-args.js';
-import { SCENARIO_KEYS } from '../../src/sim/scenarios.js';
+import { defaultPolicyScenarios, SCENARIO_KEYS } from '../../src/sim/scenarios.js';
 
 describe('persona-sim command line', () => {
   it('serves with the stack defaults when given nothing', () => {
@@ -103,5 +103,31 @@ describe('persona-sim command line', () => {
   it('lists scenarios and prints help', () => {
     expect(parseCliArgs(['scenarios'], {})).toEqual({ ok: true, value: { command: 'scenarios' } });
     expect(parseCliArgs(['--help'], {})).toEqual({ ok: true, value: { command: 'help' } });
+  });
+
+  it('fires the scenarios the default policy decides with --scenario demo (no scenario that assumes a policy)', () => {
+    const result = parseCliArgs(['fire', '--scenario', 'demo', '--sim-url', 'http://127.0.0.1:4010'], {});
+    const keys = result.ok && result.value.command === 'fire' ? result.value.fire.scenarios : [];
+    expect(keys).toEqual(defaultPolicyScenarios().map((s) => s.key));
+    expect(keys).toContain('reviewer-approves');
+    expect(keys).not.toContain('required-watchlist-missing');
+    expect(keys.length).toBe(SCENARIO_KEYS.length - 1);
+  });
+
+  it('reads --await-deliveries (or SIM_AWAIT_DELIVERIES) and --await-seconds, and refuses a bad value', () => {
+    const fireOf = (argv: string[], env: Record<string, string> = {}) => {
+      const result = parseCliArgs(['fire', '--scenario', 'all-passed', ...argv], env);
+      return result.ok && result.value.command === 'fire' ? result.value.fire.awaitDeliveries : result;
+    };
+    expect(fireOf(['--await-deliveries', 'http://sim:4020/'])).toEqual({ sinkUrl: 'http://sim:4020', seconds: 60 });
+    expect(fireOf(['--await-seconds', '5'], { SIM_AWAIT_DELIVERIES: 'http://s:1' })).toEqual({
+      sinkUrl: 'http://s:1',
+      seconds: 5,
+    });
+    expect(fireOf([])).toBeUndefined();
+    expect(fireOf(['--await-deliveries', 'not a url', '--await-seconds', '0'])).toEqual({
+      ok: false,
+      problems: ['--await-deliveries must be a URL', '--await-seconds must be an integer >= 1'],
+    });
   });
 });

@@ -70,8 +70,8 @@ cleanup() {
   if [ "${SMOKE_KEEP_IMAGE:-0}" != 1 ] && command -v podman >/dev/null; then
     local kept=""
     if [ "$code" -eq 0 ] && [ -n "${SMOKE_KEEP_AS:-}" ] && podman tag "$IMAGE" "$SMOKE_KEEP_AS" >/dev/null 2>&1; then
-      kept=$(podman image inspect --format '{{.Id}}' "$SMOKE_KEEP_AS")
-      podman untag "$IMAGE" >/dev/null 2>&1
+      kept=sha256:$(podman image inspect --format '{{.Id}}' "$SMOKE_KEEP_AS") # as `podman images -q --no-trunc` lists it
+      podman untag "$IMAGE" "$IMAGE" >/dev/null 2>&1 # the one name (without a name, untag removes them all)
     else
       podman rmi -f "$IMAGE" >/dev/null 2>&1
     fi

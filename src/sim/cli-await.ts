@@ -75,7 +75,7 @@ export function formatAwaitResult(result: AwaitDeliveriesResult, json: boolean):
   const lines = result.inquiries.map((i) => {
     const got = i.received.length > 0 ? i.received.join(' → ') : 'nothing';
     const want = i.asExpected ? '' : `  (expected ${i.expected.join(' → ') || 'nothing'})`;
-    return `${i.asExpected ? 'ok  ' : 'FAIL'} sink received ${got.padEnd(14)} ${i.inquiryId}  ${i.scenario}${want}`;
+    return `${i.asExpected ? 'ok  ' : 'FAIL'} sink received ${got.padEnd(36)} ${i.inquiryId}  ${i.scenario}${want}`;
   });
   return [...lines, summary];
 }

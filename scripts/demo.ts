@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildInquiryEvent } from '../src/sim/inquiry-event.js';
+import { buildInquiryEvent, type IncludedAllowlist } from '../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
 import { playLifecycle } from '../src/sim/lifecycle-events.js';
 import { defaultPolicyScenarios, isLifecycleScenario, type Scenario } from '../src/sim/scenarios.js';
@@ -22,6 +22,8 @@ const POLL_TIMEOUT_SECONDS = 4; // shortened from the default 900 so the never-s
 interface Row {
   scenario: Scenario;
   inquiryId: string;
+  /** What the webhook's payload.included carried: nothing (Persona's default), or every verification and report. */
+  included: IncludedAllowlist;
   sentAt: number;
   decision?: { outcome: string; reasons: { code: string }[]; personaCalls: number };
   deliveredAt?: number;
@@ -48,7 +50,12 @@ async function main(): Promise<void> {
     info(`service ${service.url} (pid ${service.pid}), simulator ${stack.persona.url}, sink ${stack.sink.url}`);
 
     const sender = stack.createSender(`${service.url}/webhooks/persona`);
-    const rows = await sendOnePerScenario(service.url, sender);
+    const rows = [
+      ...(await sendOnePerScenario(service.url, sender, 'none')),
+      // the same scenarios again, each webhook carrying its verifications and reports (an included-allowlist of
+      // all): decided with no Persona call when all of it has settled
+      ...(await sendOnePerScenario(service.url, sender, 'all')),
+    ];
     step(
       `waiting for decisions (verifications still running are polled; never-settles gives up after ${POLL_TIMEOUT_SECONDS} s)`,
     );
@@ -90,19 +97,24 @@ async function main(): Promise<void> {
 async function sendOnePerScenario(
   serviceUrl: string,
   sender: ReturnType<Awaited<ReturnType<typeof startSimulatorStack>>['createSender']>,
+  included: IncludedAllowlist,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   // one webhook each; the lifecycle stories come after, and a scenario that assumes a policy runs in the e2e tests
   for (const scenario of defaultPolicyScenarios().filter((s) => !isLifecycleScenario(s))) {
     const inquiryId = inquiryIdFor(scenario.key);
     const sentAt = Date.now();
-    const result = await sender.send(buildInquiryEvent({ inquiryId }));
+    const result = await sender.send(buildInquiryEvent({ inquiryId, included }));
     if (!result.acked)
       throw new Error(`webhook for ${scenario.key} not acknowledged (${result.status ?? result.error})`);
-    rows.push({ scenario, inquiryId, sentAt });
+    rows.push({ scenario, inquiryId, included, sentAt });
   }
+  const carrying =
+    included === 'none'
+      ? 'payload.included empty, as Persona sends by default'
+      : 'payload.included carrying every verification and report';
   step(
-    `sent ${rows.length} signed webhooks, one per scenario (inquiry.completed, .failed or .expired), to ${serviceUrl}/webhooks/persona (all answered 200)`,
+    `sent ${rows.length} signed webhooks, one per scenario (inquiry.completed, .failed or .expired; ${carrying}), to ${serviceUrl}/webhooks/persona (all answered 200)`,
   );
   return rows;
 }
@@ -149,10 +161,11 @@ function printTable(rows: Row[]): void {
   console.log();
   console.log(
     formatTable(
-      ['inquiry', 'scenario', 'outcome', 'reasons', 'Persona calls', 'delivered', 'latency'],
+      ['inquiry', 'scenario', 'evidence in webhook', 'outcome', 'reasons', 'Persona calls', 'delivered', 'latency'],
       rows.map((r) => [
         r.inquiryId,
         r.scenario.key,
+        r.included === 'all' ? 'all' : 'none',
         `${r.decision?.outcome ?? '—'}${r.decision?.outcome === r.scenario.expectedOutcome ? '' : ' (!)'}`,
         (r.decision?.reasons ?? [])
           .filter((x, i, all) => all.findIndex((y) => y.code === x.code) === i)

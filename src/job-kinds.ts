@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Evidence } from './decision/evidence.js';
 import { storedEvidenceSchema } from './decision/schemas.js';
 
 /**
@@ -24,8 +25,13 @@ const processInquiryPayload = z.object({
   receivedAtMs: count,
   polls: count,
   personaCalls: count,
-  /** Between polls: the PII-free evidence so far, so a re-poll fetches only what is still pending. */
+  /**
+   * The PII-free evidence so far: from the webhook itself when it carried all of it (intake), else from the API
+   * between polls, so a re-poll fetches only what is still pending.
+   */
   evidence: storedEvidenceSchema.optional(),
+  /** Where `evidence` came from and when (ISO-8601); absent on jobs queued by an older version (the API). */
+  evidenceSource: z.object({ from: z.enum(['webhook', 'api']), at: id }).optional(),
 });
 
 const deliverDecisionPayload = z.object({
@@ -81,6 +87,8 @@ export function processInquiryJob(input: {
   now: number;
   /** Set for an operator's reprocess: a new key each time, so it is never mistaken for a duplicate. */
   reprocess?: boolean;
+  /** The evidence the webhook carried (persona/webhook-evidence.ts): the job decides on it without calling Persona. */
+  evidence?: Evidence;
 }): JobSpec<typeof PROCESS_INQUIRY> {
   const key = input.reprocess ? `reprocess:${input.inquiryId}:${input.now}` : `process:${input.eventId}`;
   return {
@@ -95,6 +103,9 @@ export function processInquiryJob(input: {
       receivedAtMs: input.now,
       polls: 0,
       personaCalls: 0,
+      ...(input.evidence === undefined
+        ? {}
+        : { evidence: input.evidence, evidenceSource: { from: 'webhook', at: new Date(input.now).toISOString() } }),
     },
     runAt: input.now,
   };

@@ -61,6 +61,13 @@ export interface EvidenceSummary extends Evidence {
   supersededVerificationIds: string[];
   /** How many times pending evidence was polled before it settled (or the poll deadline passed). */
   polls: number;
+  /**
+   * Where the evidence came from: `webhook` when the event carried all of it and Persona was not called, else `api`.
+   * Decisions stored before this was kept read back as `api` (the only source then).
+   */
+  source: 'webhook' | 'api';
+  /** When it was read (ISO-8601): the webhook's arrival, or the last Persona answer; null on older decisions. */
+  gatheredAt: string | null;
 }
 
 /** Verification statuses that may still change: the pipeline polls until none is left (or a deadline passes). */

@@ -66,6 +66,8 @@ export const evidenceSchema = z.object({
 export const evidenceSummarySchema = evidenceSchema.extend({
   supersededVerificationIds: z.array(z.string()),
   polls: z.number().int().nonnegative(),
+  source: z.enum(['webhook', 'api']),
+  gatheredAt: z.string().nullable(),
 }) satisfies z.ZodType<EvidenceSummary>;
 
 // Decisions and job payloads stored before Persona's identifiers were kept read back with null ones.
@@ -79,4 +81,9 @@ const storedIdentifiers = {
 export const storedEvidenceSchema = evidenceSchema.extend(storedIdentifiers);
 
 /** An evidence summary as stored by this or an older version (decision rows). */
-export const storedEvidenceSummarySchema = evidenceSummarySchema.extend(storedIdentifiers);
+export const storedEvidenceSummarySchema = evidenceSummarySchema.extend({
+  ...storedIdentifiers,
+  // decisions stored before the source was kept: the API was the only one
+  source: z.enum(['webhook', 'api']).default('api'),
+  gatheredAt: z.string().nullable().default(null),
+});

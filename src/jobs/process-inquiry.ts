@@ -108,11 +108,13 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
         },
         'evidence pending; polling',
       );
-      const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence };
+      const evidenceSource = sourceOf(state, ctx.calls, now);
+      const next: PollState = { ...state, polls: state.polls + 1, personaCalls: calls, evidence, evidenceSource };
       return { type: 'reschedule', runAt, payload: next, resetAttempts: true, error: null };
     }
 
     const decision = decide(evidence, policy);
+    const source = sourceOf(state, ctx.calls, now);
     const result = await decisions.saveEvaluation(
       {
         inquiryId: state.inquiryId,
@@ -132,6 +134,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
           reports: evidence.reports,
           supersededVerificationIds: decision.supersededVerificationIds,
           polls: state.polls,
+          source: source.from,
+          gatheredAt: source.at,
         },
         personaCalls: calls,
       },
@@ -195,6 +199,15 @@ interface Gathered {
   pending: PendingEvidence;
 }
 
+/** Where the evidence of this round came from: the webhook when no Persona call was made for it at all. */
+function sourceOf(state: PollState, callsThisRound: number, now: number): { from: 'webhook' | 'api'; at: string } {
+  if (state.personaCalls + callsThisRound === 0 && state.evidenceSource?.from === 'webhook')
+    return state.evidenceSource;
+  return callsThisRound > 0 || !state.evidenceSource
+    ? { from: 'api', at: new Date(now).toISOString() }
+    : { from: 'api', at: state.evidenceSource.at };
+}
+
 const NOTHING_PENDING: PendingEvidence = { verificationIds: [], reportIds: [], missingReportTypes: [] };
 
 /**
@@ -210,6 +223,12 @@ async function gatherEvidence(
 ): Promise<Gathered> {
   const pendingOf = (evidence: Evidence): PendingEvidence =>
     needsSettledEvidence(evidence.inquiryStatus, policy) ? pendingEvidence(evidence, policy) : NOTHING_PENDING;
+  // The webhook carried the whole inquiry (intake): decide on it with no call when all of it has settled; else
+  // fetch what is pending, as after a poll.
+  if (state.polls === 0 && state.evidence && state.evidenceSource?.from === 'webhook') {
+    const pending = pendingOf(state.evidence);
+    if (!isPending(pending)) return { evidence: state.evidence, pending };
+  }
   const { evidence, wholeInquiry } = await fetchEvidence(persona, state, policy, ctx);
   const pending = pendingOf(evidence);
   if (isPending(pending) || wholeInquiry || policy.requiredReportTypes.length === 0) return { evidence, pending };

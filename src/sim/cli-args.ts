@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { RateLimitConfig } from './fixed-window.js';
+import { INCLUDED_ALLOWLISTS, type IncludedAllowlist, isIncludedAllowlist } from './inquiry-event.js';
 import { parseRateLimit } from './fixed-window.js';
 import {
   defaultPolicyScenarios,
@@ -38,6 +39,8 @@ export interface FireOptions {
    * sending that step's event. Required when a chosen scenario has several steps.
    */
   simUrl?: string;
+  /** What one-step scenarios' `payload.included` carries (inquiry-event.ts); lifecycle steps always send none. */
+  included: IncludedAllowlist;
   /** After firing, wait for the sink (its base URL) to verify every expected decision; exit 1 if one is wrong. */
   awaitDeliveries?: { sinkUrl: string; seconds: number };
 }
@@ -61,10 +64,13 @@ export const USAGE = `persona-sim: a Persona API simulator, webhook sender and d
     --sim-url URL         the simulator (serving /_sim), required for scenarios with several steps: each
                           step is set there before its event is sent; steps always go in order
                           (--out-of-order applies to one-step scenarios)
+    --included none|verifications|all   what each one-step scenario's payload.included carries, as a
+                          Persona webhook's included-allowlist does (default none; all: the service decides
+                          with no Persona call when everything has settled)
     --await-deliveries SINK_URL  then wait (--await-seconds 60) until the sink (serving /_sink/deliveries) has
                           verified every decision the fired scenarios deliver; print each inquiry's outcomes
                           and "N/N decisions delivered as expected"; exit 1 unless all arrived as expected
-    (env SIM_TARGET, SIM_WEBHOOK_SECRET, SIM_URL, SIM_AWAIT_DELIVERIES, SIM_AWAIT_SECONDS)
+    (env SIM_TARGET, SIM_WEBHOOK_SECRET, SIM_URL, SIM_INCLUDED, SIM_AWAIT_DELIVERIES, SIM_AWAIT_SECONDS)
 
   npm run sim -- scenarios                             list scenarios and expected outcomes
 
@@ -89,6 +95,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   retry: { type: 'boolean' },
   'sim-url': { type: 'string' },
+  included: { type: 'string' },
   'await-deliveries': { type: 'string' },
   'await-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -184,6 +191,8 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
   const sinkUrl = read.text('await-deliveries', 'SIM_AWAIT_DELIVERIES');
   if (sinkUrl !== undefined && !URL.canParse(sinkUrl)) problems.push('--await-deliveries must be a URL');
   const awaitSeconds = read.int('await-seconds', 'SIM_AWAIT_SECONDS', 1) ?? 60;
+  const included = read.text('included', 'SIM_INCLUDED') ?? 'none';
+  if (!isIncludedAllowlist(included)) problems.push(`--included must be one of ${INCLUDED_ALLOWLISTS.join(', ')}`);
   return {
     target,
     scenarios,
@@ -194,6 +203,7 @@ function fireOptions(values: Values, read: Reader, env: Env, problems: string[])
     secrets,
     retry: values.retry ?? false,
     json: values.json ?? false,
+    included: isIncludedAllowlist(included) ? included : 'none',
     ...(simUrl === undefined ? {} : { simUrl }),
     ...(sinkUrl === undefined
       ? {}

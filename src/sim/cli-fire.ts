@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FireOptions } from './cli-args.js';
-import type { WebhookEvent } from './inquiry-event.js';
+import type { IncludedAllowlist, WebhookEvent } from './inquiry-event.js';
 import { buildInquiryEvent } from './inquiry-event.js';
 import { inquiryIdFor } from './inquiry-ids.js';
 import { lifecycleEvents } from './lifecycle-events.js';
@@ -26,8 +26,8 @@ export async function fire(options: FireOptions, print: (line: string) => void):
     const found = findScenario(scenario);
     if (found && isLifecycleScenario(found)) return fireLifecycle(options, sender, scenario, inquiryId, print);
     const results = options.outOfOrder
-      ? await sender.sendOutOfOrder(...outOfOrderPair(inquiryId))
-      : await sender.sendDuplicates(buildInquiryEvent({ inquiryId }), options.duplicates);
+      ? await sender.sendOutOfOrder(...outOfOrderPair(inquiryId, options.included))
+      : await sender.sendDuplicates(buildInquiryEvent({ inquiryId, included: options.included }), options.duplicates);
     for (const result of results)
       print(options.json ? JSON.stringify({ scenario, ...result }) : formatResult(scenario, result));
     return results;
@@ -93,10 +93,10 @@ async function setSimulatorStep(simUrl: string | undefined, inquiryId: string, s
 }
 
 /** Two events for one inquiry a minute apart; the sender posts the newer one first. */
-function outOfOrderPair(inquiryId: string): [WebhookEvent, WebhookEvent] {
+function outOfOrderPair(inquiryId: string, included: IncludedAllowlist): [WebhookEvent, WebhookEvent] {
   const now = Date.now();
-  const older = buildInquiryEvent({ inquiryId, createdAt: new Date(now - 60_000).toISOString() });
-  const newer = buildInquiryEvent({ inquiryId, createdAt: new Date(now).toISOString() });
+  const older = buildInquiryEvent({ inquiryId, included, createdAt: new Date(now - 60_000).toISOString() });
+  const newer = buildInquiryEvent({ inquiryId, included, createdAt: new Date(now).toISOString() });
   return [older, newer];
 }
 

@@ -4,14 +4,16 @@ import type { KeyInflection } from './inflect.js';
 import { inflectKeys } from './inflect.js';
 import type { PersonaResource } from './persona-objects.js';
 import { buildInquiry } from './persona-objects.js';
-import { scenarioInquiry } from './scenario-objects.js';
+import { scenarioInquiry, scenarioReport, scenarioVerification } from './scenario-objects.js';
+import { reportsAtStep } from './scenarios.js';
 import type { LifecycleStep } from './scenario-spec.js';
 
 /**
  * An inquiry event envelope exactly as Persona delivers it (OAS webhooks/inquiry.completed.yaml,
  * components/schemas/event.yaml; docs/persona-notes.md#event-envelope): `data.type` "event", an `evt_` id, the event
- * name, `created-at`, and the inquiry as `payload.data`. `payload.included` is empty: the default for webhooks
- * created after 2026-01-28 (same section), and the service never relies on it.
+ * name, `created-at`, and the inquiry as `payload.data`. `payload.included` is empty by default, as for webhooks
+ * created after 2026-01-28 (same section); `included` fills it as a webhook whose included-allowlist names the
+ * inquiry's relationships does (https://docs.withpersona.com/webhook-allowlists).
  */
 export interface WebhookEvent {
   eventId: string;
@@ -40,6 +42,19 @@ export interface InquiryEventInput {
   inflection?: KeyInflection;
   /** `created-at` of the inquiry object (default the simulator's: 2026-01-01T00:00:00.000Z). */
   inquiryCreatedAt?: string;
+  /**
+   * What `payload.included` carries (a scenario inquiry only): `none` (default), `verifications` (an allowlist
+   * naming only them), or `all` (verifications and reports). A verification that settles later is `initiated`
+   * in it, as it was when Persona sent the event.
+   */
+  included?: IncludedAllowlist;
+}
+
+export type IncludedAllowlist = 'none' | 'verifications' | 'all';
+export const INCLUDED_ALLOWLISTS: readonly IncludedAllowlist[] = ['none', 'verifications', 'all'];
+
+export function isIncludedAllowlist(value: string): value is IncludedAllowlist {
+  return (INCLUDED_ALLOWLISTS as readonly string[]).includes(value);
 }
 
 // The inquiry status each event name implies (https://docs.withpersona.com/model-lifecycle).
@@ -65,7 +80,23 @@ export function buildInquiryEvent(input: InquiryEventInput): WebhookEvent {
   const inquiry = ref
     ? scenarioInquiry(ref, { ...options, step: input.step ?? 0 })
     : buildInquiry({ id: input.inquiryId, ...options });
-  return buildEventEnvelope({ ...input, name, payload: { data: inquiry, included: [] } });
+  const included = ref ? includedObjects(ref, input.included ?? 'none', input.step ?? 0, input.inquiryCreatedAt) : [];
+  return buildEventEnvelope({ ...input, name, payload: { data: inquiry, included } });
+}
+
+function includedObjects(
+  ref: InquiryRef,
+  allowlist: IncludedAllowlist,
+  step: number,
+  createdAt: string | undefined,
+): PersonaResource[] {
+  if (allowlist === 'none') return [];
+  const options = createdAt ? { createdAt } : {};
+  const verifications = ref.scenario.verifications.map((spec) =>
+    scenarioVerification(ref, spec, spec.pending !== undefined, options),
+  );
+  if (allowlist === 'verifications') return verifications;
+  return [...verifications, ...reportsAtStep(ref.scenario, step).map((spec) => scenarioReport(ref, spec, options))];
 }
 
 /** The step `step` of the inquiry's scenario (default 0); a RangeError for a step the scenario lacks. */

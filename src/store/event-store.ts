@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { latestMatchEvents, type ReportMatchEvent } from '../decision/evidence.js';
+import { type Evidence, latestMatchEvents, type ReportMatchEvent } from '../decision/evidence.js';
 import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import { createGroupCommit } from '../lib/group-commit.js';
@@ -17,6 +17,8 @@ export interface IncomingEvent {
    */
   knownInquiryOnly?: boolean;
   attempts: { attemptsMade: number | null; attemptsLeft: number | null; firstAttemptedAt: string | null };
+  /** The PII-free evidence the webhook carried in full (persona/webhook-evidence.ts); it rides on the job. */
+  evidence?: Evidence;
 }
 
 /** `ignored`: stored for the record, nothing to do (an event name not acted on, or a report of an unknown inquiry). */
@@ -58,6 +60,7 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
       inquiryId: event.inquiryId,
       eventCreatedAt: event.createdAt,
       now: clock.now(),
+      ...(incoming.evidence === undefined ? {} : { evidence: incoming.evidence }),
     });
     await queue.enqueue(job, trx);
     return 'stored';

@@ -88,7 +88,13 @@ export function engineDecision(input: {
     outcome: decision.outcome,
     reasons: decision.reasons,
     policyVersion: decision.policyVersion,
-    evidence: { ...gathered, supersededVerificationIds: decision.supersededVerificationIds, polls: input.polls ?? 0 },
+    evidence: {
+      ...gathered,
+      supersededVerificationIds: decision.supersededVerificationIds,
+      polls: input.polls ?? 0,
+      source: 'api',
+      gatheredAt: input.eventCreatedAt,
+    },
     personaCalls: 1,
   };
 }

@@ -71,6 +71,8 @@ export const DECIDED_VIEW: DecisionView = {
     ],
     supersededVerificationIds: [],
     polls: 0,
+    source: 'api',
+    gatheredAt: '2026-11-29T10:00:00.410Z',
   },
   personaCalls: 1,
   history: [],

@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import { GroupCommitOverloadedError } from '../../lib/group-commit.js';
 import { verifyPersonaSignature } from '../../persona/signature.js';
 import type { EventDisposition } from '../../persona/event-names.js';
+import { evidenceFromWebhook } from '../../persona/webhook-evidence.js';
 import { parseAttemptHeaders, parsePersonaEvent } from '../../persona/webhook-event.js';
 import type { EventStore, RecordResult } from '../../store/event-store.js';
 import { personaWebhookSchema } from '../persona-webhook-schema.js';
@@ -96,16 +97,24 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     }
     const kind = options.classifyEvent(event);
     const disposition = kind === 'ignored' ? 'ignored' : 'accepted';
+    // an inquiry event that carries all of its verifications and reports is decided without a Persona call
+    const evidence = kind === 'inquiry' ? evidenceFromWebhook(json) : null;
     let status: RecordResult;
     try {
-      status = await options.events.record({ event, disposition, attempts, knownInquiryOnly: kind === 'report' });
+      status = await options.events.record({
+        event,
+        disposition,
+        attempts,
+        knownInquiryOnly: kind === 'report',
+        ...(evidence === null ? {} : { evidence }),
+      });
     } catch (error) {
       if (error instanceof GroupCommitOverloadedError) noteResult(request, 'overloaded');
       throw toNotStoredError(error);
     }
     noteResult(request, status);
     if (status === 'stored') options.onEnqueued();
-    request.log.info({ status }, 'webhook accepted');
+    request.log.info({ status, ...(evidence === null ? {} : { evidence: 'webhook' }) }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });
   });
 }

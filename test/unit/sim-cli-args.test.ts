@@ -130,4 +130,18 @@ describe('persona-sim command line', () => {
       problems: ['--await-deliveries must be a URL', '--await-seconds must be an integer >= 1'],
     });
   });
+
+  it('reads --included (or SIM_INCLUDED): none by default, and refuses anything but none, verifications or all', () => {
+    const includedOf = (argv: string[], env: Record<string, string> = {}) => {
+      const result = parseCliArgs(['fire', '--scenario', 'all-passed', ...argv], env);
+      return result.ok && result.value.command === 'fire' ? result.value.fire.included : result;
+    };
+    expect(includedOf([])).toBe('none');
+    expect(includedOf(['--included', 'all'])).toBe('all');
+    expect(includedOf([], { SIM_INCLUDED: 'verifications' })).toBe('verifications');
+    expect(includedOf(['--included', 'everything'])).toEqual({
+      ok: false,
+      problems: ['--included must be one of none, verifications, all'],
+    });
+  });
 });

@@ -133,6 +133,14 @@ export function latencySection(r: LatencyResult): string {
           r.calls.settled.wrongOutcomes.length === 0 ? 'all as expected' : r.calls.settled.wrongOutcomes.join('; '),
         ],
         [
+          'settled, webhook carrying every verification and report (included-allowlist all; one of each settled scenario)',
+          String(r.calls.included.decisions),
+          fmt(r.calls.included.calls / r.calls.included.decisions, 2),
+          '0.00',
+          '',
+          r.calls.included.wrongOutcomes.length === 0 ? 'all as expected' : r.calls.included.wrongOutcomes.join('; '),
+        ],
+        [
           `settles-after-polls (inquiry + verification calls: ${polls.kinds})`,
           String(polls.decisions),
           fmt(mean(polls.callsPerInquiry), 2),

@@ -13,6 +13,8 @@ export interface BenchOptions {
   workerVariant: boolean;
   /** Also measure each HTTP-only service target with METRICS_ENABLED=false, next to it: the cost of metrics. */
   metricsVariant: boolean;
+  /** Also measure HTTP-only ingest (FULL) with webhooks that carry their evidence in `payload.included`. */
+  includedVariant: boolean;
   latencyCount: number;
   /** Webhooks per second in the latency phase: steady, so it measures latency and not queueing. */
   latencyRate: number;
@@ -39,6 +41,8 @@ export const USAGE = `npm run bench [-- options]
   --rounds N              ingest rounds, targets interleaved (default 2)
   --no-worker-variant     skip ingest with the worker on
   --metrics-variant       each HTTP-only target also with METRICS_ENABLED=false, right next to it (the metrics' cost)
+  --included-variant      also FULL HTTP-only ingest of webhooks carrying every verification and report
+                          (payload.included: the zero-call path's intake cost)
   --latency-count N       webhooks in the latency phase (default 40)
   --latency-rate N        webhooks per second there (default 5)
   --poll-count N          settles-after-polls inquiries (default 5)
@@ -61,6 +65,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       rounds: { type: 'string' },
       'no-worker-variant': { type: 'boolean', default: false },
       'metrics-variant': { type: 'boolean', default: false },
+      'included-variant': { type: 'boolean', default: false },
       'latency-count': { type: 'string' },
       'latency-rate': { type: 'string' },
       'poll-count': { type: 'string' },
@@ -85,6 +90,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     rounds: num(values.rounds, quick ? 1 : 2, 'rounds'),
     workerVariant: !values['no-worker-variant'],
     metricsVariant: values['metrics-variant'],
+    includedVariant: values['included-variant'],
     latencyCount: num(values['latency-count'], quick ? 15 : 40, 'latency-count'),
     latencyRate: num(values['latency-rate'], 5, 'latency-rate'),
     pollCount: num(values['poll-count'], quick ? 3 : 5, 'poll-count'),

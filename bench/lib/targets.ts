@@ -56,6 +56,13 @@ export function targetRows(
       met: settled === 1,
       note: '',
     });
+    const included = latency.calls.included.calls / latency.calls.included.decisions;
+    rows.push({
+      target: '0 Persona calls per settled decision whose webhook carries the evidence',
+      measured: fmt(included, 2),
+      met: included === 0,
+      note: '',
+    });
   }
   if (burst) {
     const ratio = burst.wallMs / burst.theoretical.ms;

@@ -43,6 +43,8 @@ interface Target {
   env: Record<string, string>;
   /** The worker is on: start the simulator for it to call (decisions are stored, not delivered). */
   withSimulator?: boolean;
+  /** Every webhook carries the inquiry's verifications and reports in `payload.included`. */
+  included?: boolean;
 }
 
 export async function runIngest(
@@ -69,6 +71,13 @@ export async function runIngest(
       ...withTwin('FULL'),
       ...withTwin('NORMAL'),
     ];
+    if (options.includedVariant) {
+      targets.push({
+        ...httpOnly('FULL', true),
+        label: 'service, SYNCHRONOUS=FULL, HTTP-only, webhooks carrying their evidence',
+        included: true,
+      });
+    }
     if (options.workerVariant && round === 1) {
       targets.push({
         label: 'service, FULL, worker on (4) + simulator',
@@ -103,10 +112,11 @@ async function measureTarget(
   try {
     proc = await startTarget(target, tag, options, dir, stack?.env ?? null);
     const load = loadAverage();
-    const warm = signedWebhookRequests(SIM_DEFAULTS.webhookSecret, `${tag}w`);
+    const included = target.included ?? false;
+    const warm = signedWebhookRequests(SIM_DEFAULTS.webhookSecret, `${tag}w`, included);
     const warmResult = await fire(proc.url, warm.requests, options.warmupSeconds, options.connections);
     stack?.persona.reset();
-    const measured = signedWebhookRequests(SIM_DEFAULTS.webhookSecret, `${tag}m`);
+    const measured = signedWebhookRequests(SIM_DEFAULTS.webhookSecret, `${tag}m`, included);
     const cpuBefore = proc.cpuMs();
     const result = await fire(proc.url, measured.requests, options.ingestSeconds, options.connections);
     const cpuAfter = proc.cpuMs();

@@ -34,6 +34,8 @@ export interface LatencyResult {
 export interface CallsResult {
   /** Settled inquiries (the latency run's all-passed, plus one of every other settled scenario). */
   settled: { decisions: number; calls: number; wrongOutcomes: string[] };
+  /** The same settled scenarios again, each webhook carrying its evidence (`payload.included`: all). */
+  included: { decisions: number; calls: number; wrongOutcomes: string[] };
   /** settles-after-polls: simulator-counted calls per inquiry, and what the service itself recorded. */
   polls: {
     decisions: number;
@@ -182,11 +184,18 @@ async function measureCalls(
   );
   const settledIds = [...latencyIds, ...others.map((s) => inquiryIdFor(s.key, 'calls0'))];
   const pollIds = Array.from({ length: pollCount }, (_, i) => inquiryIdFor('settles-after-polls', `poll${i}`));
-  log(`calls: ${others.length} other settled scenarios and ${pollCount} settles-after-polls inquiries`);
-  await Promise.all(
-    [...settledIds.slice(latencyIds.length), ...pollIds].map((id) => sender.send(buildInquiryEvent({ inquiryId: id }))),
+  // the settled scenarios once more, their webhooks carrying every verification and report: zero calls expected
+  const includedIds = [inquiryIdFor('all-passed', 'incl0'), ...others.map((s) => inquiryIdFor(s.key, 'incl0'))];
+  log(
+    `calls: ${others.length} other settled scenarios, ${pollCount} settles-after-polls inquiries, and ${includedIds.length} settled ones whose webhook carries the evidence`,
   );
-  await waitForDeliveries(stack.sink, [...settledIds, ...pollIds], 30_000);
+  await Promise.all([
+    ...[...settledIds.slice(latencyIds.length), ...pollIds].map((id) =>
+      sender.send(buildInquiryEvent({ inquiryId: id })),
+    ),
+    ...includedIds.map((id) => sender.send(buildInquiryEvent({ inquiryId: id, included: 'all' }))),
+  ]);
+  await waitForDeliveries(stack.sink, [...settledIds, ...pollIds, ...includedIds], 30_000);
   const stats = stack.persona.stats().byInquiry;
   const callsOf = (id: string): number => stats[id]?.requests ?? 0;
   const wrong = async (ids: string[]): Promise<string[]> => {
@@ -207,6 +216,11 @@ async function measureCalls(
       decisions: settledIds.length,
       calls: settledIds.reduce((sum, id) => sum + callsOf(id), 0),
       wrongOutcomes: await wrong(settledIds),
+    },
+    included: {
+      decisions: includedIds.length,
+      calls: includedIds.reduce((sum, id) => sum + callsOf(id), 0),
+      wrongOutcomes: await wrong(includedIds),
     },
     polls: {
       decisions: pollIds.length,

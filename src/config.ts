@@ -43,6 +43,24 @@ const downstreamSecret = z
   .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_<base64>');
 
 /** `true`/`false` (also `1`/`0`, `yes`/`no`), any case; anything else is refused, naming the key. */
+// PERSONA_WRITE_BACK: the outcomes told to Persona (retry has no Persona action); unset or empty = off
+const WRITE_BACK_OUTCOMES = ['approved', 'declined', 'manual_review'] as const;
+const writeBackOutcomes = optionalString.transform((value, ctx) => {
+  const items = (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const unknown = items.filter((item) => !(WRITE_BACK_OUTCOMES as readonly string[]).includes(item));
+  if (unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown outcome(s) ${unknown.join(', ')}: use ${WRITE_BACK_OUTCOMES.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return items as (typeof WRITE_BACK_OUTCOMES)[number][];
+});
+
 const booleanFlag = z
   .string()
   .trim()
@@ -100,6 +118,7 @@ const schema = z
     DOWNSTREAM_RETRY_MIN_DELAY_MS: positiveInt.default(2_000),
     DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: positiveInt.default(3600),
     DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
+    PERSONA_WRITE_BACK: writeBackOutcomes,
     METRICS_ENABLED: booleanFlag.default(true),
     // a scraper's bearer token: long enough that guessing it is hopeless (the message names the key, never the value)
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -160,6 +179,8 @@ export interface Config {
   verificationPollMinDelayMs: number;
   verificationPollMaxDelayMs: number;
   personaRetryForSeconds: number;
+  /** PERSONA_WRITE_BACK: decisions with these outcomes are written back to Persona (empty: off). */
+  personaWriteBack: ReadonlySet<'approved' | 'declined' | 'manual_review'>;
   /** Below this share of Persona's limit left in a window, calls are spread over the rest of it (0 = off). */
   personaRateLowWaterPercent: number;
   /** Added to Persona's whole-second `RateLimit-Reset` before a new window is assumed. */
@@ -219,6 +240,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     verificationPollMinDelayMs: e.VERIFICATION_POLL_MIN_DELAY_MS,
     verificationPollMaxDelayMs: e.VERIFICATION_POLL_MAX_DELAY_MS,
     personaRetryForSeconds: e.PERSONA_RETRY_FOR_SECONDS,
+    personaWriteBack: new Set(e.PERSONA_WRITE_BACK),
     personaRateLowWaterPercent: e.PERSONA_RATE_LOW_WATER_PERCENT,
     personaRateResetGuardMs: e.PERSONA_RATE_RESET_GUARD_MS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,

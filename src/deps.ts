@@ -23,6 +23,7 @@ import { createJobQueue, type JobQueue } from './store/job-queue.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createOutbox } from './store/outbox.js';
 import { createRateBudgetStore } from './store/rate-budget-store.js';
+import { createWriteBackStore, type WriteBackStore } from './store/write-back-store.js';
 
 /** Every adapter of the service, built once from the configuration: what main.ts runs and what tests drive. */
 export interface Deps {
@@ -37,6 +38,8 @@ export interface Deps {
   events: EventStore;
   decisions: DecisionStore;
   deliveries: DeliveryStore;
+  /** PERSONA_WRITE_BACK: decisions told to Persona, and their state. */
+  writeBacks: WriteBackStore;
   persona: PersonaClient;
   /** Counters, histograms and database gauges (GET /metrics); a no-op recorder when METRICS_ENABLED=false. */
   metrics: Metrics;
@@ -71,6 +74,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const { db } = database;
   const queue = createJobQueue({ db, dialect: database.dialect, clock, notifier: database.notifier });
   const outbox = config.downstream ? createOutbox({ queue, deliveryBody: createDeliveryBody(clock) }) : undefined;
+  const writeBacks = createWriteBackStore({ db, queue, clock, outcomes: config.personaWriteBack });
   const rateWindow = {
     lowWaterFraction: config.personaRateLowWaterPercent / 100,
     resetGuardMs: config.personaRateResetGuardMs,
@@ -121,7 +125,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     database,
     queue,
     events: createEventStore({ db, queue, clock }),
-    decisions: createDecisionStore({ db, clock, outbox }),
+    decisions: createDecisionStore({
+      db,
+      clock,
+      outbox,
+      ...(config.personaWriteBack.size > 0 ? { writeBack: writeBacks.outbox } : {}),
+    }),
+    writeBacks,
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
     persona,
     metrics,
@@ -164,6 +174,7 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     },
     personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
     metrics: deps.metrics.recorder,
+    writeBack: { store: deps.writeBacks, enabled: config.personaWriteBack.size > 0 },
     downstream: downstream && {
       client: createDownstreamClient({
         url: downstream.url,

@@ -10,6 +10,11 @@ import { storedEvidenceSchema } from './decision/schemas.js';
  */
 export const PROCESS_INQUIRY = 'process_inquiry';
 export const DELIVER_DECISION = 'deliver_decision';
+export const WRITE_BACK = 'write_back';
+
+/** What a decision's outcome asks of Persona (PERSONA_WRITE_BACK): `POST /inquiries/{id}/<action>`. */
+export const WRITE_BACK_ACTIONS = ['approve', 'decline', 'mark-for-review'] as const;
+export type WriteBackAction = (typeof WRITE_BACK_ACTIONS)[number];
 
 const id = z.string().min(1);
 const count = z.number().int().nonnegative();
@@ -40,9 +45,18 @@ const deliverDecisionPayload = z.object({
   clientErrors: count.optional(),
 });
 
+const writeBackPayload = z.object({
+  decisionId: id,
+  inquiryId: id,
+  action: z.enum(WRITE_BACK_ACTIONS),
+  /** When the decision was stored (epoch ms): Persona outages are retried for PERSONA_RETRY_FOR_SECONDS from here. */
+  decidedAtMs: count,
+});
+
 export const jobPayloadSchemas = {
   [PROCESS_INQUIRY]: processInquiryPayload,
   [DELIVER_DECISION]: deliverDecisionPayload,
+  [WRITE_BACK]: writeBackPayload,
 } as const;
 
 export type JobKind = keyof typeof jobPayloadSchemas;
@@ -128,4 +142,23 @@ export function deliverDecisionJob(input: {
 
 export function deliverDecisionKey(deliveryId: string): string {
   return `deliver:${deliveryId}`;
+}
+
+/**
+ * A decision's write-back to Persona (`writeback:<decisionId>`): queued per inquiry on its own queue, so an
+ * inquiry's write-backs go out in order without waiting on its deliveries.
+ */
+export function writeBackJob(input: {
+  decisionId: string;
+  inquiryId: string;
+  action: WriteBackAction;
+  now: number;
+}): JobSpec<typeof WRITE_BACK> {
+  return {
+    kind: WRITE_BACK,
+    key: `writeback:${input.decisionId}`,
+    queue: `writeback:${input.inquiryId}`,
+    payload: { decisionId: input.decisionId, inquiryId: input.inquiryId, action: input.action, decidedAtMs: input.now },
+    runAt: input.now,
+  };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
 import type { DecisionRecord } from '../store/decision-record.js';
 import type { InquiryView } from '../store/decision-store.js';
+import { WRITE_BACK_STATUSES } from '../store/write-back-store.js';
+import { WRITE_BACK_ACTIONS } from '../job-kinds.js';
 
 /** Persona's view of the inquiry when it was decided: its status and identifiers (not PII). */
 const personaFields = {
@@ -40,6 +42,20 @@ export const decisionViewSchema = z.object({
   history: z.array(historyEntrySchema),
   /** Why processing failed (`failed` only), e.g. `PERSONA_NOT_FOUND: …`. */
   error: z.string().nullable(),
+  /**
+   * PERSONA_WRITE_BACK: the decision told to Persona (`POST /inquiries/{id}/approve|decline|mark-for-review`).
+   * `pending` (queued or retrying, `detail` the last error), `done`, `skipped` (Persona decides it already: `detail`
+   * says why), `failed` (`detail` the error). Null when the outcome is not written back.
+   */
+  writeBack: z
+    .object({
+      action: z.enum(WRITE_BACK_ACTIONS),
+      status: z.enum(WRITE_BACK_STATUSES),
+      detail: z.string().nullable(),
+      attempts: z.number().int(),
+      updatedAt: z.string(),
+    })
+    .nullable(),
 });
 export type DecisionView = z.output<typeof decisionViewSchema>;
 
@@ -85,6 +101,15 @@ export function toDecisionView(view: InquiryView): z.input<typeof decisionViewSc
     personaCalls: d?.personaCalls ?? null,
     history: view.history,
     error,
+    writeBack: view.writeBack
+      ? {
+          action: view.writeBack.action,
+          status: view.writeBack.status,
+          detail: view.writeBack.detail,
+          attempts: view.writeBack.attempts,
+          updatedAt: view.writeBack.updatedAt,
+        }
+      : null,
   };
 }
 

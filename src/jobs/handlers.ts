@@ -8,9 +8,11 @@ import { createDeliverDecisionHandler, type DeliveryRetryPolicy } from './delive
 import { createProcessInquiryHandler, type EvidenceSource, type PollingOptions } from './process-inquiry.js';
 import type { EventStore } from '../store/event-store.js';
 import type { JobHandler, JobHandlers } from './worker.js';
+import { createWriteBackHandler, type PersonaReviewer } from './write-back.js';
+import type { WriteBackStore } from '../store/write-back-store.js';
 
 export interface JobHandlerOptions {
-  persona: EvidenceSource;
+  persona: EvidenceSource & PersonaReviewer;
   decisions: DecisionStore;
   events: Pick<EventStore, 'latestReportMatchEvents'>;
   deliveries: DeliveryStore;
@@ -22,8 +24,10 @@ export interface JobHandlerOptions {
   personaOutageBudgetMs: number;
   /** Undefined when no DOWNSTREAM_URL is configured: decisions are stored and served only. */
   downstream: { client: DownstreamClient; retry: DeliveryRetryPolicy } | undefined;
-  /** Evaluations and delivery attempts (src/metrics); nothing recorded when absent. */
-  metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt'>;
+  /** Evaluations, delivery attempts and write-backs (src/metrics); nothing recorded when absent. */
+  metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt' | 'writeBack'>;
+  /** PERSONA_WRITE_BACK's store; `enabled` false: a write-back queued before it was turned off is skipped. */
+  writeBack: { store: WriteBackStore; enabled: boolean };
 }
 
 /** One job kind, one handler: processing an inquiry always; delivering decisions when a downstream is set. */
@@ -51,6 +55,16 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
           ...(options.metrics ? { metrics: options.metrics } : {}),
         })
       : deadLetterUndeliverable(options.deliveries),
+    write_back: createWriteBackHandler({
+      persona: options.persona,
+      writeBacks: options.writeBack.store,
+      decisions: options.decisions,
+      enabled: options.writeBack.enabled,
+      clock,
+      random,
+      retryForMs: options.personaOutageBudgetMs,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type MetricsRecorder,
   type PersonaRequestSample,
   WEBHOOK_RESULTS,
+  WRITE_BACK_RESULTS,
 } from './recorder.js';
 
 /** Every metric name of the service starts with this (the default process metrics keep their standard names). */
@@ -81,6 +82,12 @@ export function createPrometheusRecorder(registry: Registry, options: { policyVe
 
   for (const result of WEBHOOK_RESULTS) webhooks.inc({ result }, 0);
   for (const kind of Object.keys(jobPayloadSchemas)) for (const result of JOB_RESULTS) jobs.inc({ kind, result }, 0);
+  const writeBacks = counter(
+    'write_backs_total',
+    'Write-backs of decisions to Persona (PERSONA_WRITE_BACK) by result: done, skipped (Persona decides already), failed, retried.',
+    ['result'],
+  );
+  for (const result of WRITE_BACK_RESULTS) writeBacks.inc({ result }, 0);
   for (const result of EVALUATION_RESULTS)
     for (const outcome of OUTCOMES) decisions.inc({ result, outcome, policy_version: options.policyVersion }, 0);
 
@@ -103,6 +110,9 @@ export function createPrometheusRecorder(registry: Registry, options: { policyVe
     },
     job(kind, result) {
       jobs.inc({ kind: isJobKind(kind) ? kind : 'unknown', result });
+    },
+    writeBack(result) {
+      writeBacks.inc({ result });
     },
   };
 }

@@ -16,7 +16,13 @@ export interface MetricsRecorder {
   deliveryAttempt(sample: DeliveryAttemptSample): void;
   /** One job run by the worker, by what became of it. */
   job(kind: string, result: JobResult): void;
+  /** One write-back attempt to Persona (PERSONA_WRITE_BACK), by what became of it. */
+  writeBack(result: WriteBackResult): void;
 }
+
+/** `retried`: Persona could not be reached or answered 5xx/429; the job runs again (the decision shows `pending`). */
+export const WRITE_BACK_RESULTS = ['done', 'skipped', 'failed', 'retried'] as const;
+export type WriteBackResult = (typeof WRITE_BACK_RESULTS)[number];
 
 /** The acknowledgement statuses, then each reason a webhook is refused (error codes of src/errors.ts). */
 export const WEBHOOK_RESULTS = [
@@ -74,4 +80,5 @@ export const noopRecorder: MetricsRecorder = {
   personaRequest: () => undefined,
   deliveryAttempt: () => undefined,
   job: () => undefined,
+  writeBack: () => undefined,
 };

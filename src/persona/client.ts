@@ -1,8 +1,9 @@
 import type { Evidence, ReportEvidence, VerificationEvidence } from '../decision/evidence.js';
 import { ErrorCodes } from '../errors.js';
+import type { WriteBackAction } from '../job-kinds.js';
 import { PERSONA_ID } from './ids.js';
 import type { PersonaCallContext, PersonaRequestOptions } from './request.js';
-import { createPersonaGet } from './request.js';
+import { createPersonaGet, createPersonaPost } from './request.js';
 import { badResponseError, PersonaApiError } from './request-errors.js';
 import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from './schemas.js';
 import { missingLinks, toEvidence, toReportEvidence, toVerificationEvidence } from './to-evidence.js';
@@ -21,6 +22,18 @@ export interface PersonaClient {
   getVerification(verificationId: string, ctx?: PersonaCallContext): Promise<VerificationEvidence>;
   /** `GET /reports/{id}` (any report type). */
   getReport(reportId: string, ctx?: PersonaCallContext): Promise<ReportEvidence>;
+  /** `GET /inquiries/{id}?include=`: the inquiry's status now, nothing included. */
+  getInquiryStatus(inquiryId: string, ctx?: PersonaCallContext): Promise<string>;
+  /**
+   * `POST /inquiries/{id}/approve|decline|mark-for-review` with `Idempotency-Key` (a retry or a second replica's
+   * attempt is the same request to Persona) and an audit comment; resolves to the inquiry's status after it.
+   */
+  reviewInquiry(
+    inquiryId: string,
+    action: WriteBackAction,
+    request: { idempotencyKey: string; comment: string },
+    ctx?: PersonaCallContext,
+  ): Promise<string>;
 }
 
 // Since API version 2025-10-27 `included` is empty unless asked for (docs/persona-notes.md#api-versions-and-included).
@@ -28,6 +41,7 @@ const INQUIRY_INCLUDE = 'verifications,reports';
 
 export function createPersonaClient(options: PersonaClientOptions): PersonaClient {
   const get = createPersonaGet(options);
+  const post = createPersonaPost(options);
 
   async function getVerification(
     verificationId: string,
@@ -65,7 +79,28 @@ export function createPersonaClient(options: PersonaClientOptions): PersonaClien
     return toEvidence(document, { verifications, reports });
   }
 
-  return { getInquiryEvidence, getVerification, getReport };
+  async function getInquiryStatus(inquiryId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<string> {
+    const path = objectPath('inquiries', inquiryId);
+    const document = await get(path, inquiryDocumentSchema, ctx, { include: '' });
+    assertRequested(path, inquiryId, document.data.id);
+    return document.data.attributes.status;
+  }
+
+  async function reviewInquiry(
+    inquiryId: string,
+    action: WriteBackAction,
+    request: { idempotencyKey: string; comment: string },
+    ctx: PersonaCallContext = { calls: 0 },
+  ): Promise<string> {
+    const path = `${objectPath('inquiries', inquiryId)}/${action}`;
+    // mark-for-review takes no body in the spec; approve and decline take an optional audit comment
+    const body = action === 'mark-for-review' ? {} : { meta: { comment: request.comment } };
+    const document = await post(path, inquiryDocumentSchema, ctx, { body, idempotencyKey: request.idempotencyKey });
+    assertRequested(path, inquiryId, document.data.id);
+    return document.data.attributes.status;
+  }
+
+  return { getInquiryEvidence, getVerification, getReport, getInquiryStatus, reviewInquiry };
 }
 
 /**

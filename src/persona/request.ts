@@ -49,7 +49,43 @@ export type PersonaGet = <S extends z.ZodType>(
   query?: Record<string, string>,
 ) => Promise<z.output<S>>;
 
+/** POST `path` with a JSON body and an `Idempotency-Key`, retried like a GET (Persona dedupes by the key). */
+export type PersonaPost = <S extends z.ZodType>(
+  path: string,
+  schema: S,
+  ctx: PersonaCallContext,
+  request: { body: object; idempotencyKey: string },
+) => Promise<z.output<S>>;
+
 export function createPersonaGet(options: PersonaRequestOptions): PersonaGet {
+  const call = createPersonaCall(options);
+  return (path, schema, ctx, query) => call({ method: 'GET', path, schema, ctx, ...(query ? { query } : {}) });
+}
+
+export function createPersonaPost(options: PersonaRequestOptions): PersonaPost {
+  const call = createPersonaCall(options);
+  return (path, schema, ctx, { body, idempotencyKey }) =>
+    call({
+      method: 'POST',
+      path,
+      schema,
+      ctx,
+      body: JSON.stringify(body),
+      extraHeaders: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+    });
+}
+
+interface CallInput<S extends z.ZodType> {
+  method: 'GET' | 'POST';
+  path: string;
+  schema: S;
+  ctx: PersonaCallContext;
+  query?: Record<string, string>;
+  body?: string;
+  extraHeaders?: Record<string, string>;
+}
+
+function createPersonaCall(options: PersonaRequestOptions) {
   assertOptions(options);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const delays: RetryDelayOptions = {
@@ -64,11 +100,13 @@ export function createPersonaGet(options: PersonaRequestOptions): PersonaGet {
     Accept: 'application/json',
   };
 
-  return async (path, schema, ctx, query) => {
-    const label: RequestLabel = { method: 'GET', path };
+  return async <S extends z.ZodType>(input: CallInput<S>): Promise<z.output<S>> => {
+    const { method, path, schema, ctx, query, body } = input;
+    const label: RequestLabel = { method, path };
     const url = new URL(`${baseUrl}${path}`);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
-    const send = (attempt: number): Promise<unknown> => sendOnce({ options, headers, url, label, ctx, attempt });
+    const request = { method, headers: { ...headers, ...input.extraHeaders }, ...(body === undefined ? {} : { body }) };
+    const send = (attempt: number): Promise<unknown> => sendOnce({ options, request, url, label, ctx, attempt });
     const json = await pRetry(send, retryOptions(options, delays, path));
     const parsed = schema.safeParse(json);
     if (!parsed.success)
@@ -98,7 +136,7 @@ function retryOptions(options: PersonaRequestOptions, delays: RetryDelayOptions,
 
 interface Attempt {
   options: PersonaRequestOptions;
-  headers: Record<string, string>;
+  request: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string };
   url: URL;
   label: RequestLabel;
   ctx: PersonaCallContext;
@@ -106,7 +144,7 @@ interface Attempt {
 }
 
 /** One HTTP request: budget, send, observe headers, read body, classify. Returns the parsed JSON of a 2xx. */
-async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt): Promise<unknown> {
+async function sendOnce({ options, request, url, label, ctx, attempt }: Attempt): Promise<unknown> {
   const { rateBudget, timeoutMs } = options;
   await rateBudget.acquire();
   let observed = false;
@@ -116,7 +154,7 @@ async function sendOnce({ options, headers, url, label, ctx, attempt }: Attempt)
     ctx.calls += 1;
     const response = await transport(label, timeoutMs, () =>
       // 'manual': Persona's API does not redirect, so a 3xx is reported as a bad response instead of followed.
-      fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) }),
+      fetch(url, { ...request, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) }),
     );
     rateBudget.observe(readRateLimitHeaders(response.headers));
     observed = true;

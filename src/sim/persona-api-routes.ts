@@ -59,6 +59,18 @@ export async function personaApiRoutes(app: FastifyInstance, options: PersonaApi
   app.get('/reports/:id', async (request: IdRequest, reply) =>
     answer(request, reply, catalog.report(request.params.id)),
   );
+  // Write-back (PERSONA_WRITE_BACK): the review actions of OAS paths/inquiries_{inquiry-id}_approve.yaml and siblings
+  for (const action of ['approve', 'decline', 'mark-for-review'] as const) {
+    app.post(`/inquiries/:id/${action}`, async (request: IdRequest, reply) => {
+      const key = request.headers['idempotency-key'];
+      const result = catalog.review(request.params.id, action, typeof key === 'string' ? key : undefined);
+      if (result.ok) return reply.send(result.document);
+      if (result.reason === 'unknown_inquiry') return reply.code(404).send(buildErrorBody('Record not found'));
+      return reply
+        .code(422)
+        .send(buildErrorBody(`Inquiry cannot be transitioned from ${result.status ?? 'its status'}`));
+    });
+  }
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(buildErrorBody('Record not found')));
 }
 

@@ -11,7 +11,7 @@ import type { ListenAddress } from './listen.js';
 import { listenOn, originOf } from './listen.js';
 import { personaApiRoutes } from './persona-api-routes.js';
 import { createScenarioCatalog } from './scenario-catalog.js';
-import type { SetStepResult } from './scenario-catalog.js';
+import type { ScenarioCatalog, SetStepResult } from './scenario-catalog.js';
 import { simControlRoutes } from './sim-control-routes.js';
 import type { SimStats } from './sim-stats.js';
 import { createSimStats } from './sim-stats.js';
@@ -57,6 +57,8 @@ export interface PersonaSimulator {
    * `PUT /_sim/inquiries/:inquiryId/step` does. Fails for an unknown inquiry or a step the scenario lacks.
    */
   setStep(inquiryId: string, step: number): SetStepResult;
+  /** The review actions received (`POST /inquiries/{id}/approve|decline|mark-for-review`), in order. */
+  reviews(): ReturnType<ScenarioCatalog['reviews']>;
 }
 
 const API_PREFIX = '/api/v1';
@@ -120,5 +122,6 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     reset,
     setFaults: (config) => faults.set(config),
     setStep: (inquiryId, step) => catalog.setStep(inquiryId, step),
+    reviews: () => catalog.reviews(),
   };
 }

@@ -20,8 +20,26 @@ export interface ScenarioCatalog {
   report(reportId: string): { data: PersonaResource } | null;
   /** Moves the inquiry to `step` (an index into its scenario's `steps`). */
   setStep(inquiryId: string, step: number): SetStepResult;
+  /**
+   * `POST /inquiries/{id}/approve|decline|mark-for-review`: from then on the inquiry's status is the action's
+   * (approved, declined, needs_review), whatever its step says. Only from `completed` or `needs_review`, as Persona
+   * (anything else answers 422). The same Idempotency-Key again answers as the first time and changes nothing.
+   */
+  review(inquiryId: string, action: ReviewAction, idempotencyKey: string | undefined): ReviewResult;
+  /** The reviews received, in order (what a write-back test reads). */
+  reviews(): readonly { inquiryId: string; action: ReviewAction; idempotencyKey: string | undefined }[];
   reset(): void;
 }
+
+export type ReviewAction = 'approve' | 'decline' | 'mark-for-review';
+export type ReviewResult =
+  | { ok: true; document: PersonaDocument }
+  | { ok: false; reason: 'unknown_inquiry' | 'not_reviewable'; status?: string };
+const STATUS_AFTER: Record<ReviewAction, string> = {
+  approve: 'approved',
+  decline: 'declined',
+  'mark-for-review': 'needs_review',
+};
 
 export type SetStepResult = { ok: true } | { ok: false; reason: 'unknown_inquiry' | 'step_out_of_range' };
 
@@ -34,6 +52,14 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
   const served = new Map<string, number>();
   const steps = new Map<string, number>();
   const stepOf = (ref: InquiryRef): number => steps.get(ref.inquiryId) ?? 0;
+  const reviewed = new Map<string, string>(); // inquiry id → status after a review
+  const byKey = new Map<string, PersonaDocument>(); // idempotency key → the first answer
+  const reviewLog: { inquiryId: string; action: ReviewAction; idempotencyKey: string | undefined }[] = [];
+  const statusOf = (ref: InquiryRef): string | undefined => reviewed.get(ref.inquiryId);
+  const inquiryAt = (ref: InquiryRef) => {
+    const status = statusOf(ref);
+    return scenarioInquiry(ref, { ...options, step: stepOf(ref), ...(status ? { status } : {}) });
+  };
 
   function serveVerification(ref: InquiryRef, slot: string): PersonaResource | null {
     const spec = ref.scenario.verifications.find((v) => v.slot === slot);
@@ -68,7 +94,7 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
         ...verifications.flatMap((v) => serveVerification(ref, v.slot) ?? []),
         ...reports.flatMap((r) => serveReport(ref, r.slot) ?? []),
       ];
-      return buildInquiryResponse(scenarioInquiry(ref, { ...options, step }), included);
+      return buildInquiryResponse(inquiryAt(ref), included);
     },
     verification(verificationId) {
       const found = resolve(verificationId, 'verification');
@@ -89,9 +115,26 @@ export function createScenarioCatalog(options: ScenarioCatalogOptions): Scenario
       steps.set(inquiryId, step);
       return { ok: true };
     },
+    review(inquiryId, action, idempotencyKey) {
+      const ref = parseInquiryId(inquiryId);
+      if (!ref) return { ok: false, reason: 'unknown_inquiry' };
+      reviewLog.push({ inquiryId, action, idempotencyKey });
+      const replay = idempotencyKey === undefined ? undefined : byKey.get(idempotencyKey);
+      if (replay) return { ok: true, document: replay };
+      const status = statusOf(ref) ?? ref.scenario.steps[stepOf(ref)]?.inquiryStatus ?? 'completed';
+      if (status !== 'completed' && status !== 'needs_review') return { ok: false, reason: 'not_reviewable', status };
+      reviewed.set(inquiryId, STATUS_AFTER[action]);
+      const document = buildInquiryResponse(inquiryAt(ref), []);
+      if (idempotencyKey !== undefined) byKey.set(idempotencyKey, document);
+      return { ok: true, document };
+    },
+    reviews: () => [...reviewLog],
     reset() {
       served.clear();
       steps.clear();
+      reviewed.clear();
+      byKey.clear();
+      reviewLog.length = 0;
     },
   };
 }

@@ -13,6 +13,7 @@ export interface Database {
   failed_jobs: FailedJobTable;
   decisions: DecisionTable;
   decision_history: DecisionHistoryTable;
+  write_backs: WriteBackTable;
   deliveries: DeliveryTable;
   rate_budget: RateBudgetTable;
   rate_budget_grants: RateBudgetGrantTable;
@@ -87,6 +88,18 @@ export interface DecisionTable {
 }
 
 /** A re-evaluation that kept the decision's outcome: no new decision or delivery, one line of its history. */
+/** PERSONA_WRITE_BACK: what the service told (or will tell) Persona about one decision. */
+export interface WriteBackTable {
+  decision_id: string;
+  inquiry_id: string;
+  action: string;
+  status: string;
+  detail: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DecisionHistoryTable {
   history_id: string;
   decision_id: string;

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Database, Db } from './database.js';
 import { type DecisionRecord, toDecisionRecord, toDecisionRow } from './decision-record.js';
 import type { Outbox } from './outbox.js';
+import { readWriteBack, type WriteBack, type WriteBackOutbox } from './write-back-store.js';
 import { parseRow } from './parse-row.js';
 import { outcomeSchema } from '../decision/schemas.js';
 
@@ -17,6 +18,8 @@ export interface InquiryView {
   decision: DecisionRecord | null;
   /** Re-evaluations that kept the current decision's outcome, oldest first. */
   history: HistoryEntry[];
+  /** PERSONA_WRITE_BACK: what was told to Persona about the current decision; null when nothing is to be. */
+  writeBack: WriteBack | null;
 }
 
 /** A later event re-evaluated the inquiry and the outcome stayed the same: recorded, nothing delivered. */
@@ -121,8 +124,14 @@ const inquiryRowSchema = z.object({
   error: z.string().nullable(),
 });
 
-export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Outbox | undefined }): DecisionStore {
-  const { db, clock, outbox } = options;
+export function createDecisionStore(options: {
+  db: Db;
+  clock: Clock;
+  outbox?: Outbox | undefined;
+  /** PERSONA_WRITE_BACK: a decision to tell Persona about gets its write-back (and job) in the same transaction. */
+  writeBack?: WriteBackOutbox | undefined;
+}): DecisionStore {
+  const { db, clock, outbox, writeBack } = options;
 
   /** The inquiry's newest decision (by sequence), before choosing its columns. */
   const newest = (executor: Db, inquiryId: string) =>
@@ -194,6 +203,7 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
     await trx.insertInto('decisions').values(toDecisionRow(record)).execute();
     await markDecided(trx, record.inquiryId, record.eventId, record.decidedAt);
     await outbox?.add(trx, record, now);
+    await writeBack?.add(trx, record, now);
     return record;
   };
 
@@ -208,7 +218,8 @@ export function createDecisionStore(options: { db: Db; clock: Clock; outbox?: Ou
       const inquiry = parseRow(inquiryRowSchema, row, `inquiry row ${inquiryId}`);
       const decision = await latest(db, inquiryId);
       const entries = decision ? await history(decision.decisionId) : [];
-      return { inquiryId, status: inquiry.status, error: inquiry.error, decision, history: entries };
+      const writeBack = decision ? await readWriteBack(db, decision.decisionId) : null;
+      return { inquiryId, status: inquiry.status, error: inquiry.error, decision, history: entries, writeBack };
     },
 
     latestDecision: (inquiryId) => latest(db, inquiryId),

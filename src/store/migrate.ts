@@ -5,6 +5,7 @@ import * as scaleOut from './migrations/2026-11-29-002-scale-out.js';
 import * as failedJobs from './migrations/2026-12-01-001-failed-jobs.js';
 import * as lifecycle from './migrations/2026-12-02-001-lifecycle.js';
 import * as metrics from './migrations/2026-12-03-001-metrics.js';
+import * as writeBack from './migrations/2026-12-04-001-write-back.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-01-001-failed-jobs': failedJobs,
   '2026-12-02-001-lifecycle': lifecycle,
   '2026-12-03-001-metrics': metrics,
+  '2026-12-04-001-write-back': writeBack,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

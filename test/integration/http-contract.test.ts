@@ -239,6 +239,7 @@ describe('operations and read API answers', () => {
       personaCalls: null,
       history: [],
       error: null,
+      writeBack: null,
     };
     const before = await call({ url: '/decisions/inq_view', headers: auth });
     expect([before.status, before.body]).toEqual([200, processing]);
@@ -264,6 +265,7 @@ describe('operations and read API answers', () => {
       personaCalls: decision.personaCalls,
       history: [],
       error: null,
+      writeBack: null,
     });
   });
 

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/http/bearer-auth.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
-import { createTestWorker, interceptInquiry, postWebhook } from '../helpers/pipeline.js';
+import { createTestWorker, postWebhook } from '../helpers/pipeline.js';
+import { interceptInquiry } from '../helpers/persona-nock.js';
 import { createTestContext, TEST_API_TOKEN, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
 
 let ctx: TestContext;

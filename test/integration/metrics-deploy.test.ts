@@ -6,7 +6,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredMetrics, passedGovernmentId } from '../helpers/metrics.js';
 import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
-import { interceptInquiry, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { interceptInquiry } from '../helpers/persona-nock.js';
 import { createTestContext, TEST_DOWNSTREAM_SECRET, type TestContext } from '../helpers/test-app.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

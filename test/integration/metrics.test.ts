@@ -2,14 +2,8 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { declaredMetrics, passedGovernmentId as passed, sampleValue, scrapeMetrics } from '../helpers/metrics.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import {
-  createTestWorker,
-  interceptInquiry,
-  PERSONA_BASE,
-  PERSONA_ORIGIN,
-  postWebhook,
-  runUntilIdle,
-} from '../helpers/pipeline.js';
+import { createTestWorker, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/persona-nock.js';
 import { storeDialects } from '../store/dialects.js';
 import {
   createTestContext,

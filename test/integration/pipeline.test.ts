@@ -3,14 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FAKE_PII_VALUES, type PersonaResource } from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { buildReport } from '../../src/sim/persona-reports.js';
-import {
-  createTestWorker,
-  interceptInquiry,
-  PERSONA_BASE,
-  PERSONA_ORIGIN,
-  postWebhook,
-  runUntilIdle,
-} from '../helpers/pipeline.js';
+import { createTestWorker, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { interceptInquiry, PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/persona-nock.js';
 import { buildInquiryEventBody } from '../helpers/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 import { dialectTitle, storeDialects } from '../store/dialects.js';

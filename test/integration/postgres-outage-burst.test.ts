@@ -13,7 +13,7 @@ import { buildInquiry, buildInquiryResponse } from '../../src/sim/persona-object
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import { createRecorder, createRecordingLogger, pollUntil, type Recorder } from '../helpers/events.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import { PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/pipeline.js';
+import { PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/persona-nock.js';
 import { pgCluster, pgClusterSkipReason, startPgCluster } from '../helpers/pg-cluster.js';
 import { TEST_WEBHOOK_SECRET, testEnv } from '../helpers/test-app.js';
 

@@ -9,7 +9,8 @@ import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import { createJobQueue } from '../../src/store/job-queue.js';
 import { createRecorder, pollUntil } from '../helpers/events.js';
 import { buildInquiryEventBody, signedWebhookRequest } from '../helpers/persona-webhook.js';
-import { createTestWorker, interceptInquiry } from '../helpers/pipeline.js';
+import { createTestWorker } from '../helpers/pipeline.js';
+import { interceptInquiry } from '../helpers/persona-nock.js';
 import { pgCluster, pgClusterSkipReason, startPgCluster } from '../helpers/pg-cluster.js';
 import { createTestContext, TEST_API_TOKEN, TEST_WEBHOOK_SECRET, type TestContext } from '../helpers/test-app.js';
 

@@ -6,7 +6,8 @@ import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import { FAKE_PII_VALUES } from '../../src/sim/persona-objects.js';
 import { buildVerification } from '../../src/sim/persona-verifications.js';
 import type { ScenarioKey } from '../../src/sim/scenarios.js';
-import { createTestWorker, PERSONA_BASE, PERSONA_ORIGIN, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { createTestWorker, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/persona-nock.js';
 import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 
 // Zero Persona calls when the webhook carries the evidence (issue: close the loop with Persona): an inquiry event

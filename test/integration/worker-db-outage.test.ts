@@ -31,6 +31,7 @@ function createWorker(queue: JobQueue, deliver: JobHandler<'deliver_decision'>):
   const handlers: JobHandlers = {
     deliver_decision: deliver,
     process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')),
+    write_back: async () => Promise.reject(new Error('unexpected write_back job')),
   };
   return new Worker({
     queue,

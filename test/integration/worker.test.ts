@@ -18,6 +18,7 @@ function handlers(deliver: JobHandler<'deliver_decision'>): JobHandlers {
   return {
     deliver_decision: deliver,
     process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')),
+    write_back: async () => Promise.reject(new Error('unexpected write_back job')),
   };
 }
 

@@ -10,6 +10,7 @@ const ALL = [
   '2026-12-01-001-failed-jobs',
   '2026-12-02-001-lifecycle',
   '2026-12-03-001-metrics',
+  '2026-12-04-001-write-back',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

@@ -163,6 +163,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('PERSONA_WRITE_BACK', () => {
+  it('is off unless set, and takes a list of the outcomes Persona has an action for', () => {
+    expect([...loadConfig(minimal).personaWriteBack]).toEqual([]);
+    expect([...loadConfig({ ...minimal, PERSONA_WRITE_BACK: '' }).personaWriteBack]).toEqual([]);
+    const on = loadConfig({ ...minimal, PERSONA_WRITE_BACK: 'approved, declined,manual_review' });
+    expect([...on.personaWriteBack]).toEqual(['approved', 'declined', 'manual_review']);
+  });
+
+  it('refuses an outcome without a Persona action (retry) or a misspelt one, naming them', () => {
+    const error = errorOf({ ...minimal, PERSONA_WRITE_BACK: 'approved,retry,aproved' });
+    expect(error.message).toContain('PERSONA_WRITE_BACK');
+    expect(error.message).toContain('unknown outcome(s) retry, aproved: use approved, declined, manual_review');
+  });
+});
+
 describe('loadConfig refuses weak secrets', () => {
   it('refuses an API token shorter than 32 characters, naming the key and never the value', () => {
     const short = 'x'.repeat(31);

@@ -77,6 +77,7 @@ export const DECIDED_VIEW: DecisionView = {
   personaCalls: 1,
   history: [],
   error: null,
+  writeBack: null,
 };
 
 export const PROCESSING_VIEW: DecisionView = {
@@ -98,6 +99,7 @@ export const PROCESSING_VIEW: DecisionView = {
   personaCalls: null,
   history: [],
   error: null,
+  writeBack: null,
 };
 
 export const DECISION_LIST: DecisionList = {

@@ -14,6 +14,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes } from './http/routes/metrics.js';
+import { reconciliationRoutes } from './http/routes/reconciliations.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
@@ -22,7 +23,17 @@ import { PERSONA_ID_MAX_LENGTH } from './persona/ids.js';
 /** What the HTTP layer uses of the service's deps (createDeps), plus the worker's wake-up. */
 export interface AppDeps extends Pick<
   Deps,
-  'config' | 'logger' | 'clock' | 'database' | 'queue' | 'events' | 'decisions' | 'deliveries' | 'policy' | 'metrics'
+  | 'config'
+  | 'logger'
+  | 'clock'
+  | 'database'
+  | 'queue'
+  | 'events'
+  | 'decisions'
+  | 'deliveries'
+  | 'reconciliations'
+  | 'policy'
+  | 'metrics'
 > {
   /** Wakes the worker when a job was committed. */
   onEnqueued: () => void;
@@ -84,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
+  await app.register(reconciliationRoutes, { runs: deps.reconciliations, requireBearer });
   await app.register(docsRoutes);
   if (registry) {
     const { metricsToken } = deps.config;

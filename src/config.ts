@@ -119,6 +119,11 @@ const schema = z
     DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: positiveInt.default(3600),
     DOWNSTREAM_MAX_CLIENT_ERROR_ATTEMPTS: positiveInt.default(3),
     PERSONA_WRITE_BACK: writeBackOutcomes,
+    // the reconciliation sweep (GET /events): 0 disables it; any interval down to 1 s (tests, demos)
+    RECONCILE_INTERVAL_SECONDS: nonNegativeInt.default(900),
+    // Persona keeps events 30 days
+    RECONCILE_LOOKBACK_HOURS: positiveInt.max(720).default(72),
+    RECONCILE_RATE_SHARE_PERCENT: positiveInt.max(100).default(10),
     METRICS_ENABLED: booleanFlag.default(true),
     // a scraper's bearer token: long enough that guessing it is hopeless (the message names the key, never the value)
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -179,6 +184,8 @@ export interface Config {
   verificationPollMinDelayMs: number;
   verificationPollMaxDelayMs: number;
   personaRetryForSeconds: number;
+  /** The reconciliation sweep: every this many seconds (0: off), the first run looking back this many hours. */
+  reconcile: { intervalSeconds: number; lookbackHours: number; rateSharePercent: number };
   /** PERSONA_WRITE_BACK: decisions with these outcomes are written back to Persona (empty: off). */
   personaWriteBack: ReadonlySet<'approved' | 'declined' | 'manual_review'>;
   /** Below this share of Persona's limit left in a window, calls are spread over the rest of it (0 = off). */
@@ -241,6 +248,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     verificationPollMaxDelayMs: e.VERIFICATION_POLL_MAX_DELAY_MS,
     personaRetryForSeconds: e.PERSONA_RETRY_FOR_SECONDS,
     personaWriteBack: new Set(e.PERSONA_WRITE_BACK),
+    reconcile: Object.freeze({
+      intervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+      lookbackHours: e.RECONCILE_LOOKBACK_HOURS,
+      rateSharePercent: e.RECONCILE_RATE_SHARE_PERCENT,
+    }),
     personaRateLowWaterPercent: e.PERSONA_RATE_LOW_WATER_PERCENT,
     personaRateResetGuardMs: e.PERSONA_RATE_RESET_GUARD_MS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,

@@ -23,6 +23,9 @@ import { createJobQueue, type JobQueue } from './store/job-queue.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createOutbox } from './store/outbox.js';
 import { createRateBudgetStore } from './store/rate-budget-store.js';
+import { createReconciliationStore, type ReconciliationStore } from './store/reconciliation-store.js';
+import { reconcileJob } from './job-kinds.js';
+import { actionableEventNames, createEventClassifier } from './persona/event-names.js';
 import { createWriteBackStore, type WriteBackStore } from './store/write-back-store.js';
 
 /** Every adapter of the service, built once from the configuration: what main.ts runs and what tests drive. */
@@ -40,6 +43,8 @@ export interface Deps {
   deliveries: DeliveryStore;
   /** PERSONA_WRITE_BACK: decisions told to Persona, and their state. */
   writeBacks: WriteBackStore;
+  /** The reconciliation sweep's runs (GET /reconciliations) and its checkpoint. */
+  reconciliations: ReconciliationStore;
   persona: PersonaClient;
   /** Counters, histograms and database gauges (GET /metrics); a no-op recorder when METRICS_ENABLED=false. */
   metrics: Metrics;
@@ -132,6 +137,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       ...(config.personaWriteBack.size > 0 ? { writeBack: writeBacks.outbox } : {}),
     }),
     writeBacks,
+    reconciliations: createReconciliationStore({ db, clock }),
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
     persona,
     metrics,
@@ -155,6 +161,18 @@ async function openDatabase(config: Config, logger: Logger, random: Random): Pro
   }
 }
 
+/** Persona's documented rate limit (https://docs.withpersona.com/rate-limiting): the sweep takes a share of it. */
+const PERSONA_DEFAULT_LIMIT_PER_MINUTE = 300;
+
+/**
+ * Enqueues the reconciliation sweep's keyed job when RECONCILE_INTERVAL_SECONDS > 0: a no-op when it exists (it
+ * reschedules itself), so every replica may call it at startup and one job runs, on one replica at a time.
+ */
+export async function scheduleReconciliation(deps: Deps): Promise<void> {
+  if (deps.config.reconcile.intervalSeconds === 0) return;
+  await deps.queue.enqueue(reconcileJob(deps.clock.now()));
+}
+
 /** The worker that runs this process's jobs, with one handler per job kind. */
 export function createWorker(deps: Deps, options: { concurrency?: number; workerId?: string } = {}): Worker {
   const { config, clock, random } = deps;
@@ -175,6 +193,17 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     personaOutageBudgetMs: config.personaRetryForSeconds * 1000,
     metrics: deps.metrics.recorder,
     writeBack: { store: deps.writeBacks, enabled: config.personaWriteBack.size > 0 },
+    reconcile: {
+      runs: deps.reconciliations,
+      eventNames: actionableEventNames(config.personaEvents, deps.policy.reportTypes),
+      classify: createEventClassifier(config.personaEvents, deps.policy.reportTypes),
+      intervalMs: config.reconcile.intervalSeconds * 1000,
+      lookbackMs: config.reconcile.lookbackHours * 3600_000,
+      pagesPerStep: Math.max(
+        1,
+        Math.floor((PERSONA_DEFAULT_LIMIT_PER_MINUTE * config.reconcile.rateSharePercent) / 100),
+      ),
+    },
     downstream: downstream && {
       client: createDownstreamClient({
         url: downstream.url,

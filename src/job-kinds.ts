@@ -11,6 +11,7 @@ import { storedEvidenceSchema } from './decision/schemas.js';
 export const PROCESS_INQUIRY = 'process_inquiry';
 export const DELIVER_DECISION = 'deliver_decision';
 export const WRITE_BACK = 'write_back';
+export const RECONCILE = 'reconcile';
 
 /** What a decision's outcome asks of Persona (PERSONA_WRITE_BACK): `POST /inquiries/{id}/<action>`. */
 export const WRITE_BACK_ACTIONS = ['approve', 'decline', 'mark-for-review'] as const;
@@ -53,10 +54,24 @@ const writeBackPayload = z.object({
   decidedAtMs: count,
 });
 
+/** The sweep's progress between its steps (a run reads a few pages per minute): absent fields, a run not started. */
+const reconcilePayload = z.object({
+  runId: id.optional(),
+  /** Events created before this end the run. */
+  stopAt: id.optional(),
+  /** The last event id read: the next page's `page[after]`. */
+  after: id.optional(),
+  pages: count,
+  found: count,
+  newEvents: count,
+  newestEventAt: id.optional(),
+});
+
 export const jobPayloadSchemas = {
   [PROCESS_INQUIRY]: processInquiryPayload,
   [DELIVER_DECISION]: deliverDecisionPayload,
   [WRITE_BACK]: writeBackPayload,
+  [RECONCILE]: reconcilePayload,
 } as const;
 
 export type JobKind = keyof typeof jobPayloadSchemas;
@@ -160,5 +175,20 @@ export function writeBackJob(input: {
     queue: `writeback:${input.inquiryId}`,
     payload: { decisionId: input.decisionId, inquiryId: input.inquiryId, action: input.action, decidedAtMs: input.now },
     runAt: input.now,
+  };
+}
+
+/**
+ * The reconciliation sweep: one keyed job (`reconcile`) for the whole deployment, so it runs on one replica at a time;
+ * it reschedules itself (the next step of a run, or the next run) and is enqueued at startup when enabled (a no-op
+ * when it exists).
+ */
+export function reconcileJob(now: number): JobSpec<typeof RECONCILE> {
+  return {
+    kind: RECONCILE,
+    key: 'reconcile',
+    queue: 'reconcile',
+    payload: { pages: 0, found: 0, newEvents: 0 },
+    runAt: now,
   };
 }

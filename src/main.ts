@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
 import { describeConfigWarnings } from './config-warnings.js';
 import { installCrashHandlers } from './crash-handlers.js';
-import { createDeps, createWorker } from './deps.js';
+import { createDeps, createWorker, scheduleReconciliation } from './deps.js';
 import { describeError } from './errors.js';
 import { createLogger } from './logger.js';
 import { createShutdown, type Shutdown } from './shutdown.js';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   logger.info({ config: describeConfig(config) }, 'starting');
   for (const { key, url, message } of describeConfigWarnings(config)) logger.warn({ key, url }, message);
   const deps = await createDeps(config, { logger });
+  await scheduleReconciliation(deps); // RECONCILE_INTERVAL_SECONDS > 0: the sweep's one job (a no-op when queued)
   const worker = createWorker(deps);
   const app = await buildApp({ ...deps, onEnqueued: () => worker.wake() });
 

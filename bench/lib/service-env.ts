@@ -12,6 +12,8 @@ export function serviceEnv(dir: string, name: string, extra: Record<string, stri
     PERSONA_API_KEY: SIM_DEFAULTS.apiKey,
     // never called when WORKER_CONCURRENCY=0; port 9 (discard) refuses if it ever were
     PERSONA_API_URL: 'http://127.0.0.1:9/api/v1',
+    // no reconciliation sweep: its GET /events would take from the simulator's window the burst is measured against
+    RECONCILE_INTERVAL_SECONDS: '0',
     ...extra,
     // e.g. BENCH_SERVICE_ENV='PERSONA_RATE_LOW_WATER_PERCENT=0,PERSONA_RATE_RESET_GUARD_MS=0' to compare settings
     ...Object.fromEntries(

@@ -9,12 +9,13 @@ import { createProcessInquiryHandler, type EvidenceSource, type PollingOptions }
 import type { EventStore } from '../store/event-store.js';
 import type { JobHandler, JobHandlers } from './worker.js';
 import { createWriteBackHandler, type PersonaReviewer } from './write-back.js';
+import { createReconcileHandler, type ReconcileOptions } from './reconcile.js';
 import type { WriteBackStore } from '../store/write-back-store.js';
 
 export interface JobHandlerOptions {
-  persona: EvidenceSource & PersonaReviewer;
+  persona: EvidenceSource & PersonaReviewer & ReconcileOptions['persona'];
   decisions: DecisionStore;
-  events: Pick<EventStore, 'latestReportMatchEvents'>;
+  events: Pick<EventStore, 'latestReportMatchEvents' | 'record'>;
   deliveries: DeliveryStore;
   policy: Policy;
   clock: Clock;
@@ -28,6 +29,8 @@ export interface JobHandlerOptions {
   metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt' | 'writeBack'>;
   /** PERSONA_WRITE_BACK's store; `enabled` false: a write-back queued before it was turned off is skipped. */
   writeBack: { store: WriteBackStore; enabled: boolean };
+  /** The reconciliation sweep (RECONCILE_*): what it lists and how often. */
+  reconcile: Omit<ReconcileOptions, 'persona' | 'events' | 'clock' | 'random'>;
 }
 
 /** One job kind, one handler: processing an inquiry always; delivering decisions when a downstream is set. */
@@ -55,6 +58,13 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
           ...(options.metrics ? { metrics: options.metrics } : {}),
         })
       : deadLetterUndeliverable(options.deliveries),
+    reconcile: createReconcileHandler({
+      ...options.reconcile,
+      persona: options.persona,
+      events: options.events,
+      clock,
+      random,
+    }),
     write_back: createWriteBackHandler({
       persona: options.persona,
       writeBacks: options.writeBack.store,

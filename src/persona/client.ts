@@ -5,7 +5,7 @@ import { PERSONA_ID } from './ids.js';
 import type { PersonaCallContext, PersonaRequestOptions } from './request.js';
 import { createPersonaGet, createPersonaPost } from './request.js';
 import { badResponseError, PersonaApiError } from './request-errors.js';
-import { inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from './schemas.js';
+import { eventListSchema, inquiryDocumentSchema, reportDocumentSchema, verificationDocumentSchema } from './schemas.js';
 import { missingLinks, toEvidence, toReportEvidence, toVerificationEvidence } from './to-evidence.js';
 
 export type { PersonaCallContext, PersonaLogger } from './request.js';
@@ -22,6 +22,14 @@ export interface PersonaClient {
   getVerification(verificationId: string, ctx?: PersonaCallContext): Promise<VerificationEvidence>;
   /** `GET /reports/{id}` (any report type). */
   getReport(reportId: string, ctx?: PersonaCallContext): Promise<ReportEvidence>;
+  /**
+   * `GET /events?filter[name]=…&page[size]=…[&page[after]=…]`, newest first: one page of events, each as Persona
+   * serves it (the webhook body's `data`; parse it with parsePersonaEvent), and whether a next page exists.
+   */
+  listEvents(
+    query: { names: readonly string[]; after?: string; size: number },
+    ctx?: PersonaCallContext,
+  ): Promise<{ events: unknown[]; hasMore: boolean }>;
   /** `GET /inquiries/{id}?include=`: the inquiry's status now, nothing included. */
   getInquiryStatus(inquiryId: string, ctx?: PersonaCallContext): Promise<string>;
   /**
@@ -79,6 +87,28 @@ export function createPersonaClient(options: PersonaClientOptions): PersonaClien
     return toEvidence(document, { verifications, reports });
   }
 
+  async function listEvents(
+    query: { names: readonly string[]; after?: string; size: number },
+    ctx: PersonaCallContext = { calls: 0 },
+  ): Promise<{ events: unknown[]; hasMore: boolean }> {
+    if (query.after !== undefined && !PERSONA_ID.test(query.after)) {
+      throw new PersonaApiError(
+        ErrorCodes.PERSONA_BAD_RESPONSE,
+        'an event id that is not a Persona id; not requested',
+        {
+          statusCode: 502,
+          retryable: false,
+        },
+      );
+    }
+    const page = await get('/events', eventListSchema, ctx, {
+      'filter[name]': query.names.join(','),
+      'page[size]': String(query.size),
+      ...(query.after === undefined ? {} : { 'page[after]': query.after }),
+    });
+    return { events: page.data, hasMore: typeof page.links?.next === 'string' && page.links.next !== '' };
+  }
+
   async function getInquiryStatus(inquiryId: string, ctx: PersonaCallContext = { calls: 0 }): Promise<string> {
     const path = objectPath('inquiries', inquiryId);
     const document = await get(path, inquiryDocumentSchema, ctx, { include: '' });
@@ -100,7 +130,7 @@ export function createPersonaClient(options: PersonaClientOptions): PersonaClien
     return document.data.attributes.status;
   }
 
-  return { getInquiryEvidence, getVerification, getReport, getInquiryStatus, reviewInquiry };
+  return { getInquiryEvidence, getVerification, getReport, listEvents, getInquiryStatus, reviewInquiry };
 }
 
 /**

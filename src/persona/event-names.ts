@@ -60,3 +60,15 @@ export function createEventClassifier(
     return names.has(name) || names.has(`${ANY_REPORT}.${action}`) ? 'report' : 'ignored';
   };
 }
+
+/**
+ * The concrete event names PERSONA_EVENTS selects, for `GET /events?filter[name]=…` (the reconciliation sweep):
+ * `report/*.<action>` becomes that action of every report type the policy counts (`report/watchlist.ready`, …).
+ */
+export function actionableEventNames(selected: readonly string[], countedReportTypes: readonly string[]): string[] {
+  const names = selected.flatMap((name) => {
+    const action = REPORT_PATTERN.exec(name)?.[1];
+    return action === undefined ? [name] : countedReportTypes.map((type) => `${type}.${action}`);
+  });
+  return [...new Set(names)];
+}

@@ -124,6 +124,16 @@ export const inquiryDocumentSchema = z.object({
     .transform((included) => included ?? []),
 });
 
+/**
+ * `GET /events` (OAS `paths/events.yaml`): a page of events, newest first. Each event stays unparsed here: the
+ * reconciliation sweep reads it with parsePersonaEvent, exactly as a webhook's `data` (it holds the payload: PII,
+ * never stored or logged).
+ */
+export const eventListSchema = z.object({
+  data: z.array(z.unknown()),
+  links: z.object({ next: z.string().nullish() }).nullish(),
+});
+
 /** `GET /verifications/{id}` (any verification type). */
 export const verificationDocumentSchema = z.object({ data: verificationResourceSchema });
 

@@ -4,6 +4,7 @@ import type { FixedWindow, WindowState } from './fixed-window.js';
 import { inflectKeys, parseKeyInflection } from './inflect.js';
 import { parseInquiryId, parseResourceId } from './inquiry-ids.js';
 import { buildErrorBody } from './persona-objects.js';
+import type { EventLog } from './event-log.js';
 import type { ScenarioCatalog } from './scenario-catalog.js';
 import type { PathKind, SimStatsRecorder } from './sim-stats.js';
 
@@ -16,6 +17,7 @@ import type { PathKind, SimStatsRecorder } from './sim-stats.js';
 export interface PersonaApiRoutesOptions {
   apiKey: string;
   catalog: ScenarioCatalog;
+  eventLog: EventLog;
   window: FixedWindow;
   windowSeconds: number;
   faults: FaultInjector;
@@ -59,6 +61,25 @@ export async function personaApiRoutes(app: FastifyInstance, options: PersonaApi
   app.get('/reports/:id', async (request: IdRequest, reply) =>
     answer(request, reply, catalog.report(request.params.id)),
   );
+  // The reconciliation sweep's listing (OAS paths/events.yaml): the events the stack's senders logged
+  app.get('/events', async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply) => {
+    const q = request.query;
+    const names = q['filter[name]']
+      ?.split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
+    const size = q['page[size]'] === undefined ? undefined : Number(q['page[size]']);
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= 100)) {
+      return reply.code(400).send(buildErrorBody('Bad request', 'page[size] must be between 1 and 100'));
+    }
+    return reply.send(
+      options.eventLog.list({
+        ...(names ? { names } : {}),
+        ...(q['page[after]'] ? { after: q['page[after]'] } : {}),
+        ...(size === undefined ? {} : { size }),
+      }),
+    );
+  });
   // Write-back (PERSONA_WRITE_BACK): the review actions of OAS paths/inquiries_{inquiry-id}_approve.yaml and siblings
   for (const action of ['approve', 'decline', 'mark-for-review'] as const) {
     app.post(`/inquiries/:id/${action}`, async (request: IdRequest, reply) => {

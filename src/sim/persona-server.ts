@@ -10,6 +10,7 @@ import { createFixedWindow, PERSONA_DEFAULT_RATE_LIMIT } from './fixed-window.js
 import type { ListenAddress } from './listen.js';
 import { listenOn, originOf } from './listen.js';
 import { personaApiRoutes } from './persona-api-routes.js';
+import { createEventLog, type LoggedEvent } from './event-log.js';
 import { createScenarioCatalog } from './scenario-catalog.js';
 import type { ScenarioCatalog, SetStepResult } from './scenario-catalog.js';
 import { simControlRoutes } from './sim-control-routes.js';
@@ -57,6 +58,8 @@ export interface PersonaSimulator {
    * `PUT /_sim/inquiries/:inquiryId/step` does. Fails for an unknown inquiry or a step the scenario lacks.
    */
   setStep(inquiryId: string, step: number): SetStepResult;
+  /** Logs an event as created in Persona, for `GET /events` (the stack's senders call it for every event). */
+  logEvent(event: LoggedEvent): void;
   /** The review actions received (`POST /inquiries/{id}/approve|decline|mark-for-review`), in order. */
   reviews(): ReturnType<ScenarioCatalog['reviews']>;
 }
@@ -74,10 +77,12 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     pendingFetches,
     ...(options.createdAt ? { createdAt: options.createdAt } : {}),
   });
+  const eventLog = createEventLog();
   let requests = 0;
   const nextRequestId = (): string => `req_sim${String((requests += 1)).padStart(20, '0')}`;
 
   const reset = (): void => {
+    eventLog.clear();
     stats.reset();
     catalog.reset();
     window.reset();
@@ -88,6 +93,7 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     prefix: API_PREFIX,
     apiKey: options.apiKey,
     catalog,
+    eventLog,
     window,
     windowSeconds: rateLimit.windowMs / 1000,
     faults,
@@ -123,5 +129,6 @@ export function createPersonaSimulator(options: PersonaSimulatorOptions): Person
     setFaults: (config) => faults.set(config),
     setStep: (inquiryId, step) => catalog.setStep(inquiryId, step),
     reviews: () => catalog.reviews(),
+    logEvent: (event) => eventLog.add(event),
   };
 }

@@ -5,6 +5,7 @@ import { createPersonaSimulator } from './persona-server.js';
 import type { Sink, SinkFailures } from './sink.js';
 import { createSink } from './sink.js';
 import type { WebhookSender, WebhookSenderOptions } from './webhook-sender.js';
+import type { LoggedEvent } from './event-log.js';
 import { createWebhookSender } from './webhook-sender.js';
 
 /**
@@ -93,8 +94,14 @@ export async function startSimulatorStack(options: SimulatorStackOptions = {}): 
       DOWNSTREAM_URL: downstreamUrl,
       DOWNSTREAM_SIGNING_SECRET: sinkSecret,
     },
+    // every event a sender sends exists in Persona: GET /events lists it, delivered or lost
     createSender: (target, senderOptions = {}) =>
-      createWebhookSender({ ...senderOptions, url: target, secrets: webhookSecret }),
+      createWebhookSender({
+        ...senderOptions,
+        url: target,
+        secrets: webhookSecret,
+        onEvent: (event) => persona.logEvent((event.body as { data: LoggedEvent }).data),
+      }),
     close: async () => {
       await Promise.all([persona.close(), sink.close()]);
     },

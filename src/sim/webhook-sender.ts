@@ -22,6 +22,13 @@ export interface WebhookSenderOptions {
   retryUntilAcked?: { maxAttempts?: number; delayMs?: number };
   /** Unix ms; the signature's `t` and the attempt headers come from it. */
   now?: () => number;
+  /** Told every event before it is sent, once (the simulator logs it for `GET /events`, as Persona does). */
+  onEvent?: (event: WebhookEvent) => void;
+  /**
+   * A webhook Persona never managed to deliver (a long outage, a misconfigured webhook): the event exists (onEvent
+   * is told) but nothing is sent; the result says so (`acked` false, no attempt). For the reconciliation sweep.
+   */
+  lose?: (event: WebhookEvent) => boolean;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -67,6 +74,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const retryDelayMs = options.retryUntilAcked?.delayMs ?? 250;
 
   async function send(event: WebhookEvent, attempt: AttemptOptions = {}): Promise<SendResult> {
+    options.onEvent?.(event);
+    if (options.lose?.(event)) {
+      const { eventId, inquiryId } = event;
+      return { eventId, inquiryId, status: null, acked: false, attempts: 0, statuses: [], error: 'lost (simulated)' };
+    }
     const payload = JSON.stringify(event.body);
     const firstAttemptedAt = Math.floor(now() / 1000);
     const statuses: Array<number | null> = [];

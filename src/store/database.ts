@@ -14,6 +14,7 @@ export interface Database {
   decisions: DecisionTable;
   decision_history: DecisionHistoryTable;
   write_backs: WriteBackTable;
+  reconciliations: ReconciliationTable;
   deliveries: DeliveryTable;
   rate_budget: RateBudgetTable;
   rate_budget_grants: RateBudgetGrantTable;
@@ -88,6 +89,20 @@ export interface DecisionTable {
 }
 
 /** A re-evaluation that kept the decision's outcome: no new decision or delivery, one line of its history. */
+/** One run of the reconciliation sweep (GET /reconciliations). */
+export interface ReconciliationTable {
+  run_id: string;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  stop_at: string;
+  pages: number;
+  found: number;
+  new_events: number;
+  newest_event_at: string | null;
+  error: string | null;
+}
+
 /** PERSONA_WRITE_BACK: what the service told (or will tell) Persona about one decision. */
 export interface WriteBackTable {
   decision_id: string;

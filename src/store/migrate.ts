@@ -6,6 +6,7 @@ import * as failedJobs from './migrations/2026-12-01-001-failed-jobs.js';
 import * as lifecycle from './migrations/2026-12-02-001-lifecycle.js';
 import * as metrics from './migrations/2026-12-03-001-metrics.js';
 import * as writeBack from './migrations/2026-12-04-001-write-back.js';
+import * as reconciliations from './migrations/2026-12-05-001-reconciliations.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-001-lifecycle': lifecycle,
   '2026-12-03-001-metrics': metrics,
   '2026-12-04-001-write-back': writeBack,
+  '2026-12-05-001-reconciliations': reconciliations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

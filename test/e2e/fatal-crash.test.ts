@@ -28,6 +28,8 @@ async function startCrashable(kind: 'exception' | 'rejection'): Promise<ServiceP
       PERSONA_API_KEY: 'persona_sandbox_fatal_crash_test',
       PERSONA_API_URL: 'http://127.0.0.1:9/api/v1',
       API_TOKENS: 'fatal-crash-test-token-0123456789abcdef',
+      // no Persona here: the startup sweep would retry its GET /events while the process drains
+      RECONCILE_INTERVAL_SECONDS: '0',
     },
     readyTimeoutMs: E2E_TIMEOUT_MS,
   });

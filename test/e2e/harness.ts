@@ -74,6 +74,8 @@ export class E2eWorld {
         DOWNSTREAM_RETRY_MAX_DELAY_SECONDS: '1',
         // a killed process's claimed jobs are taken over when their lease expires: keep that short here
         JOB_LEASE_SECONDS: '3',
+        // the startup sweep's GET /events would count among the simulator's requests; tests that want it set it
+        RECONCILE_INTERVAL_SECONDS: '0',
         ...this.serviceEnv,
       },
       logFile: join(this.dir, `service-${this.starts}.log`),

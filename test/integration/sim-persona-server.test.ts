@@ -450,3 +450,69 @@ describe("Persona simulator: read by the service's own Persona client", () => {
     expect((await persona.getVerification(selfie?.id ?? '')).status).toBe('passed');
   });
 });
+
+describe('Persona simulator: GET /events and the review actions', () => {
+  it('lists the logged events newest first, filtered by name, 2 a page with page[after], valid against the spec', async () => {
+    const sim = await start();
+    const at = (minute: number) => `2026-11-29T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    const names = [
+      'inquiry.completed',
+      'inquiry.approved',
+      'inquiry.completed',
+      'report/watchlist.ready',
+      'inquiry.completed',
+    ];
+    names.forEach((name, i) => {
+      const inquiryId = inquiryIdFor('all-passed', `ev${i}`);
+      sim.logEvent({
+        type: 'event',
+        id: `evt_sim${i}`,
+        attributes: {
+          name,
+          'created-at': at(i),
+          payload: { data: { type: 'inquiry', id: inquiryId, attributes: { status: 'completed' } } },
+        },
+      });
+    });
+    const page1 = await get(sim, '/events?filter[name]=inquiry.completed&page[size]=2');
+    expect(page1.status).toBe(200);
+    expect(validator.validate(okBody('/events'), page1.body)).toEqual([]);
+    const body1 = page1.body as unknown as { data: { id: string }[]; links: { next: string | null } };
+    expect(body1.data.map((e) => e.id)).toEqual(['evt_sim4', 'evt_sim2']);
+    expect(body1.links.next).toContain('page%5Bafter%5D=evt_sim2');
+    const page2 = await get(sim, '/events?filter[name]=inquiry.completed&page[size]=2&page[after]=evt_sim2');
+    const body2 = page2.body as unknown as { data: { id: string }[]; links: { next: string | null } };
+    expect([body2.data.map((e) => e.id), body2.links.next]).toEqual([['evt_sim0'], null]);
+    expect((await get(sim, '/events?page[size]=0')).status).toBe(400);
+  });
+
+  it('approves a completed inquiry once per Idempotency-Key, and refuses one Persona decided already (422)', async () => {
+    const sim = await start();
+    const inquiryId = inquiryIdFor('all-passed', 'review1');
+    const post = async (action: string, key: string) => {
+      const response = await fetch(`${sim.apiUrl}/inquiries/${inquiryId}/${action}`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ meta: { comment: 'test' } }),
+      });
+      return { status: response.status, body: (await response.json()) as JsonApiDoc };
+    };
+    const approved = await post('approve', 'dec_1');
+    expect([approved.status, approved.body.data.attributes.status]).toEqual([200, 'approved']);
+    expect(
+      validator.validate(
+        '#/paths/~1inquiries~1{inquiry-id}~1approve/post/responses/200/content/application~1json/schema',
+        approved.body,
+      ),
+    ).toEqual([]);
+    expect((await post('approve', 'dec_1')).status).toBe(200); // the same key: the same answer
+    const refused = await post('decline', 'dec_2');
+    expect(refused.status).toBe(422);
+    expect((await get(sim, `/inquiries/${inquiryId}`)).body.data.attributes.status).toBe('approved');
+    expect(sim.reviews().map((r) => [r.action, r.idempotencyKey])).toEqual([
+      ['approve', 'dec_1'],
+      ['approve', 'dec_1'],
+      ['decline', 'dec_2'],
+    ]);
+  });
+});

@@ -32,6 +32,7 @@ function createWorker(queue: JobQueue, deliver: JobHandler<'deliver_decision'>):
     deliver_decision: deliver,
     process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')),
     write_back: async () => Promise.reject(new Error('unexpected write_back job')),
+    reconcile: async () => Promise.reject(new Error('unexpected reconcile job')),
   };
   return new Worker({
     queue,

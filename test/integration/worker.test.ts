@@ -19,6 +19,7 @@ function handlers(deliver: JobHandler<'deliver_decision'>): JobHandlers {
     deliver_decision: deliver,
     process_inquiry: async () => Promise.reject(new Error('unexpected process_inquiry job')),
     write_back: async () => Promise.reject(new Error('unexpected write_back job')),
+    reconcile: async () => Promise.reject(new Error('unexpected reconcile job')),
   };
 }
 

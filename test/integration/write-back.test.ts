@@ -1,23 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildInquiryEvent } from '../../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import type { ScenarioKey } from '../../src/sim/scenarios.js';
-import { startSimulatorStack, type SimulatorStack } from '../../src/sim/stack.js';
+import type { SimulatorStack } from '../../src/sim/stack.js';
 import { postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { useSimulatedPersona } from '../helpers/simulated-persona.js';
 import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 
 // PERSONA_WRITE_BACK against the simulator on loopback: the decision is told to Persona with its id as the
 // Idempotency-Key, Persona's resulting event re-decides to the same outcome and delivers nothing (no loop), and a
 // decision that follows Persona's own is not written back. (The sink receives each delivery but cannot verify its
 // signature, whose timestamp is the test's manual clock, days before the sink's: deliveries are counted by id.)
-let ctx: TestContext | undefined;
-let stack: SimulatorStack | undefined;
-afterEach(async () => {
-  await ctx?.cleanup();
-  await stack?.close();
-  ctx = undefined;
-  stack = undefined;
-});
+const simulated = useSimulatedPersona();
 
 interface DecisionBody {
   outcome: string;
@@ -28,20 +22,9 @@ interface DecisionBody {
   writeBack: { action: string; status: string; detail: string | null; attempts: number } | null;
 }
 
-async function start(
-  writeBack = 'approved,declined,manual_review',
-): Promise<{ ctx: TestContext; stack: SimulatorStack }> {
-  stack = await startSimulatorStack();
-  ctx = await createTestContext({
-    env: {
-      PERSONA_API_URL: stack.env.PERSONA_API_URL,
-      PERSONA_API_KEY: stack.env.PERSONA_API_KEY,
-      DOWNSTREAM_URL: stack.env.DOWNSTREAM_URL,
-      DOWNSTREAM_SIGNING_SECRET: stack.env.DOWNSTREAM_SIGNING_SECRET,
-      PERSONA_WRITE_BACK: writeBack,
-    },
-  });
-  return { ctx, stack };
+async function start(writeBack = 'approved,declined,manual_review') {
+  const { c, s } = await simulated({ PERSONA_WRITE_BACK: writeBack });
+  return { ctx: c, stack: s };
 }
 
 async function decision(c: TestContext, inquiryId: string): Promise<DecisionBody> {

@@ -11,6 +11,7 @@ const ALL = [
   '2026-12-02-001-lifecycle',
   '2026-12-03-001-metrics',
   '2026-12-04-001-write-back',
+  '2026-12-05-001-reconciliations',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

@@ -25,6 +25,7 @@ export interface StoreHarness {
 }
 
 const TABLES: (keyof Database)[] = [
+  'reconciliations',
   'write_backs',
   'jobs',
   'failed_jobs',

@@ -178,6 +178,26 @@ describe('PERSONA_WRITE_BACK', () => {
   });
 });
 
+describe('RECONCILE_*', () => {
+  it('sweeps every 900 s looking back 72 h with 10 % of the rate limit by default; 0 turns it off, 1 s is accepted', () => {
+    expect(loadConfig(minimal).reconcile).toEqual({ intervalSeconds: 900, lookbackHours: 72, rateSharePercent: 10 });
+    expect(loadConfig({ ...minimal, RECONCILE_INTERVAL_SECONDS: '0' }).reconcile.intervalSeconds).toBe(0);
+    expect(loadConfig({ ...minimal, RECONCILE_INTERVAL_SECONDS: '1' }).reconcile.intervalSeconds).toBe(1);
+  });
+
+  it('refuses a lookback past the 30 days Persona keeps events, a share over 100 %, and negative intervals', () => {
+    const error = errorOf({
+      ...minimal,
+      RECONCILE_LOOKBACK_HOURS: '721',
+      RECONCILE_RATE_SHARE_PERCENT: '101',
+      RECONCILE_INTERVAL_SECONDS: '-5',
+    });
+    for (const key of ['RECONCILE_LOOKBACK_HOURS', 'RECONCILE_RATE_SHARE_PERCENT', 'RECONCILE_INTERVAL_SECONDS']) {
+      expect(error.message).toContain(key);
+    }
+  });
+});
+
 describe('loadConfig refuses weak secrets', () => {
   it('refuses an API token shorter than 32 characters, naming the key and never the value', () => {
     const short = 'x'.repeat(31);

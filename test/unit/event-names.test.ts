@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { createEventClassifier, DEFAULT_PERSONA_EVENTS, describeBadEventName } from '../../src/persona/event-names.js';
+import {
+  actionableEventNames,
+  createEventClassifier,
+  DEFAULT_PERSONA_EVENTS,
+  describeBadEventName,
+} from '../../src/persona/event-names.js';
 import { testEnv } from '../helpers/test-app.js';
 
 const COUNTED = ['report/watchlist', 'report/integration/sentilink-scores'];
@@ -91,4 +96,27 @@ describe('PERSONA_EVENTS', () => {
       expect((error as AppError).message).toContain(`PERSONA_EVENTS "${name}" is not an event the service acts on`);
     },
   );
+});
+
+describe('actionableEventNames', () => {
+  it("makes report/*.<action> concrete for each counted report type, for GET /events' filter[name]", () => {
+    const names = actionableEventNames(
+      ['inquiry.completed', 'inquiry.approved', 'report/*.matched', 'report/watchlist.ready'],
+      ['report/watchlist', 'report/adverse-media'],
+    );
+    expect(names).toEqual([
+      'inquiry.completed',
+      'inquiry.approved',
+      'report/watchlist.matched',
+      'report/adverse-media.matched',
+      'report/watchlist.ready',
+    ]);
+  });
+
+  it('lists each name once, and the default PERSONA_EVENTS as 6 inquiry events and 4 actions per counted type', () => {
+    expect(actionableEventNames(['inquiry.failed', 'inquiry.failed'], [])).toEqual(['inquiry.failed']);
+    expect(
+      actionableEventNames(DEFAULT_PERSONA_EVENTS, ['report/watchlist', 'report/politically-exposed-person']),
+    ).toHaveLength(6 + 4 * 2);
+  });
 });

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, isAppError } from '../errors.js';
+import type { JobPayload } from '../job-kinds.js';
+import { backoffDelayMs } from '../lib/backoff.js';
+import type { Clock, Random } from '../lib/clock.js';
+import type { PersonaClient } from '../persona/client.js';
+import type { EventDisposition } from '../persona/event-names.js';
+import { evidenceFromWebhook } from '../persona/webhook-evidence.js';
+import { parsePersonaEvent } from '../persona/webhook-event.js';
+import type { EventStore } from '../store/event-store.js';
+import type { ReconciliationStore } from '../store/reconciliation-store.js';
+import type { JobHandler, JobOutcome } from './worker.js';
+
+type Payload = JobPayload<'reconcile'>;
+
+export interface ReconcileOptions {
+  persona: Pick<PersonaClient, 'listEvents'>;
+  events: Pick<EventStore, 'record'>;
+  runs: ReconciliationStore;
+  /** The event names the service acts on (PERSONA_EVENTS made concrete): `filter[name]`. */
+  eventNames: readonly string[];
+  classify: (event: { name: string; objectType: string }) => EventDisposition;
+  /** RECONCILE_INTERVAL_SECONDS in ms; 0: the sweep is off (a job left from before ends). */
+  intervalMs: number;
+  /** RECONCILE_LOOKBACK_HOURS in ms: how far back the first run reads. */
+  lookbackMs: number;
+  /** Pages read per step; a step runs at most once a minute (RECONCILE_RATE_SHARE_PERCENT of Persona's 300/min). */
+  pagesPerStep: number;
+  clock: Clock;
+  random: Random;
+  /** Told about events the sweep stored, so the worker takes their jobs at once. */
+  onEnqueued?: () => void;
+}
+
+/** Events listed per page: Persona's maximum. */
+export const EVENTS_PAGE_SIZE = 100;
+/** A run also rereads events this much older than the checkpoint: one created while the last run read is not missed. */
+const CHECKPOINT_OVERLAP_MS = 10 * 60_000;
+/** Between two steps of a run: Persona's rate-limit window. */
+const STEP_INTERVAL_MS = 60_000;
+
+const fresh = (): Payload => ({ pages: 0, found: 0, newEvents: 0 });
+
+/**
+ * The reconciliation sweep: lists Persona's events (`GET /events`, the actionable names, newest first, 100 a page)
+ * down to the last completed run's newest event (less an overlap; the first run: RECONCILE_LOOKBACK_HOURS), and
+ * feeds each event into the same path as a webhook: the same dedup by event id, the same ordering rules, the same
+ * evidence carried in `included`. Events fetched from the authenticated API need no signature. An event the service
+ * had not stored is a webhook that never arrived (an outage longer than Persona's retries, a misconfigured webhook):
+ * logged at warn with its id. A run reads a few pages per step and continues a minute later, so it never takes more
+ * than its share of the rate limit; its progress is in the job's payload and its record in `reconciliations`.
+ */
+export function createReconcileHandler(options: ReconcileOptions): JobHandler<'reconcile'> {
+  const { persona, events, runs, clock, random } = options;
+
+  return async function reconcile(state, job, { log }): Promise<JobOutcome<Payload>> {
+    if (options.intervalMs === 0) {
+      log.info('RECONCILE_INTERVAL_SECONDS=0: the reconciliation sweep is off');
+      return { type: 'done' };
+    }
+    const now = clock.now();
+    const run = state.runId === undefined ? await startRun(now) : { ...state, runId: state.runId };
+    const runLog = log.child({ runId: run.runId });
+    const progress = { ...run };
+    const newIds: string[] = [];
+    let complete = false;
+    try {
+      for (let page = 0; page < options.pagesPerStep && !complete; page += 1) {
+        const listed = await persona.listEvents({
+          names: options.eventNames,
+          size: EVENTS_PAGE_SIZE,
+          ...(progress.after === undefined ? {} : { after: progress.after }),
+        });
+        progress.pages += 1;
+        for (const raw of listed.events) {
+          const parsed = parsePersonaEvent({ data: raw });
+          if (!parsed.ok) {
+            runLog.warn({ reason: parsed.reason }, 'reconciliation: an event Persona listed does not parse; skipped');
+            continue;
+          }
+          const { event } = parsed;
+          progress.after = event.eventId;
+          if (event.createdAt < (run.stopAt ?? '')) {
+            complete = true;
+            break;
+          }
+          progress.found += 1;
+          if (progress.newestEventAt === undefined || event.createdAt > progress.newestEventAt) {
+            progress.newestEventAt = event.createdAt;
+          }
+          const kind = options.classify(event);
+          const evidence = kind === 'inquiry' ? evidenceFromWebhook({ data: raw }) : null;
+          const result = await events.record({
+            event,
+            disposition: kind === 'ignored' ? 'ignored' : 'accepted',
+            attempts: { attemptsMade: null, attemptsLeft: null, firstAttemptedAt: null },
+            knownInquiryOnly: kind === 'report',
+            ...(evidence === null ? {} : { evidence }),
+          });
+          if (result !== 'duplicate') {
+            progress.newEvents += 1;
+            newIds.push(event.eventId);
+            if (result === 'stored') options.onEnqueued?.();
+          }
+        }
+        if (!listed.hasMore) complete = true;
+      }
+    } catch (error) {
+      return onError(error, progress, job.attempts, runLog);
+    }
+    if (newIds.length > 0) {
+      runLog.warn({ eventIds: newIds }, 'reconciliation found events no webhook brought; processing them');
+    }
+    const counts = countsOf(progress);
+    if (!complete) {
+      await runs.update(progress.runId, counts);
+      return {
+        type: 'reschedule',
+        runAt: clock.now() + STEP_INTERVAL_MS,
+        payload: progress,
+        resetAttempts: true,
+        error: null,
+      };
+    }
+    await runs.update(progress.runId, counts, { status: 'completed' });
+    runLog.info({ ...counts }, 'reconciliation completed');
+    return nextRun(null);
+  };
+
+  async function startRun(now: number): Promise<Payload & { runId: string }> {
+    const checkpoint = await runs.checkpoint();
+    const stopAtMs = checkpoint === null ? now - options.lookbackMs : Date.parse(checkpoint) - CHECKPOINT_OVERLAP_MS;
+    const runId = `rec_${randomUUID().replaceAll('-', '')}`;
+    const stopAt = new Date(stopAtMs).toISOString();
+    await runs.start(runId, stopAt);
+    return { ...fresh(), runId, stopAt };
+  }
+
+  /** The next run, a full interval after this one ended. */
+  function nextRun(error: string | null): JobOutcome<Payload> {
+    return {
+      type: 'reschedule',
+      runAt: clock.now() + options.intervalMs,
+      payload: fresh(),
+      resetAttempts: true,
+      error,
+    };
+  }
+
+  async function onError(
+    error: unknown,
+    progress: Payload & { runId: string },
+    attempts: number,
+    runLog: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
+  ): Promise<JobOutcome<Payload>> {
+    const message = describeError(error);
+    await runs.update(progress.runId, countsOf(progress));
+    if (isAppError(error) && error.retryable) {
+      // a 429 or an outage: this step again later, where it left off
+      const delay = backoffDelayMs(attempts + 1, { minMs: STEP_INTERVAL_MS, maxMs: 15 * 60_000 }, random);
+      runLog.warn({ code: error.code, delayMs: delay }, 'reconciliation: Persona unavailable; will continue');
+      return { type: 'reschedule', runAt: clock.now() + delay, payload: progress, error: message };
+    }
+    await runs.update(progress.runId, countsOf(progress), { status: 'failed', error: message });
+    runLog.error({ code: isAppError(error) ? error.code : undefined }, 'reconciliation failed');
+    return nextRun(message);
+  }
+}
+
+function countsOf(p: Payload) {
+  return { pages: p.pages, found: p.found, newEvents: p.newEvents, newestEventAt: p.newestEventAt ?? null };
+}

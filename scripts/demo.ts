@@ -17,7 +17,8 @@ import { type ServiceProcess, startService } from './lib/service-process.js';
 import { formatTable, waitFor } from './lib/report.js';
 
 const API_TOKEN = 'demo-read-token-0123456789abcdef0123456789';
-const POLL_TIMEOUT_SECONDS = 4; // shortened from the default 900 so the never-settles scenario ends in the demo
+const POLL_TIMEOUT_SECONDS = 4;
+const RECONCILE_INTERVAL_SECONDS = 2; // shortened from the default 900 for the lost-webhook part // shortened from the default 900 so the never-settles scenario ends in the demo
 
 interface Row {
   scenario: Scenario;
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
         VERIFICATION_POLL_TIMEOUT_SECONDS: String(POLL_TIMEOUT_SECONDS),
         VERIFICATION_POLL_MIN_DELAY_MS: '250',
         VERIFICATION_POLL_MAX_DELAY_MS: '1000',
+        // the reconciliation sweep every few seconds instead of 15 minutes, so the demo shows a lost webhook found
+        RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS),
       },
       logFile: join(dir, 'service.log'),
     });
@@ -85,13 +88,56 @@ async function main(): Promise<void> {
         ? 'every step decided as expected; each changed outcome delivered (next sequence, verified), the rest kept in the history'
         : `${storyWrong.length} step(s) did not end as expected`,
     );
-    process.exitCode = wrong.length === 0 && storyWrong.length === 0 ? 0 : 1;
+    const recovered = await recoverLostWebhook(service.url, stack);
+    process.exitCode = wrong.length === 0 && storyWrong.length === 0 && recovered ? 0 : 1;
   } finally {
     step('stopping everything');
     if (service) await service.stop();
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A webhook Persona never delivered (the simulator's sender loses it: the event exists in Persona, GET /events lists
+ * it): the reconciliation sweep finds it and the inquiry is decided and delivered like any other.
+ */
+async function recoverLostWebhook(
+  serviceUrl: string,
+  stack: Awaited<ReturnType<typeof startSimulatorStack>>,
+): Promise<boolean> {
+  const inquiryId = inquiryIdFor('all-passed');
+  const lost = await stack
+    .createSender(`${serviceUrl}/webhooks/persona`, { lose: () => true })
+    .send(buildInquiryEvent({ inquiryId }));
+  step(
+    `a webhook Persona never delivered: ${lost.eventId} for ${inquiryId} (the sweep lists Persona's events every ${RECONCILE_INTERVAL_SECONDS} s)`,
+  );
+  const sentAt = Date.now();
+  let outcome: string | undefined;
+  await waitFor(
+    async () => {
+      const res = await fetch(`${serviceUrl}/decisions/${inquiryId}`, {
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
+      outcome = res.ok ? ((await res.json()) as { status: string; outcome: string }).outcome : undefined;
+      const delivered = stack.sink.deliveries().some((d) => d.verified && d.inquiryId === inquiryId);
+      return outcome !== undefined && outcome !== null && delivered;
+    },
+    (RECONCILE_INTERVAL_SECONDS + 20) * 1000,
+  ).catch(() => undefined);
+  const runs = await fetch(`${serviceUrl}/reconciliations?limit=50`, {
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+  });
+  const { items } = (await runs.json()) as { items: { newEvents: number }[] };
+  const found = items.reduce((n, run) => n + run.newEvents, 0);
+  const ok = outcome === 'approved' && found === 1;
+  info(
+    ok
+      ? `✓ found by the reconciliation sweep, decided ${outcome} and delivered (verified) ${Date.now() - sentAt} ms after it was lost; GET /reconciliations: ${items.length} runs, 1 new event in all`
+      : `✗ the lost webhook was not recovered (outcome ${outcome ?? 'none'}, new events found ${found})`,
+  );
+  return ok;
 }
 
 async function sendOnePerScenario(

@@ -5,6 +5,7 @@ import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { PersonaClient } from '../persona/client.js';
 import type { EventDisposition } from '../persona/event-names.js';
+import { PERSONA_ID } from '../persona/ids.js';
 import { evidenceFromWebhook } from '../persona/webhook-evidence.js';
 import { parsePersonaEvent } from '../persona/webhook-event.js';
 import type { EventStore } from '../store/event-store.js';
@@ -75,6 +76,9 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
         for (const raw of listed.events) {
           const parsed = parsePersonaEvent({ data: raw });
           if (!parsed.ok) {
+            // past it all the same: the next page starts after it, so one bad event never stalls a run
+            const id = idOf(raw);
+            if (id !== undefined) progress.after = id;
             runLog.warn({ reason: parsed.reason }, 'reconciliation: an event Persona listed does not parse; skipped');
             continue;
           }
@@ -169,4 +173,10 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
 
 function countsOf(p: Payload) {
   return { pages: p.pages, found: p.found, newEvents: p.newEvents, newestEventAt: p.newestEventAt ?? null };
+}
+
+/** The id of a listed event that did not parse, when it has a Persona id (the next page's cursor). */
+function idOf(raw: unknown): string | undefined {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && PERSONA_ID.test(id) ? id : undefined;
 }

@@ -126,6 +126,25 @@ describe('the reconciliation sweep', () => {
     });
   });
 
+  it('steps over an event that does not parse, logging it, and reads on', async () => {
+    const { c, s, url } = await start();
+    const sender = s.createSender(`${url}/webhooks/persona`, { now: () => c.clock.now(), lose: () => true });
+    const at = (minutesAgo: number) => new Date(c.clock.now() - minutesAgo * 60_000).toISOString();
+    const older = inquiryIdFor('all-passed', 'older');
+    await sender.send(buildInquiryEvent({ inquiryId: older, createdAt: at(3) }));
+    // newer than it: an event whose payload is not an object (Persona would never, but a sweep must not stall)
+    s.persona.logEvent({
+      type: 'event',
+      id: 'evt_malformed1',
+      attributes: { name: 'inquiry.completed', 'created-at': at(2), payload: 'not an object' },
+    });
+    await scheduleReconciliation(c.deps);
+    await drainDue(c);
+    expect((await get(c, `/decisions/${older}`)).status).toBe('decided');
+    expect((await get(c, '/reconciliations')).items[0]).toMatchObject({ status: 'completed', found: 1, newEvents: 1 });
+    expect(c.logLines.some((l) => l.includes('an event Persona listed does not parse'))).toBe(true);
+  });
+
   it('reads no further back than RECONCILE_LOOKBACK_HOURS on its first run', async () => {
     const { c, s, url } = await start({ RECONCILE_LOOKBACK_HOURS: '1' });
     const sender = s.createSender(`${url}/webhooks/persona`, { now: () => c.clock.now(), lose: () => true });

@@ -134,7 +134,8 @@ export function processInquiryJob(input: {
       personaCalls: 0,
       ...(input.evidence === undefined
         ? {}
-        : { evidence: input.evidence, evidenceSource: { from: 'webhook', at: new Date(input.now).toISOString() } }),
+        : // Persona's copy as of the event's creation: that is when it was gathered
+          { evidence: input.evidence, evidenceSource: { from: 'webhook', at: input.eventCreatedAt } }),
     },
     runAt: input.now,
   };

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, isAppError } from '../errors.js';
+import { describeError, ErrorCodes, isAppError } from '../errors.js';
 import type { JobPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
 import type { PersonaClient } from '../persona/client.js';
 import type { EventDisposition } from '../persona/event-names.js';
 import { PERSONA_ID } from '../persona/ids.js';
-import { evidenceFromWebhook } from '../persona/webhook-evidence.js';
+import { PersonaApiError } from '../persona/request-errors.js';
 import { parsePersonaEvent } from '../persona/webhook-event.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ReconciliationStore } from '../store/reconciliation-store.js';
@@ -37,6 +37,8 @@ export interface ReconcileOptions {
 export const EVENTS_PAGE_SIZE = 100;
 /** A run also rereads events this much older than the checkpoint: one created while the last run read is not missed. */
 const CHECKPOINT_OVERLAP_MS = 10 * 60_000;
+/** Events younger than this (or than the interval, if shorter) are left for the next run: their webhook may be on its way. */
+const MAX_GRACE_MS = 5 * 60_000;
 /** Between two steps of a run: Persona's rate-limit window. */
 const STEP_INTERVAL_MS = 60_000;
 
@@ -45,11 +47,13 @@ const fresh = (): Payload => ({ pages: 0, found: 0, newEvents: 0 });
 /**
  * The reconciliation sweep: lists Persona's events (`GET /events`, the actionable names, newest first, 100 a page)
  * down to the last completed run's newest event (less an overlap; the first run: RECONCILE_LOOKBACK_HOURS), and
- * feeds each event into the same path as a webhook: the same dedup by event id, the same ordering rules, the same
- * evidence carried in `included`. Events fetched from the authenticated API need no signature. An event the service
- * had not stored is a webhook that never arrived (an outage longer than Persona's retries, a misconfigured webhook):
- * logged at warn with its id. A run reads a few pages per step and continues a minute later, so it never takes more
- * than its share of the rate limit; its progress is in the job's payload and its record in `reconciliations`.
+ * feeds each event into the same path as a webhook: the same dedup by event id, the same ordering rules. The inquiry
+ * is then fetched as it is now, never decided on the listed payload (as old as the event). Events younger than the
+ * grace (5 min, or the interval if shorter) wait for the next run: their webhook may be on its way. Events fetched
+ * from the authenticated API need no signature. An event the service had not stored is a webhook that never arrived
+ * (an outage longer than Persona's retries, a misconfigured webhook): logged at warn with its id. A run reads a few
+ * pages per step and continues a minute later, so it never takes more than its share of the rate limit; its
+ * progress is in the job's payload and its record in `reconciliations`.
  */
 export function createReconcileHandler(options: ReconcileOptions): JobHandler<'reconcile'> {
   const { persona, events, runs, clock, random } = options;
@@ -60,6 +64,8 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
       return { type: 'done' };
     }
     const now = clock.now();
+    // Persona delivers within seconds; younger events are read by the next run (one interval, at most 5 min, later)
+    const graceMs = Math.min(MAX_GRACE_MS, options.intervalMs);
     const run = state.runId === undefined ? await startRun(now) : { ...state, runId: state.runId };
     const runLog = log.child({ runId: run.runId });
     const progress = { ...run };
@@ -67,6 +73,7 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
     let complete = false;
     try {
       for (let page = 0; page < options.pagesPerStep && !complete; page += 1) {
+        const cursorBefore = progress.after;
         const listed = await persona.listEvents({
           names: options.eventNames,
           size: EVENTS_PAGE_SIZE,
@@ -88,18 +95,19 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
             complete = true;
             break;
           }
+          // a webhook may still be on its way: leave it to the next run (its webhook makes this a duplicate)
+          if (Date.parse(event.createdAt) > now - graceMs) continue;
           progress.found += 1;
           if (progress.newestEventAt === undefined || event.createdAt > progress.newestEventAt) {
             progress.newestEventAt = event.createdAt;
           }
           const kind = options.classify(event);
-          const evidence = kind === 'inquiry' ? evidenceFromWebhook({ data: raw }) : null;
+          // no evidence from the listed payload: a missed event is late, so its inquiry is fetched as it is now
           const result = await events.record({
             event,
             disposition: kind === 'ignored' ? 'ignored' : 'accepted',
             attempts: { attemptsMade: null, attemptsLeft: null, firstAttemptedAt: null },
             knownInquiryOnly: kind === 'report',
-            ...(evidence === null ? {} : { evidence }),
           });
           if (result !== 'duplicate') {
             progress.newEvents += 1;
@@ -108,6 +116,13 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
           }
         }
         if (!listed.hasMore) complete = true;
+        else if (progress.after === cursorBefore) {
+          // a whole page without a usable id: the next request would return it again
+          throw new PersonaApiError(ErrorCodes.PERSONA_BAD_RESPONSE, 'a page of events without a usable id', {
+            statusCode: 502,
+            retryable: false,
+          });
+        }
       }
     } catch (error) {
       return onError(error, progress, job.attempts, runLog);

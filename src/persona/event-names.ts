@@ -62,13 +62,22 @@ export function createEventClassifier(
 }
 
 /**
+ * The event name prefix of a report type: the type itself, but for reports Persona runs through an integration,
+ * whose events drop the `integration/` segment (object `report/integration/sentilink-scores`, events
+ * `report/sentilink-scores.*`; OAS `webhooks`).
+ */
+function eventPrefixOf(reportType: string): string {
+  return reportType.replace(/^report\/integration\//, 'report/');
+}
+
+/**
  * The concrete event names PERSONA_EVENTS selects, for `GET /events?filter[name]=…` (the reconciliation sweep):
  * `report/*.<action>` becomes that action of every report type the policy counts (`report/watchlist.ready`, …).
  */
 export function actionableEventNames(selected: readonly string[], countedReportTypes: readonly string[]): string[] {
   const names = selected.flatMap((name) => {
     const action = REPORT_PATTERN.exec(name)?.[1];
-    return action === undefined ? [name] : countedReportTypes.map((type) => `${type}.${action}`);
+    return action === undefined ? [name] : countedReportTypes.map((type) => `${eventPrefixOf(type)}.${action}`);
   });
   return [...new Set(names)];
 }

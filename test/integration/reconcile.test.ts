@@ -48,7 +48,7 @@ async function send(c: TestContext, s: SimulatorStack, url: string, scenarios: S
   });
   const lostEventIds: string[] = [];
   for (const { inquiryId } of inquiries) {
-    const createdAt = new Date(c.clock.now() - 60_000).toISOString();
+    const createdAt = new Date(c.clock.now() - 120_000).toISOString();
     const result = await sender.send(buildInquiryEvent({ inquiryId, createdAt }));
     expect(result.acked).toBe(!lostIds.has(inquiryId));
     if (!result.acked) lostEventIds.push(result.eventId);
@@ -126,6 +126,28 @@ describe('the reconciliation sweep', () => {
     });
   });
 
+  it('leaves an event younger than the grace (its webhook may be on its way) to the next run', async () => {
+    const { c, s, url } = await start(); // interval 60 s: a grace of 60 s
+    const sender = s.createSender(`${url}/webhooks/persona`, { now: () => c.clock.now(), lose: () => true });
+    const young = inquiryIdFor('all-passed', 'young');
+    await sender.send(
+      buildInquiryEvent({ inquiryId: young, createdAt: new Date(c.clock.now() - 10_000).toISOString() }),
+    );
+    await scheduleReconciliation(c.deps);
+    await drainDue(c);
+    expect((await get(c, '/reconciliations')).items[0]).toMatchObject({ status: 'completed', found: 0, newEvents: 0 });
+    const unknown = await c.app.inject({
+      url: `/decisions/${young}`,
+      headers: { authorization: `Bearer ${TEST_API_TOKEN}` },
+    });
+    expect(unknown.statusCode).toBe(404);
+    // its webhook never came: the next run, an interval later, takes it
+    c.clock.advance(INTERVAL_SECONDS * 1000);
+    await drainDue(c);
+    expect((await get(c, '/reconciliations')).items[0]).toMatchObject({ status: 'completed', found: 1, newEvents: 1 });
+    expect((await get(c, `/decisions/${young}`)).status).toBe('decided');
+  });
+
   it('steps over an event that does not parse, logging it, and reads on', async () => {
     const { c, s, url } = await start();
     const sender = s.createSender(`${url}/webhooks/persona`, { now: () => c.clock.now(), lose: () => true });
@@ -154,7 +176,7 @@ describe('the reconciliation sweep', () => {
       buildInquiryEvent({ inquiryId: old, createdAt: new Date(c.clock.now() - 2 * 3600_000).toISOString() }),
     );
     await sender.send(
-      buildInquiryEvent({ inquiryId: recent, createdAt: new Date(c.clock.now() - 60_000).toISOString() }),
+      buildInquiryEvent({ inquiryId: recent, createdAt: new Date(c.clock.now() - 120_000).toISOString() }),
     );
     await scheduleReconciliation(c.deps);
     await drainDue(c);

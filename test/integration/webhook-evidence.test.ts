@@ -8,6 +8,7 @@ import { buildVerification } from '../../src/sim/persona-verifications.js';
 import type { ScenarioKey } from '../../src/sim/scenarios.js';
 import { createTestWorker, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
 import { PERSONA_BASE, PERSONA_ORIGIN } from '../helpers/persona-nock.js';
+import { ZERO_CALL_MAX_EVENT_AGE_MS } from '../../src/http/routes/persona-webhook.js';
 import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 
 // Zero Persona calls when the webhook carries the evidence (issue: close the loop with Persona): an inquiry event
@@ -70,14 +71,15 @@ describe('evidence carried by the webhook', () => {
   ])('decides %s with no Persona call when included holds it all, settled', async (scenario, outcome, reason) => {
     recordPersonaRequests();
     const { inquiryId, body } = webhook(scenario, 'all');
-    const receivedAt = new Date(ctx.clock.now()).toISOString();
+    const createdAt = (body as { data: { attributes: { 'created-at': string } } }).data.attributes['created-at'];
     await postWebhook(ctx, body);
     await runUntilIdle(ctx);
     expect(personaRequests).toEqual([]);
     const decided = await decision(inquiryId);
     expect(decided).toMatchObject({ status: 'decided', outcome, personaCalls: 0 });
     expect(decided.reasons[0]?.code).toBe(reason);
-    expect(decided.evidence).toMatchObject({ source: 'webhook', gatheredAt: receivedAt });
+    // Persona's copy as of the event's creation
+    expect(decided.evidence).toMatchObject({ source: 'webhook', gatheredAt: new Date(createdAt).toISOString() });
   });
 
   it('fetches only the piece still running when the webhook carried it unsettled, then decides from the API', async () => {
@@ -116,6 +118,19 @@ describe('evidence carried by the webhook', () => {
     await postWebhook(ctx, body);
     await runUntilIdle(ctx);
     expect(personaRequests).toEqual([`${PERSONA_BASE}/inquiries/${inquiryId}?include=verifications%2Creports`]);
+  });
+
+  it('fetches an old event (a late retry: Persona resends its copy from back then) instead of deciding on it', async () => {
+    const inquiryId = inquiryIdFor('all-passed', 'lateRetry');
+    const old = new Date(ctx.clock.now() - ZERO_CALL_MAX_EVENT_AGE_MS - 60_000).toISOString();
+    const body = buildInquiryEvent({ inquiryId, included: 'all', createdAt: old }).body;
+    const fetched = nock(PERSONA_ORIGIN)
+      .get(`${PERSONA_BASE}/inquiries/${inquiryId}`)
+      .query(true)
+      .reply(404, { errors: [{ title: 'Record not found' }] });
+    await postWebhook(ctx, body);
+    await runUntilIdle(ctx);
+    expect(fetched.isDone()).toBe(true); // asked Persona: no zero-call decision on a copy that old
   });
 
   it('keeps none of the payload but the PII-free evidence: no fake name, birthdate or address in the job', async () => {

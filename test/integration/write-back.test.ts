@@ -5,7 +5,7 @@ import type { ScenarioKey } from '../../src/sim/scenarios.js';
 import type { SimulatorStack } from '../../src/sim/stack.js';
 import { postWebhook, runUntilIdle } from '../helpers/pipeline.js';
 import { useSimulatedPersona } from '../helpers/simulated-persona.js';
-import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
+import { TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 
 // PERSONA_WRITE_BACK against the simulator on loopback: the decision is told to Persona with its id as the
 // Idempotency-Key, Persona's resulting event re-decides to the same outcome and delivers nothing (no loop), and a

@@ -115,6 +115,10 @@ describe('actionableEventNames', () => {
 
   it('lists each name once, and the default PERSONA_EVENTS as 6 inquiry events and 4 actions per counted type', () => {
     expect(actionableEventNames(['inquiry.failed', 'inquiry.failed'], [])).toEqual(['inquiry.failed']);
+    // an integration's report: the object type has `integration/`, its events do not (OAS webhooks)
+    expect(actionableEventNames(['report/*.ready'], ['report/integration/sentilink-scores'])).toEqual([
+      'report/sentilink-scores.ready',
+    ]);
     expect(
       actionableEventNames(DEFAULT_PERSONA_EVENTS, ['report/watchlist', 'report/politically-exposed-person']),
     ).toHaveLength(6 + 4 * 2);

@@ -13,6 +13,12 @@ import { createSignaturePrecheck } from '../signature-precheck.js';
 import type { MetricsRecorder } from '../../metrics/recorder.js';
 import { trackWebhookResults } from '../webhook-results.js';
 
+/**
+ * The evidence a webhook carries is Persona's copy from when the event was created: it decides with no call only
+ * while that is recent. Persona delivers within seconds; its retries (up to ~51 h later) resend the old copy.
+ */
+export const ZERO_CALL_MAX_EVENT_AGE_MS = 5 * 60_000;
+
 export interface PersonaWebhookOptions {
   secrets: readonly string[];
   /** Future skew allowed on the signature timestamp. */
@@ -73,8 +79,8 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
       request.log.warn({ reason: verdict.reason }, 'webhook rejected: signature');
       throw new AppError(ErrorCodes.SIGNATURE_INVALID, 'signature verification failed');
     }
-    // a retry Persona signed long ago (or a clock far behind): harmless (event ids dedupe, evidence comes from the
-    // API), accepted, and said so; the event's ids join this line once the body is parsed
+    // a retry Persona signed long ago (or a clock far behind): harmless (event ids dedupe, and the evidence of an
+    // old event comes from the API), accepted, and said so; the event's ids join this line once the body is parsed
     const staleAgeSeconds = verdict.ageSeconds;
 
     const json = parseJson(rawBody);
@@ -97,8 +103,10 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     }
     const kind = options.classifyEvent(event);
     const disposition = kind === 'ignored' ? 'ignored' : 'accepted';
-    // an inquiry event that carries all of its verifications and reports is decided without a Persona call
-    const evidence = kind === 'inquiry' ? evidenceFromWebhook(json) : null;
+    // an inquiry event that carries all of its verifications and reports is decided without a Persona call, when it
+    // is fresh: a late retry's payload is Persona's copy from when the event was created, so it is fetched instead
+    const fresh = options.clock.now() - Date.parse(event.createdAt) <= ZERO_CALL_MAX_EVENT_AGE_MS;
+    const evidence = kind === 'inquiry' && fresh ? evidenceFromWebhook(json) : null;
     let status: RecordResult;
     try {
       status = await options.events.record({

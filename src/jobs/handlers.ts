@@ -26,7 +26,7 @@ export interface JobHandlerOptions {
   /** Undefined when no DOWNSTREAM_URL is configured: decisions are stored and served only. */
   downstream: { client: DownstreamClient; retry: DeliveryRetryPolicy } | undefined;
   /** Evaluations, delivery attempts and write-backs (src/metrics); nothing recorded when absent. */
-  metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt' | 'writeBack'>;
+  metrics?: Pick<MetricsRecorder, 'evaluation' | 'deliveryAttempt' | 'writeBack' | 'missedWebhooks'>;
   /** PERSONA_WRITE_BACK's store; `enabled` false: a write-back queued before it was turned off is skipped. */
   writeBack: { store: WriteBackStore; enabled: boolean };
   /** The reconciliation sweep (RECONCILE_*): what it lists and how often. */
@@ -64,6 +64,7 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
       events: options.events,
       clock,
       random,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
     write_back: createWriteBackHandler({
       persona: options.persona,

@@ -3,6 +3,7 @@ import { describeError, ErrorCodes, isAppError } from '../errors.js';
 import type { JobPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
 import type { Clock, Random } from '../lib/clock.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { PersonaClient } from '../persona/client.js';
 import type { EventDisposition } from '../persona/event-names.js';
 import { PERSONA_ID } from '../persona/ids.js';
@@ -31,6 +32,8 @@ export interface ReconcileOptions {
   random: Random;
   /** Told about events the sweep stored, so the worker takes their jobs at once. */
   onEnqueued?: () => void;
+  /** Counts the missed webhooks it finds (src/metrics). */
+  metrics?: Pick<MetricsRecorder, 'missedWebhooks'>;
 }
 
 /** Events listed per page: Persona's maximum. */
@@ -128,6 +131,7 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
       return onError(error, progress, job.attempts, runLog);
     }
     if (newIds.length > 0) {
+      options.metrics?.missedWebhooks(newIds.length);
       runLog.warn({ eventIds: newIds }, 'reconciliation found events no webhook brought; processing them');
     }
     const counts = countsOf(progress);

@@ -88,6 +88,10 @@ export function createPrometheusRecorder(registry: Registry, options: { policyVe
     ['result'],
   );
   for (const result of WRITE_BACK_RESULTS) writeBacks.inc({ result }, 0);
+  const missed = counter(
+    'missed_webhooks_total',
+    'Events the reconciliation sweep found in GET /events that no webhook had brought (processed then); each one a missed webhook.',
+  );
   for (const result of EVALUATION_RESULTS)
     for (const outcome of OUTCOMES) decisions.inc({ result, outcome, policy_version: options.policyVersion }, 0);
 
@@ -113,6 +117,9 @@ export function createPrometheusRecorder(registry: Registry, options: { policyVe
     },
     writeBack(result) {
       writeBacks.inc({ result });
+    },
+    missedWebhooks(count) {
+      missed.inc(count);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface MetricsRecorder {
   job(kind: string, result: JobResult): void;
   /** One write-back attempt to Persona (PERSONA_WRITE_BACK), by what became of it. */
   writeBack(result: WriteBackResult): void;
+  /** Events the reconciliation sweep found that no webhook had brought (each one a missed webhook). */
+  missedWebhooks(count: number): void;
 }
 
 /** `retried`: Persona could not be reached or answered 5xx/429; the job runs again (the decision shows `pending`). */
@@ -81,4 +83,5 @@ export const noopRecorder: MetricsRecorder = {
   deliveryAttempt: () => undefined,
   job: () => undefined,
   writeBack: () => undefined,
+  missedWebhooks: () => undefined,
 };

@@ -5,6 +5,7 @@ import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import { buildReportEvent } from '../../src/sim/report-event.js';
 import type { ScenarioKey } from '../../src/sim/scenarios.js';
 import type { SimulatorStack } from '../../src/sim/stack.js';
+import { sampleValue, scrapeMetrics } from '../helpers/metrics.js';
 import { createTestWorker } from '../helpers/pipeline.js';
 import { useSimulatedPersona } from '../helpers/simulated-persona.js';
 import { TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
@@ -87,6 +88,7 @@ describe('the reconciliation sweep', () => {
     expect(items).toEqual([
       expect.objectContaining({ status: 'completed', pages: 1, found: 4, newEvents: 2, error: null }),
     ]);
+    expect(sampleValue(await scrapeMetrics(c.app), 'persona_decider_missed_webhooks_total')).toBe(2);
     const warned = c.logLines.filter((l) => l.includes('reconciliation found events no webhook brought'));
     expect(warned).toHaveLength(1);
     for (const id of lostEventIds) expect(warned[0]).toContain(id);

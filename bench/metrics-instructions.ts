@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
+import { signPersonaPayload } from '../src/persona/signature.js';
 import { buildInquiryEvent } from '../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
 import { SIM_DEFAULTS } from '../src/sim/stack.js';
@@ -56,11 +56,10 @@ function signedWebhook(id: string): { body: string; headers: Record<string, stri
   const body = JSON.stringify(
     buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed', id), eventId: `evt_${id}` }).body,
   );
-  const t = Math.floor(Date.now() / 1000);
-  const v1 = createHmac('sha256', SIM_DEFAULTS.webhookSecret).update(`${t}.${body}`).digest('hex');
+  const signature = signPersonaPayload(body, SIM_DEFAULTS.webhookSecret, Math.floor(Date.now() / 1000));
   return {
     body,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'persona-signature': `t=${t},v1=${v1}` },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'persona-signature': signature },
   };
 }
 

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import type { RequestDefinition } from 'autocannon';
+import { signPersonaPayload } from '../../src/persona/signature.js';
 import { buildInquiryEvent } from '../../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 
@@ -34,14 +34,13 @@ export function signedWebhookRequests(
         const id = idFor(n);
         n += 1;
         const body = template.replaceAll(SUFFIX, id).replaceAll(EVENT, `evt_${id}`);
-        const t = Math.floor(Date.now() / 1000);
-        const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+        const signature = signPersonaPayload(body, secret, Math.floor(Date.now() / 1000));
         return {
           ...request,
           method: 'POST',
           path: '/webhooks/persona',
           body,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'persona-signature': `t=${t},v1=${v1}` },
+          headers: { 'content-type': 'application/json; charset=utf-8', 'persona-signature': signature },
         };
       },
     },

@@ -49,20 +49,16 @@ export function targetRows(
       met: latency.p50 <= limit,
       note: latency.p50 <= limit ? '' : `over by ${fmt(latency.p50 - limit, 0)} ms`,
     });
-    const settled = latency.calls.settled.calls / latency.calls.settled.decisions;
-    rows.push({
-      target: '1.0 Persona call per settled decision',
-      measured: fmt(settled, 2),
-      met: settled === 1,
-      note: '',
-    });
-    const included = latency.calls.included.calls / latency.calls.included.decisions;
-    rows.push({
-      target: '0 Persona calls per settled decision whose webhook carries the evidence',
-      measured: fmt(included, 2),
-      met: included === 0,
-      note: '',
-    });
+    const callsPerDecision = (target: string, group: { calls: number; decisions: number }, expected: number) => {
+      const measured = group.calls / group.decisions;
+      rows.push({ target, measured: fmt(measured, 2), met: measured === expected, note: '' });
+    };
+    callsPerDecision('1.0 Persona call per settled decision', latency.calls.settled, 1);
+    callsPerDecision(
+      '0 Persona calls per settled decision whose webhook carries the evidence',
+      latency.calls.included,
+      0,
+    );
   }
   if (burst) {
     const ratio = burst.wallMs / burst.theoretical.ms;

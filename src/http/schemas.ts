@@ -24,3 +24,13 @@ export function documentedInquiryIdParams(examples: Record<string, string>) {
     inquiryId: documentedField(inquiryIdParams.shape.inquiryId, 'The Persona inquiry id (`inq_…`).', examples),
   });
 }
+
+/** The `limit` of a list: 1 to 200 items, `fallback` when absent. */
+export function pageLimit(fallback: number) {
+  return z.coerce.number().int().min(1).max(200).default(fallback);
+}
+
+/** The `cursor` of a keyset-paged list: a previous page's `nextCursor`, checked by the store that made it. */
+export function pageCursor(isValid: (cursor: string) => boolean) {
+  return z.string().max(200).refine(isValid, 'is not a cursor from a previous page').optional();
+}

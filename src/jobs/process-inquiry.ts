@@ -199,13 +199,11 @@ interface Gathered {
   pending: PendingEvidence;
 }
 
-/** Where the evidence of this round came from: the webhook when no Persona call was made for it at all. */
+/** Where the evidence came from: the webhook when no Persona call was made for it at all, else the API, now. */
 function sourceOf(state: PollState, callsThisRound: number, now: number): { from: 'webhook' | 'api'; at: string } {
   if (state.personaCalls + callsThisRound === 0 && state.evidenceSource?.from === 'webhook')
     return state.evidenceSource;
-  return callsThisRound > 0 || !state.evidenceSource
-    ? { from: 'api', at: new Date(now).toISOString() }
-    : { from: 'api', at: state.evidenceSource.at };
+  return { from: 'api', at: new Date(now).toISOString() };
 }
 
 const NOTHING_PENDING: PendingEvidence = { verificationIds: [], reportIds: [], missingReportTypes: [] };

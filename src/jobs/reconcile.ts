@@ -177,8 +177,8 @@ export function createReconcileHandler(options: ReconcileOptions): JobHandler<'r
     runLog: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void },
   ): Promise<JobOutcome<Payload>> {
     const message = describeError(error);
-    await runs.update(progress.runId, countsOf(progress));
     if (isAppError(error) && error.retryable) {
+      await runs.update(progress.runId, countsOf(progress));
       // a 429 or an outage: this step again later, where it left off
       const delay = backoffDelayMs(attempts + 1, { minMs: STEP_INTERVAL_MS, maxMs: 15 * 60_000 }, random);
       runLog.warn({ code: error.code, delayMs: delay }, 'reconciliation: Persona unavailable; will continue');

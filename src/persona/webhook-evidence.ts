@@ -1,6 +1,6 @@
 import type { Evidence } from '../decision/evidence.js';
 import { inquiryDocumentSchema } from './schemas.js';
-import { missingLinks, toEvidence } from './to-evidence.js';
+import { toEvidence } from './to-evidence.js';
 
 /**
  * The evidence an inquiry event already carries, when its webhook is configured to include the inquiry's
@@ -16,12 +16,10 @@ import { missingLinks, toEvidence } from './to-evidence.js';
  */
 export function evidenceFromWebhook(body: unknown): Evidence | null {
   const payload = payloadOf(body);
-  if (!payload || !namesItsEvidence(payload)) return null;
+  // on the raw payload first: the webhooks Persona sends by default include nothing, and cost no parse here
+  if (!payload || !includesAllItLinks(payload)) return null;
   const parsed = inquiryDocumentSchema.safeParse(payload);
-  if (!parsed.success) return null;
-  const missing = missingLinks(parsed.data);
-  if (missing.verifications.length + missing.reports.length > 0) return null;
-  return toEvidence(parsed.data);
+  return parsed.success ? toEvidence(parsed.data) : null;
 }
 
 function payloadOf(body: unknown): Record<string, unknown> | null {
@@ -29,14 +27,18 @@ function payloadOf(body: unknown): Record<string, unknown> | null {
   return isObject(payload) ? payload : null;
 }
 
-/** Both linkage lists are there (possibly empty): without them, what the inquiry links is unknown. */
-function namesItsEvidence(payload: Record<string, unknown>): boolean {
+/**
+ * Both linkage lists are there (possibly empty: without them, what the inquiry links is unknown) and every linked
+ * verification and report is in `included`. A parse that succeeds keeps every included object, so this holds of
+ * the parsed document too.
+ */
+function includesAllItLinks(payload: Record<string, unknown>): boolean {
+  const included = field(payload, 'included');
   const relationships = field(field(payload, 'data'), 'relationships');
-  return (
-    Array.isArray(field(payload, 'included')) &&
-    Array.isArray(field(field(relationships, 'verifications'), 'data')) &&
-    Array.isArray(field(field(relationships, 'reports'), 'data'))
-  );
+  const links = ['verifications', 'reports'].map((name) => field(field(relationships, name), 'data'));
+  if (!Array.isArray(included) || !links.every(Array.isArray)) return false;
+  const ids = new Set(included.map((resource) => field(resource, 'id')));
+  return links.every((list) => (list as unknown[]).every((link) => ids.has(field(link, 'id'))));
 }
 
 function field(value: unknown, key: string): unknown {

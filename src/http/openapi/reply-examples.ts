@@ -1,5 +1,5 @@
 import type { DeliveryView } from '../delivery-view.js';
-import type { DecisionList, DecisionView } from '../decision-view.js';
+import { type DecisionList, type DecisionView, decisionViewSchema, toDecisionView } from '../decision-view.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from './examples.js';
 
 /** What the read and operations API answer, for the contract's examples (the shapes are checked by the compiler). */
@@ -80,27 +80,17 @@ export const DECIDED_VIEW: DecisionView = {
   writeBack: null,
 };
 
-export const PROCESSING_VIEW: DecisionView = {
-  inquiryId: ids.processingInquiryId,
-  status: 'processing',
-  outcome: null,
-  reasons: [],
-  decidedAt: null,
-  policyVersion: null,
-  sequence: null,
-  decisionId: null,
-  eventId: null,
-  eventName: null,
-  personaStatus: null,
-  referenceId: null,
-  accountId: null,
-  templateId: null,
-  evidence: null,
-  personaCalls: null,
-  history: [],
-  error: null,
-  writeBack: null,
-};
+/** A decision still processing: the view of an inquiry without a decision, every decision field null. */
+export const PROCESSING_VIEW: DecisionView = decisionViewSchema.parse(
+  toDecisionView({
+    inquiryId: ids.processingInquiryId,
+    status: 'processing',
+    error: null,
+    decision: null,
+    history: [],
+    writeBack: null,
+  }),
+);
 
 export const DECISION_LIST: DecisionList = {
   items: [{ ...decided, reasons }],

@@ -19,7 +19,7 @@ import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { DECIDED_VIEW, DECISION_LIST, PENDING_DELIVERY, PROCESSING_VIEW } from '../openapi/reply-examples.js';
-import { documentedInquiryIdParams } from '../schemas.js';
+import { documentedInquiryIdParams, pageCursor, pageLimit } from '../schemas.js';
 
 export interface DecisionRoutesOptions {
   decisions: Pick<DecisionStore, 'getInquiryView' | 'latestDecision' | 'listByReferenceId'>;
@@ -33,15 +33,13 @@ const listQuerySchema = z.object({
   referenceId: documentedField(z.string().min(1).max(255), "The user's `reference-id` on the inquiry.", {
     page: ids.referenceId,
   }),
-  limit: documentedField(z.coerce.number().int().min(1).max(200).default(50), 'Page size.', {
+  limit: documentedField(pageLimit(50), 'Page size.', {
     page: 1,
     tooSmallLimit: 0,
   }),
-  cursor: documentedField(
-    z.string().max(200).refine(isValidDecisionCursor, 'is not a cursor from a previous page').optional(),
-    '`nextCursor` of the previous page.',
-    { badCursor: 'garbage' },
-  ),
+  cursor: documentedField(pageCursor(isValidDecisionCursor), '`nextCursor` of the previous page.', {
+    badCursor: 'garbage',
+  }),
 });
 
 const noDecision = (name: string) =>

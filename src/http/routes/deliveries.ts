@@ -15,6 +15,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
+import { pageLimit, pageCursor } from '../schemas.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { PENDING_DELIVERY } from '../openapi/reply-examples.js';
 
@@ -30,15 +31,11 @@ const listQuery = z.object({
     pending: 'pending',
     badStatus: 'lost',
   }),
-  limit: documentedField(z.coerce.number().int().min(1).max(200).default(50), 'Page size.', {
+  limit: documentedField(pageLimit(50), 'Page size.', {
     pending: 20,
     tooSmallLimit: 0,
   }),
-  cursor: documentedField(
-    z.string().max(200).refine(isValidCursor, 'is not a cursor from a previous page').optional(),
-    '`nextCursor` of the previous page.',
-    { badCursor: 'garbage' },
-  ),
+  cursor: documentedField(pageCursor(isValidCursor), '`nextCursor` of the previous page.', { badCursor: 'garbage' }),
 });
 
 const listResponse = z.object({ items: z.array(deliveryViewSchema), nextCursor: z.string().nullable() });

@@ -11,6 +11,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
+import { pageLimit } from '../schemas.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 
 export interface JobRoutesOptions {
@@ -19,7 +20,7 @@ export interface JobRoutesOptions {
 }
 
 const listQuery = z.object({
-  limit: documentedField(z.coerce.number().int().min(1).max(200).default(50), 'At most this many, newest first.', {
+  limit: documentedField(pageLimit(50), 'At most this many, newest first.', {
     failed: 10,
     tooSmallLimit: 0,
   }),

@@ -11,6 +11,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_TIME } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
+import { pageLimit } from '../schemas.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 
 export interface ReconciliationRoutesOptions {
@@ -19,7 +20,7 @@ export interface ReconciliationRoutesOptions {
 }
 
 const listQuery = z.object({
-  limit: documentedField(z.coerce.number().int().min(1).max(200).default(20), 'At most this many runs, newest first.', {
+  limit: documentedField(pageLimit(20), 'At most this many runs, newest first.', {
     runs: 5,
     tooSmallLimit: 0,
   }),

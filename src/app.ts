@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
+import { countedReportTypes } from './decision/policy.js';
 import { createBearerAuth } from './http/bearer-auth.js';
 import { createClientErrorHandler } from './http/client-error.js';
 import { installErrorHandler } from './http/errors.js';
@@ -81,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimitBytes: deps.config.webhookBodyLimitBytes,
     clock: deps.clock,
     events: deps.events,
-    classifyEvent: createEventClassifier(deps.config.personaEvents, deps.policy.reportTypes),
+    classifyEvent: createEventClassifier(deps.config.personaEvents, countedReportTypes(deps.policy)),
     onEnqueued,
     ...(registry ? { metrics: deps.metrics.recorder } : {}),
   });

@@ -1,7 +1,7 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Config } from './config.js';
 import { loadPolicyFile } from './decision/load-policy.js';
-import { defaultPolicy, type Policy } from './decision/policy.js';
+import { countedReportTypes, defaultPolicy, type Policy } from './decision/policy.js';
 import { createDownstreamClient } from './downstream/client.js';
 import { createDeliveryBody } from './downstream/payload.js';
 import { createJobHandlers } from './jobs/handlers.js';
@@ -195,8 +195,8 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     writeBack: { store: deps.writeBacks, enabled: config.personaWriteBack.size > 0 },
     reconcile: {
       runs: deps.reconciliations,
-      eventNames: actionableEventNames(config.personaEvents, deps.policy.reportTypes),
-      classify: createEventClassifier(config.personaEvents, deps.policy.reportTypes),
+      eventNames: actionableEventNames(config.personaEvents, countedReportTypes(deps.policy)),
+      classify: createEventClassifier(config.personaEvents, countedReportTypes(deps.policy)),
       intervalMs: config.reconcile.intervalSeconds * 1000,
       lookbackMs: config.reconcile.lookbackHours * 3600_000,
       pagesPerStep: Math.max(

@@ -3,7 +3,9 @@ import type { Evidence, ReportEvidence, VerificationEvidence } from './evidence.
 import { judgeReport } from './judge-report.js';
 import { judgeVerification } from './judge-verification.js';
 import type { Outcome } from './outcome.js';
-import type { Policy } from './policy.js';
+import { type Policy, policyFor } from './policy.js';
+import type { PolicyContent } from './policy-version.js';
+import { evaluateRules } from './rules.js';
 import { createReason } from './reasons.js';
 import type { Reason, ReasonCode } from './reasons.js';
 
@@ -22,15 +24,17 @@ export interface Decision {
  * I/O, and no dependence on the order of the input arrays.
  */
 export function decide(evidence: Evidence, policy: Policy): Decision {
-  const engine = evaluateEvidence(evidence, policy);
-  const persona = personaView(evidence.inquiryStatus, policy);
+  // the inquiry's template picks the rules (policy `templates`); the version covers the whole file
+  const rules = policyFor(policy, evidence.templateId);
+  const engine = evaluateEvidence(evidence, rules, policy.version);
+  const persona = personaView(evidence.inquiryStatus, rules);
   if (persona === null) return engine;
   const kept = engine.reasons.map(asInfo);
   if (persona.kind === 'terminal') {
     return { ...engine, outcome: persona.reason.outcome as Outcome, reasons: [persona.reason, ...kept] };
   }
   const agrees = engine.outcome === persona.outcome;
-  if (policy.personaDecisions === 'review_on_disagreement' && !agrees) {
+  if (rules.personaDecisions === 'review_on_disagreement' && !agrees) {
     const message = `Persona's inquiry is ${evidence.inquiryStatus} but the evidence says ${engine.outcome}`;
     const disagreement = { ...createReason('persona_engine_disagree', message), engineOutcome: engine.outcome };
     return { ...engine, outcome: 'manual_review', reasons: [disagreement, ...kept] };
@@ -55,7 +59,7 @@ type PersonaView = { kind: 'terminal'; reason: Reason } | { kind: 'decided'; out
  * What Persona's status says under the policy; null when the evidence decides (completed, and any status this
  * engine does not act on). https://docs.withpersona.com/model-lifecycle
  */
-function personaView(inquiryStatus: string, policy: Policy): PersonaView {
+function personaView(inquiryStatus: string, policy: PolicyContent): PersonaView {
   switch (inquiryStatus) {
     case 'failed':
     case 'expired': {
@@ -115,7 +119,7 @@ export function isDecidableStatus(inquiryStatus: string): boolean {
  * Whether the decision waits for pending evidence to settle: not when Persona's own status decides it (the engine's
  * reasons are then only kept for the record), so following Persona costs no polling.
  */
-export function needsSettledEvidence(inquiryStatus: string, policy: Policy): boolean {
+export function needsSettledEvidence(inquiryStatus: string, policy: PolicyContent): boolean {
   const view = personaView(inquiryStatus, policy);
   return view === null || (view.kind === 'decided' && policy.personaDecisions === 'review_on_disagreement');
 }
@@ -126,7 +130,7 @@ function asInfo(reason: Reason): Reason {
 }
 
 /** The engine's own evaluation of the evidence. */
-function evaluateEvidence(evidence: Evidence, policy: Policy): Decision {
+function evaluateEvidence(evidence: Evidence, policy: PolicyContent, policyVersion: string): Decision {
   const { latest, superseded } = splitAttempts(evidence.verifications);
   const verificationReasons = latest.flatMap((v) => judgeVerification(v, policy));
   const reasons = [
@@ -136,18 +140,35 @@ function evaluateEvidence(evidence: Evidence, policy: Policy): Decision {
     ...attemptHistoryReasons(evidence.verifications, superseded, policy),
     ...sortReports(evidence.reports).map((r) => judgeReport(r, policy)),
     ...superseded.map(supersededReason),
+    ...ruleReasons(evidence, policy),
   ];
   const outcome = pickOutcome(reasons, policy.precedence);
   return {
     outcome,
     reasons: orderReasons(withSummary(outcome, reasons), policy.precedence),
-    policyVersion: policy.version,
+    policyVersion,
     supersededVerificationIds: superseded.map((v) => v.id),
   };
 }
 
+/**
+ * The policy's CEL rules (rules.ts): a rule whose expression is true asks for its outcome (`rule_<name>`); one that
+ * cannot be evaluated (a missing behavior key, a wrong type) is an info `rule_error` naming it: never a crash, and
+ * never an approval by omission.
+ */
+function ruleReasons(evidence: Evidence, policy: PolicyContent): Reason[] {
+  return evaluateRules(policy.rules, evidence).flatMap((result): Reason[] => {
+    const { name, then } = result.rule;
+    if ('error' in result) {
+      return [{ ...createReason('rule_error', `rule ${name} could not be evaluated: ${result.error}`), rule: name }];
+    }
+    if (!result.matched) return [];
+    return [{ code: `rule_${name}`, outcome: then, message: `rule ${name} matched: ${then}`, rule: name }];
+  });
+}
+
 /** A required report type with no report linked at the deadline (a linked but pending one is report_not_settled). */
-function reportCoverageReasons(reports: readonly ReportEvidence[], policy: Policy): Reason[] {
+function reportCoverageReasons(reports: readonly ReportEvidence[], policy: PolicyContent): Reason[] {
   return policy.requiredReportTypes
     .filter((type) => !reports.some((r) => r.type === type))
     .map((type) =>
@@ -162,7 +183,7 @@ function reportCoverageReasons(reports: readonly ReportEvidence[], policy: Polic
 function attemptHistoryReasons(
   all: readonly VerificationEvidence[],
   superseded: readonly VerificationEvidence[],
-  policy: Policy,
+  policy: PolicyContent,
 ): Reason[] {
   const fraud = superseded.flatMap((v) =>
     v.checks
@@ -186,7 +207,7 @@ function attemptHistoryReasons(
 }
 
 /** Reasons about what is missing rather than what is there. */
-function coverageReasons(latest: VerificationEvidence[], judged: Reason[], policy: Policy): Reason[] {
+function coverageReasons(latest: VerificationEvidence[], judged: Reason[], policy: PolicyContent): Reason[] {
   const reasons: Reason[] = [];
   if (latest.length === 0) {
     reasons.push(createReason('no_verifications', 'the inquiry has no verifications'));

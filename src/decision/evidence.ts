@@ -48,6 +48,13 @@ export interface Evidence {
   referenceId: string | null;
   accountId: string | null;
   templateId: string | null;
+  /** The inquiry's tags (labels such as "FRAUD" or "vip", set by the customer or a Workflow), sorted, unique. */
+  tags: string[];
+  /**
+   * Persona's risk signals (`behaviors`: bot score, spoof attempts, completion time…; keys vary by customer and are
+   * not enumerated in the spec). Numbers and booleans only: anything else is dropped at the edge.
+   */
+  behaviors: Record<string, number | boolean>;
   verifications: VerificationEvidence[];
   reports: ReportEvidence[];
 }

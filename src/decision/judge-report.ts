@@ -1,6 +1,6 @@
 import { isReportSettled } from './evidence.js';
 import type { ReportEvidence } from './evidence.js';
-import type { Policy } from './policy.js';
+import type { PolicyContent as Policy } from './policy-version.js';
 import { createReason } from './reasons.js';
 import type { Reason } from './reasons.js';
 

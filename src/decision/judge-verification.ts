@@ -1,6 +1,6 @@
 import { compareStrings, isVerificationSettled } from './evidence.js';
 import type { CheckEvidence, VerificationEvidence } from './evidence.js';
-import type { Policy } from './policy.js';
+import type { PolicyContent as Policy } from './policy-version.js';
 import { createReason } from './reasons.js';
 import type { Reason, ReasonRefs } from './reasons.js';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Outcome } from './outcome.js';
+import type { CompiledRule, RuleSpec } from './rules.js';
 
 /** Whose decision counts when Persona (a Workflow or a reviewer) approved, declined or marked an inquiry for review. */
 export const PERSONA_DECISION_MODES = ['follow', 'review_on_disagreement', 'ignore'] as const;
@@ -27,16 +28,33 @@ export interface PolicyContent {
   inquiryOutcomes: Readonly<{ failed: Outcome; expired: Outcome }>;
   /** Highest first: the first outcome in this list that any piece of evidence asks for is the decision. */
   precedence: readonly Outcome[];
+  /** CEL rules (rules.ts), sorted by name; each asks for its outcome when its expression is true. */
+  rules: readonly CompiledRule[];
 }
 
 /**
  * The version of a policy file that declares none: a hash of what the policy does, so two decisions with the same
  * policyVersion were taken under the same rules. The caller normalizes the lists (sorted, de-duplicated) and the
  * maps (keys sorted); the JSON below is built with a fixed key order, so the key order of the file never changes
- * the hash.
+ * the hash. `rules` and `templates` join the hash only when present, so a file without them keeps the hash it had
+ * before they existed.
  */
-export function toContentVersion(content: PolicyContent): string {
+export function toContentVersion(content: PolicyContent, templates: Readonly<Record<string, PolicyContent>>): string {
   const canonical = JSON.stringify({
+    ...canonicalContent(content),
+    ...(Object.keys(templates).length === 0
+      ? {}
+      : {
+          templates: Object.fromEntries(
+            Object.entries(templates).map(([id, template]) => [id, canonicalContent(template)]),
+          ),
+        }),
+  });
+  return `sha256:${createHash('sha256').update(canonical).digest('hex').slice(0, 12)}`;
+}
+
+function canonicalContent(content: PolicyContent): Record<string, unknown> {
+  return {
     declineChecks: content.declineChecks,
     fraudChecks: content.fraudChecks,
     inquiryOutcomes: { expired: content.inquiryOutcomes.expired, failed: content.inquiryOutcomes.failed },
@@ -47,6 +65,11 @@ export function toContentVersion(content: PolicyContent): string {
     reportTypes: content.reportTypes,
     requiredReportTypes: content.requiredReportTypes,
     requiredVerificationTypes: content.requiredVerificationTypes,
-  });
-  return `sha256:${createHash('sha256').update(canonical).digest('hex').slice(0, 12)}`;
+    ...(content.rules.length === 0 ? {} : { rules: content.rules.map(ruleSpec) }),
+  };
+}
+
+/** A rule as written (name, when, then), without its compiled form. */
+export function ruleSpec(rule: RuleSpec): RuleSpec {
+  return { name: rule.name, when: rule.when, then: rule.then };
 }

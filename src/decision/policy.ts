@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../errors.js';
+import { compareStrings } from './evidence.js';
 import { OUTCOMES } from './outcome.js';
 import {
   PERSONA_DECISION_MODES,
@@ -8,6 +9,8 @@ import {
   type ReportMatchMeaning,
   toContentVersion,
 } from './policy-version.js';
+import { reasonCatalogue } from './reasons.js';
+import { type CompiledRule, compileRule, RULE_NAME_PATTERN, type RuleSpec } from './rules.js';
 
 /**
  * The decision policy: which failed checks decline, which reports count and what their match means, what must be
@@ -15,8 +18,20 @@ import {
  * themselves are in docs/decision-policy.md.
  */
 export interface Policy extends PolicyContent {
-  /** Stamped on every decision taken with this policy: the file's `version`, else a hash of the content. */
+  /** Stamped on every decision taken with this policy: the file's `version`, else a hash of the whole file. */
   version: string;
+  /** Per inquiry template id: the effective policy for that template's inquiries (the top level, overridden). */
+  templates: Readonly<Record<string, PolicyContent>>;
+}
+
+/** The rules that apply to an inquiry of this template: its override, or the top level. */
+export function policyFor(policy: Policy, templateId: string | null): PolicyContent {
+  return (templateId === null ? undefined : policy.templates[templateId]) ?? policy;
+}
+
+/** Every report type some template counts: report events of these types are worth acting on. */
+export function countedReportTypes(policy: Policy): string[] {
+  return normalizeList([policy, ...Object.values(policy.templates)].flatMap((content) => content.reportTypes));
 }
 
 /**
@@ -68,6 +83,8 @@ export const defaultPolicy: Policy = deepFreeze({
   personaDecisions: 'follow',
   inquiryOutcomes: { failed: 'declined', expired: 'retry' },
   precedence: ['declined', 'manual_review', 'retry', 'approved'],
+  rules: [],
+  templates: {},
 });
 
 // Shapes are checked, not just types: a file saying "watchlist" instead of "report/watchlist" would otherwise
@@ -82,9 +99,14 @@ const precedence = z
     error: `must list each of ${OUTCOMES.join(', ')} exactly once`,
   });
 
-// strictObject: an unknown key is almost always a typo ("declineCheck"), and a typo must not fall back to defaults.
-const policyFileSchema = z.strictObject({
-  version: z.string().trim().min(1).max(100).optional(),
+const ruleSchema = z.strictObject({
+  name: z.string().max(50).regex(RULE_NAME_PATTERN, 'must be a snake_case rule name (the reason code is rule_<name>)'),
+  when: z.string().trim().min(1),
+  then: outcome,
+});
+
+/** The keys that say what the policy does: at the top level, and again (each optional) in a template override. */
+const contentFields = {
   declineChecks: z.array(checkName).optional(),
   reportTypes: z.array(reportType).optional(),
   reportMatch: z.record(reportType, z.enum(REPORT_MATCH_MEANINGS)).optional(),
@@ -95,59 +117,137 @@ const policyFileSchema = z.strictObject({
   personaDecisions: z.enum(PERSONA_DECISION_MODES).optional(),
   inquiryOutcomes: z.strictObject({ failed: outcome.optional(), expired: outcome.optional() }).optional(),
   precedence: precedence.optional(),
+  rules: z.array(ruleSchema).max(100).optional(),
+};
+
+/** Inquiry template ids: `itmpl_…` (dynamic flow), or `tmpl_…` for inquiries made from a legacy template. */
+const templateId = z.string().regex(/^(itmpl|tmpl)_[A-Za-z0-9]+$/, 'must be an inquiry template id (itmpl_…)');
+
+// strictObject: an unknown key is almost always a typo ("declineCheck"), and a typo must not fall back to defaults.
+const policyFileSchema = z.strictObject({
+  version: z.string().trim().min(1).max(100).optional(),
+  ...contentFields,
+  templates: z.record(templateId, z.strictObject(contentFields)).optional(),
 });
 
-type PolicyFile = z.output<typeof policyFileSchema>;
+type PolicyLayer = z.output<z.ZodObject<typeof contentFields>>;
 
 /**
  * Untrusted JSON → Policy. Omitted keys take the defaults; lists are sorted and de-duplicated (their order means
- * nothing) and map keys sorted, so that equivalent files hash to the same version. `source` names the file in errors.
+ * nothing) and map keys sorted, so that equivalent files hash to the same version. A template override is laid over
+ * the top level: each list it gives (rules too) replaces the top level's, each map it gives is merged into the top
+ * level's, key by key. Every problem is reported at once, by key path. `source` names the file in errors.
  */
 export function parsePolicy(json: unknown, source: string): Policy {
   const parsed = policyFileSchema.safeParse(json);
   if (!parsed.success) throw invalidPolicy(source, parsed.error.issues.flatMap(describeIssue));
-  const file = parsed.data;
-  const reportTypes = normalizeList(file.reportTypes ?? defaultPolicy.reportTypes);
-  const problems = crossFieldProblems(file, reportTypes);
+  const { version, templates: overrides = {}, ...top } = parsed.data;
+  const problems: string[] = [];
+  const content = resolveContent(top, '', problems);
+  const templates = sortKeys(
+    Object.fromEntries(
+      Object.entries(overrides).map(([id, override]) => [
+        id,
+        resolveContent(override, `templates.${id}.`, problems, { layer: top, content }),
+      ]),
+    ),
+  );
   if (problems.length > 0) throw invalidPolicy(source, problems);
-  const content: PolicyContent = {
-    declineChecks: normalizeList(file.declineChecks ?? defaultPolicy.declineChecks),
+  return deepFreeze({ version: version ?? toContentVersion(content, templates), ...content, templates });
+}
+
+/**
+ * One layer's effective content: `own` is what the layer wrote, `inherited` what it is laid over (the top level,
+ * for a template; nothing, for the top level itself), `at` the key path prefix for problems. Lists come from the
+ * layer when it gives them; maps are merged; inherited reportMatch entries for types the layer no longer counts are
+ * dropped (only the entries a layer wrote itself must be counted).
+ */
+function resolveContent(
+  own: PolicyLayer,
+  at: string,
+  problems: string[],
+  base?: { layer: PolicyLayer; content: PolicyContent },
+): PolicyContent {
+  const inherited = base?.layer ?? {};
+  const layer: PolicyLayer = { ...inherited, ...own };
+  const reportTypes = normalizeList(layer.reportTypes ?? defaultPolicy.reportTypes);
+  const explicitMatch = { ...pick(inherited.reportMatch ?? {}, reportTypes), ...own.reportMatch };
+  // a layer that changes no report key has the reports of the one below, whose problems are already reported
+  const changesReports = own.reportTypes ?? own.reportMatch ?? own.requiredReportTypes;
+  if (!base || changesReports) problems.push(...crossFieldProblems(own, explicitMatch, reportTypes, layer, at));
+  return {
+    declineChecks: normalizeList(layer.declineChecks ?? defaultPolicy.declineChecks),
     reportTypes,
     // crossFieldProblems guarantees a meaning for every counted type
     reportMatch: sortKeys(
-      Object.fromEntries(
-        reportTypes.map((type) => [type, file.reportMatch?.[type] ?? screeningMeaning(type) ?? 'review']),
-      ),
+      Object.fromEntries(reportTypes.map((type) => [type, explicitMatch[type] ?? screeningMeaning(type) ?? 'review'])),
     ),
-    requiredVerificationTypes: normalizeList(file.requiredVerificationTypes ?? defaultPolicy.requiredVerificationTypes),
-    requiredReportTypes: normalizeList(file.requiredReportTypes ?? defaultPolicy.requiredReportTypes),
-    fraudChecks: normalizeList(file.fraudChecks ?? defaultPolicy.fraudChecks),
-    maxFailedAttempts: sortKeys(file.maxFailedAttempts ?? defaultPolicy.maxFailedAttempts),
-    personaDecisions: file.personaDecisions ?? defaultPolicy.personaDecisions,
-    inquiryOutcomes: { ...defaultPolicy.inquiryOutcomes, ...definedOnly(file.inquiryOutcomes ?? {}) },
-    precedence: [...(file.precedence ?? defaultPolicy.precedence)],
+    requiredVerificationTypes: normalizeList(
+      layer.requiredVerificationTypes ?? defaultPolicy.requiredVerificationTypes,
+    ),
+    requiredReportTypes: normalizeList(layer.requiredReportTypes ?? defaultPolicy.requiredReportTypes),
+    fraudChecks: normalizeList(layer.fraudChecks ?? defaultPolicy.fraudChecks),
+    maxFailedAttempts: sortKeys({ ...inherited.maxFailedAttempts, ...own.maxFailedAttempts }),
+    personaDecisions: layer.personaDecisions ?? defaultPolicy.personaDecisions,
+    inquiryOutcomes: {
+      ...defaultPolicy.inquiryOutcomes,
+      ...definedOnly(inherited.inquiryOutcomes ?? {}),
+      ...definedOnly(own.inquiryOutcomes ?? {}),
+    },
+    precedence: [...(layer.precedence ?? defaultPolicy.precedence)],
+    rules: base && !own.rules ? base.content.rules : compileRules(layer.rules ?? [], `${at}rules`, problems),
   };
-  return deepFreeze({ version: file.version ?? toContentVersion(content), ...content });
 }
 
-/** Rules between keys: what a match means must be known for every counted type, and required reports must count. */
-function crossFieldProblems(file: PolicyFile, reportTypes: readonly string[]): string[] {
+/**
+ * Rules between keys: what a match means must be known for every counted type, a reportMatch entry this layer
+ * wrote must be counted, and required reports must count.
+ */
+function crossFieldProblems(
+  own: PolicyLayer,
+  explicitMatch: Readonly<Record<string, ReportMatchMeaning>>,
+  reportTypes: readonly string[],
+  layer: PolicyLayer,
+  at: string,
+): string[] {
   const problems: string[] = [];
   for (const type of reportTypes) {
-    if (file.reportMatch?.[type] === undefined && screeningMeaning(type) === undefined) {
+    if (explicitMatch[type] === undefined && screeningMeaning(type) === undefined) {
       problems.push(
-        `reportTypes: ${type} is not a screening report, so its has-match is not adverse by itself; ` +
+        `${at}reportTypes: ${type} is not a screening report, so its has-match is not adverse by itself; ` +
           `set reportMatch["${type}"] to "review" or "ignore"`,
       );
     }
   }
-  for (const type of Object.keys(file.reportMatch ?? {})) {
-    if (!reportTypes.includes(type)) problems.push(`reportMatch.${type}: not in reportTypes, so never read`);
+  for (const type of Object.keys(own.reportMatch ?? {})) {
+    if (!reportTypes.includes(type)) problems.push(`${at}reportMatch.${type}: not in reportTypes, so never read`);
   }
-  for (const type of file.requiredReportTypes ?? []) {
-    if (!reportTypes.includes(type)) problems.push(`requiredReportTypes: ${type} must also be in reportTypes`);
+  for (const type of layer.requiredReportTypes ?? []) {
+    if (!reportTypes.includes(type)) problems.push(`${at}requiredReportTypes: ${type} must also be in reportTypes`);
   }
   return problems;
+}
+
+/** Compiles every rule (rules.ts), sorted by name; a duplicate name or a bad expression is a problem at its path. */
+function compileRules(specs: readonly RuleSpec[], at: string, problems: string[]): CompiledRule[] {
+  const compiled: CompiledRule[] = [];
+  const seen = new Set<string>();
+  specs.forEach((spec, index) => {
+    const path = `${at}.${index}`;
+    if (seen.has(spec.name)) problems.push(`${path}.name: "${spec.name}" is already the name of another rule`);
+    else if (`rule_${spec.name}` in reasonCatalogue) {
+      problems.push(`${path}.name: "${spec.name}" would give rule_${spec.name}, a reason code the engine uses`);
+    }
+    seen.add(spec.name);
+    const result = compileRule(spec);
+    if ('problem' in result) problems.push(`${path}.when (${spec.name}): ${result.problem}`);
+    else compiled.push(result.rule);
+  });
+  return compiled.sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function pick<V>(record: Readonly<Record<string, V>>, keys: readonly string[]): Record<string, V> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => keys.includes(key)));
 }
 
 function screeningMeaning(type: string): ReportMatchMeaning | undefined {
@@ -184,15 +284,25 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 function deepFreeze(policy: Policy): Policy {
   return Object.freeze({
     version: policy.version,
-    declineChecks: Object.freeze([...policy.declineChecks]),
-    reportTypes: Object.freeze([...policy.reportTypes]),
-    reportMatch: Object.freeze({ ...policy.reportMatch }),
-    requiredVerificationTypes: Object.freeze([...policy.requiredVerificationTypes]),
-    requiredReportTypes: Object.freeze([...policy.requiredReportTypes]),
-    fraudChecks: Object.freeze([...policy.fraudChecks]),
-    maxFailedAttempts: Object.freeze({ ...policy.maxFailedAttempts }),
-    personaDecisions: policy.personaDecisions,
-    inquiryOutcomes: Object.freeze({ ...policy.inquiryOutcomes }),
-    precedence: Object.freeze([...policy.precedence]),
+    ...freezeContent(policy),
+    templates: Object.freeze(
+      Object.fromEntries(Object.entries(policy.templates).map(([id, content]) => [id, freezeContent(content)])),
+    ),
+  });
+}
+
+function freezeContent(content: PolicyContent): PolicyContent {
+  return Object.freeze({
+    declineChecks: Object.freeze([...content.declineChecks]),
+    reportTypes: Object.freeze([...content.reportTypes]),
+    reportMatch: Object.freeze({ ...content.reportMatch }),
+    requiredVerificationTypes: Object.freeze([...content.requiredVerificationTypes]),
+    requiredReportTypes: Object.freeze([...content.requiredReportTypes]),
+    fraudChecks: Object.freeze([...content.fraudChecks]),
+    maxFailedAttempts: Object.freeze({ ...content.maxFailedAttempts }),
+    personaDecisions: content.personaDecisions,
+    inquiryOutcomes: Object.freeze({ ...content.inquiryOutcomes }),
+    precedence: Object.freeze([...content.precedence]),
+    rules: Object.freeze(content.rules.map((rule) => Object.freeze({ ...rule }))),
   });
 }

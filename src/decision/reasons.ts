@@ -51,12 +51,16 @@ export const reasonCatalogue = {
   required_check_failed_info: 'info',
   report_not_counted: 'info',
   engine_disagrees: 'info',
+  rule_error: 'info',
 } as const satisfies Record<string, Outcome | 'info'>;
 
 export type ReasonCode = keyof typeof reasonCatalogue;
 
+/** A policy rule's own code: `rule_<name>`, with the outcome the rule asks for (docs/decision-policy.md#rules). */
+export type RuleReasonCode = `rule_${string}`;
+
 export interface Reason {
-  code: ReasonCode;
+  code: ReasonCode | RuleReasonCode;
   outcome: Outcome | 'info';
   message: string;
   verificationId?: string;
@@ -70,6 +74,8 @@ export interface Reason {
    * the engine's outcome.
    */
   engineOutcome?: Outcome;
+  /** On `rule_<name>` and `rule_error`: the policy rule's name. */
+  rule?: string;
 }
 
 export type ReasonRefs = Pick<Reason, 'verificationId' | 'verificationType' | 'reportId' | 'reportType' | 'check'>;

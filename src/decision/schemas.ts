@@ -10,10 +10,13 @@ import { type Reason, reasonCatalogue, type ReasonCode } from './reasons.js';
  */
 export const outcomeSchema = z.enum(OUTCOMES) satisfies z.ZodType<Outcome>;
 
-// an enum (not a custom check) so the API contract lists every code (docs/openapi.json)
-const reasonCodeSchema = z.enum(Object.keys(reasonCatalogue) as [ReasonCode, ...ReasonCode[]], {
-  error: 'is not a known reason code',
-});
+// an enum (not a custom check) so the API contract lists every code (docs/openapi.json); or a policy rule's own
+const reasonCodeSchema = z.union([
+  z.enum(Object.keys(reasonCatalogue) as [ReasonCode, ...ReasonCode[]], { error: 'is not a known reason code' }),
+  z
+    .templateLiteral(['rule_', z.string().regex(/^[a-z0-9]+(_[a-z0-9]+)*$/)])
+    .describe("a policy rule's reason code: rule_<name> (docs/decision-policy.md#rules)"),
+]);
 
 export const reasonSchema = z.object({
   code: reasonCodeSchema,
@@ -25,6 +28,7 @@ export const reasonSchema = z.object({
   reportType: z.string().optional(),
   check: z.string().optional(),
   engineOutcome: outcomeSchema.optional(),
+  rule: z.string().optional(),
 }) satisfies z.ZodType<Reason>;
 
 const checkSchema = z.object({
@@ -59,6 +63,8 @@ export const evidenceSchema = z.object({
   referenceId: z.string().nullable(),
   accountId: z.string().nullable(),
   templateId: z.string().nullable(),
+  tags: z.array(z.string()),
+  behaviors: z.record(z.string(), z.union([z.number(), z.boolean()])),
   verifications: z.array(verificationSchema),
   reports: z.array(reportSchema),
 }) satisfies z.ZodType<Evidence>;
@@ -70,11 +76,14 @@ export const evidenceSummarySchema = evidenceSchema.extend({
   gatheredAt: z.string().nullable(),
 }) satisfies z.ZodType<EvidenceSummary>;
 
-// Decisions and job payloads stored before Persona's identifiers were kept read back with null ones.
+// Decisions and job payloads stored before Persona's identifiers (or tags and behaviors) were kept read back without them.
 const storedIdentifiers = {
   referenceId: z.string().nullable().default(null),
   accountId: z.string().nullable().default(null),
   templateId: z.string().nullable().default(null),
+  // stored before tags and behaviors were kept (issue 14): none known
+  tags: z.array(z.string()).default([]),
+  behaviors: z.record(z.string(), z.union([z.number(), z.boolean()])).default({}),
 };
 
 /** Evidence as stored by this or an older version (job payloads between polls). */

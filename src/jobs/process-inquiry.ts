@@ -8,7 +8,7 @@ import {
   type VerificationEvidence,
   withMatchDismissals,
 } from '../decision/evidence.js';
-import type { Policy } from '../decision/policy.js';
+import { type Policy, policyFor } from '../decision/policy.js';
 import { describeError, isAppError } from '../errors.js';
 import type { ProcessInquiryPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
@@ -130,6 +130,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
           referenceId: evidence.referenceId,
           accountId: evidence.accountId,
           templateId: evidence.templateId,
+          tags: evidence.tags,
+          behaviors: evidence.behaviors,
           verifications: evidence.verifications,
           reports: evidence.reports,
           supersededVerificationIds: decision.supersededVerificationIds,
@@ -219,8 +221,11 @@ async function gatherEvidence(
   policy: Policy,
   ctx: { calls: number },
 ): Promise<Gathered> {
-  const pendingOf = (evidence: Evidence): PendingEvidence =>
-    needsSettledEvidence(evidence.inquiryStatus, policy) ? pendingEvidence(evidence, policy) : NOTHING_PENDING;
+  // the inquiry's template picks the rules that apply (policy `templates`)
+  const pendingOf = (evidence: Evidence): PendingEvidence => {
+    const rules = policyFor(policy, evidence.templateId);
+    return needsSettledEvidence(evidence.inquiryStatus, rules) ? pendingEvidence(evidence, rules) : NOTHING_PENDING;
+  };
   // The webhook carried the whole inquiry (intake): decide on it with no call when all of it has settled; else
   // fetch what is pending, as after a poll.
   if (state.polls === 0 && state.evidence && state.evidenceSource?.from === 'webhook') {
@@ -229,7 +234,8 @@ async function gatherEvidence(
   }
   const { evidence, wholeInquiry } = await fetchEvidence(persona, state, policy, ctx);
   const pending = pendingOf(evidence);
-  if (isPending(pending) || wholeInquiry || policy.requiredReportTypes.length === 0) return { evidence, pending };
+  const requiresReports = policyFor(policy, evidence.templateId).requiredReportTypes.length > 0;
+  if (isPending(pending) || wholeInquiry || !requiresReports) return { evidence, pending };
   const rechecked = await persona.getInquiryEvidence(state.inquiryId, ctx);
   return { evidence: rechecked, pending: pendingOf(rechecked) };
 }
@@ -248,7 +254,7 @@ async function fetchEvidence(
   const known = state.evidence;
   const whole = async () => ({ evidence: await persona.getInquiryEvidence(state.inquiryId, ctx), wholeInquiry: true });
   if (!known) return whole();
-  const pending = pendingEvidence(known, policy);
+  const pending = pendingEvidence(known, policyFor(policy, known.templateId));
   const [verificationId] = pending.verificationIds;
   const [reportId] = pending.reportIds;
   const onePiece =

@@ -99,6 +99,17 @@ const inquiryResourceSchema = z.object({
       .string()
       .nullish()
       .transform((id) => id ?? null),
+    // Labels the customer or a Workflow set (risk signals such as "FRAUD"); OAS items are `string | null`.
+    tags: z
+      .array(z.string().nullable())
+      .nullish()
+      .transform((tags) => [...new Set((tags ?? []).filter((tag): tag is string => tag !== null))].sort()),
+    // Persona's risk signals (OAS: an open map, keys not enumerated). Only numbers and booleans are kept: scores
+    // and counts, never free text, so nothing a customer could fill with PII reaches the store.
+    behaviors: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .transform((behaviors) => riskSignals(behaviors ?? {})),
   }),
   relationships: z
     .object({
@@ -114,6 +125,14 @@ const inquiryResourceSchema = z.object({
       (rels) => rels ?? { verifications: [], reports: [], account: null, 'inquiry-template': null, template: null },
     ),
 });
+
+function riskSignals(behaviors: Record<string, unknown>): Record<string, number | boolean> {
+  const kept = Object.entries(behaviors).filter(
+    (entry): entry is [string, number | boolean] =>
+      typeof entry[1] === 'boolean' || (typeof entry[1] === 'number' && Number.isFinite(entry[1])),
+  );
+  return Object.fromEntries(kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /** `GET /inquiries/{id}`. `included` is absent or empty unless `include` was requested (API ≥ 2025-10-27). */
 export const inquiryDocumentSchema = z.object({

@@ -58,6 +58,8 @@ export function toEvidence(
     referenceId: attributes['reference-id'],
     accountId: relationships.account,
     templateId: relationships['inquiry-template'] ?? relationships.template,
+    tags: attributes.tags,
+    behaviors: attributes.behaviors,
     verifications: uniqueById([...verifications, ...(fetched.verifications ?? [])]),
     reports: uniqueById([...reports, ...(fetched.reports ?? [])]),
   };

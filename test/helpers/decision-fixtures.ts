@@ -53,6 +53,8 @@ export function evidence(
     referenceId: 'user-test',
     accountId: 'act_test',
     templateId: 'itmpl_test',
+    tags: [],
+    behaviors: {},
     verifications,
     reports,
   };

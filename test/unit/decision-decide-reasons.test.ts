@@ -82,7 +82,7 @@ describe('decide: reasons', () => {
       [report(WATCHLIST, 'errored', null)],
     );
     for (const reason of decide(mixed, defaultPolicy).reasons) {
-      expect(reason.outcome).toBe(reasonCatalogue[reason.code]);
+      expect(reason.outcome).toBe(reasonCatalogue[reason.code as keyof typeof reasonCatalogue]);
     }
   });
 });

@@ -121,9 +121,37 @@ describe('missingLinks', () => {
       referenceId: null,
       accountId: null,
       templateId: null,
+      tags: [],
+      behaviors: {},
       verifications: [],
       reports: [],
     });
+  });
+
+  it('keeps the tags (sorted, unique, nulls dropped) and only the numeric and boolean risk signals', () => {
+    const doc = inquiryDocumentSchema.parse({
+      data: {
+        type: 'inquiry',
+        id: INQUIRY_ID,
+        attributes: {
+          status: 'completed',
+          tags: ['vip', null, 'FRAUD', 'vip'],
+          behaviors: {
+            'bot-score': 87.5,
+            'devtools-open': true,
+            'request-spoof-attempts': 2,
+            'free-text': 'Jane Doe, 1 Main St',
+            nested: { ip: '203.0.113.9' },
+            'not-a-number': Number.NaN,
+            missing: null,
+          },
+        },
+      },
+    });
+    const evidence = toEvidence(doc);
+    expect(evidence.tags).toEqual(['FRAUD', 'vip']);
+    expect(evidence.behaviors).toEqual({ 'bot-score': 87.5, 'devtools-open': true, 'request-spoof-attempts': 2 });
+    expect(JSON.stringify(evidence)).not.toMatch(/Jane|Main St|203\.0/);
   });
 });
 

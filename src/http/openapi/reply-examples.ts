@@ -47,6 +47,8 @@ export const DECIDED_VIEW: DecisionView = {
     referenceId: ids.referenceId,
     accountId: ids.accountId,
     templateId: ids.templateId,
+    tags: ['returning-customer'],
+    behaviors: { 'bot-score': 4, 'completion-time': 310.5, 'request-spoof-attempts': 0 },
     verifications: [
       {
         id: 'ver_Lq4nW8zR2xTc6VbM9kHs3JdY',

@@ -10,7 +10,7 @@ import {
   toContentVersion,
 } from './policy-version.js';
 import { reasonCatalogue } from './reasons.js';
-import { type CompiledRule, compileRule, RULE_NAME_PATTERN, type RuleSpec } from './rules.js';
+import { type CompiledRule, compileRule, RULE_NAME_PATTERN, RULES_TOTAL_COST_LIMIT, type RuleSpec } from './rules.js';
 
 /**
  * The decision policy: which failed checks decline, which reports count and what their match means, what must be
@@ -243,6 +243,10 @@ function compileRules(specs: readonly RuleSpec[], at: string, problems: string[]
     if ('problem' in result) problems.push(`${path}.when (${spec.name}): ${result.problem}`);
     else compiled.push(result.rule);
   });
+  const total = compiled.reduce((sum, rule) => sum + rule.cost, 0);
+  if (total > RULES_TOTAL_COST_LIMIT) {
+    problems.push(`${at}: the rules may cost ${total} evaluation steps together (at most ${RULES_TOTAL_COST_LIMIT})`);
+  }
   return compiled.sort((a, b) => compareStrings(a.name, b.name));
 }
 
@@ -266,6 +270,8 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${at([...issue.path, key])}: unknown key`);
   }
+  // a bad map key ("templates.kyb"): the key's own message says what it should look like
+  if (issue.code === 'invalid_key') return [`${at(issue.path)}: ${issue.issues.map((i) => i.message).join('; ')}`];
   return [`${at(issue.path)}: ${issue.message}`];
 }
 

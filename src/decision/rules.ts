@@ -20,6 +20,8 @@ export interface RuleSpec {
 
 /** A rule whose expression passed the checks: `test` evaluates it (and throws on an evaluation error). */
 export interface CompiledRule extends RuleSpec {
+  /** Its worst-case evaluation steps (estimateCost), at most RULE_COST_LIMIT. */
+  cost: number;
   test(input: RuleInput): unknown;
 }
 
@@ -27,8 +29,12 @@ export interface CompiledRule extends RuleSpec {
 export const RULE_EXPRESSION_MAX_LENGTH = 1000;
 /** Lists and maps in the rule input longer than this make every rule a `rule_error` (the cost bound assumes it). */
 export const RULE_INPUT_MAX_ITEMS = 100;
-/** Worst-case evaluation steps a rule may cost (see `estimateCost`), as Kubernetes bounds admission CEL. */
-export const RULE_COST_LIMIT = 100_000;
+/**
+ * Worst-case evaluation steps a rule may cost (see `estimateCost`), and all the rules of one policy (or template)
+ * together, as Kubernetes bounds admission CEL. A step is one AST node evaluated: well under a microsecond.
+ */
+export const RULE_COST_LIMIT = 1_000_000;
+export const RULES_TOTAL_COST_LIMIT = 5_000_000;
 
 export const RULE_NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -151,7 +157,7 @@ export function compileRule(spec: RuleSpec): { rule: CompiledRule } | { problem:
         'per list): nest fewer comprehensions',
     };
   }
-  return { rule: { ...spec, test: (input) => evaluate(input) } };
+  return { rule: { ...spec, cost, test: (input) => evaluate(input) } };
 }
 
 function celProblem(kind: string, error: unknown): string {
@@ -164,7 +170,7 @@ function celProblem(kind: string, error: unknown): string {
 /**
  * A worst-case count of evaluation steps: every node costs one, and a comprehension's body costs once per element
  * of the list it runs over: the literal's length, or RULE_INPUT_MAX_ITEMS for anything else (an input list, or a
- * list built from one). Three nested comprehensions over the evidence already exceed the limit; two do not. CEL has
+ * list built from one). Three nested comprehensions over the evidence exceed the limit; two do not. CEL has
  * no loops or recursion, so this bounds the time a rule can take.
  */
 export function estimateCost(node: ASTNode): number {

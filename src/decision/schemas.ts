@@ -11,12 +11,15 @@ import { type Reason, reasonCatalogue, type ReasonCode } from './reasons.js';
 export const outcomeSchema = z.enum(OUTCOMES) satisfies z.ZodType<Outcome>;
 
 // an enum (not a custom check) so the API contract lists every code (docs/openapi.json); or a policy rule's own
-const reasonCodeSchema = z.union([
-  z.enum(Object.keys(reasonCatalogue) as [ReasonCode, ...ReasonCode[]], { error: 'is not a known reason code' }),
-  z
-    .templateLiteral(['rule_', z.string().regex(/^[a-z0-9]+(_[a-z0-9]+)*$/)])
-    .describe("a policy rule's reason code: rule_<name> (docs/decision-policy.md#rules)"),
-]);
+const reasonCodeSchema = z.union(
+  [
+    z.enum(Object.keys(reasonCatalogue) as [ReasonCode, ...ReasonCode[]]),
+    z
+      .templateLiteral(['rule_', z.string().regex(/^[a-z0-9]+(_[a-z0-9]+)*$/)])
+      .describe("a policy rule's reason code: rule_<name> (docs/decision-policy.md#rules-cel)"),
+  ],
+  { error: 'is not a known reason code' },
+);
 
 export const reasonSchema = z.object({
   code: reasonCodeSchema,

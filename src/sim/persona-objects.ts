@@ -89,9 +89,23 @@ export interface BuildInquiryInput {
   inquiryTemplateId?: string;
   /** Fill `fields` with FAKE_PII (default true), as a real template collecting name/address/birthdate does. */
   withPii?: boolean;
+  /** The inquiry's tags (default none) and risk signals (merged over DEFAULT_BEHAVIORS). */
+  tags?: string[];
+  behaviors?: Record<string, number | boolean>;
   /** Merged over the generated attributes last: an escape hatch for the simulator. */
   attributes?: JsonObject;
 }
+
+/**
+ * Risk signals Persona fills for enterprise customers (OAS: keys not enumerated; these are illustrative). The bot
+ * score is what the policy examples read (docs/decision-policy.md#rules-cel).
+ */
+const DEFAULT_BEHAVIORS = {
+  'bot-score': 3,
+  'completion-time': 310.5,
+  'request-spoof-attempts': 0,
+  'user-agent-spoof-attempts': 0,
+};
 
 const INQUIRY_COMPLETED = new Set(['completed', 'needs_review', 'approved', 'declined']);
 const INQUIRY_DECISIONED = new Set(['approved', 'declined']);
@@ -105,8 +119,8 @@ export function buildInquiry(input: BuildInquiryInput): PersonaResource {
     status: s,
     'reference-id': input.referenceId ?? `user-${suffix}`,
     note: null,
-    behaviors: { 'request-spoof-attempts': 0, 'user-agent-spoof-attempts': 0, 'completion-time': 310.5 },
-    tags: [],
+    behaviors: { ...DEFAULT_BEHAVIORS, ...input.behaviors },
+    tags: input.tags ?? [],
     creator: 'API',
     'reviewer-comment': null,
     'created-at': created,

@@ -41,6 +41,7 @@ export function scenarioInquiry(ref: InquiryRef, options: InquiryAtStep = {}): P
     createdAt: options.createdAt ?? DEFAULT_CREATED_AT,
     verifications: scenario.verifications.map((v) => ({ type: v.type, id: verificationIdFor(inquiryId, v.slot) })),
     reports: reportsAtStep(scenario, step).map((r) => ({ type: r.type, id: reportIdFor(inquiryId, r.slot) })),
+    ...scenario.signals,
   });
 }
 

@@ -75,6 +75,8 @@ export interface ScenarioDefinition<Key extends string> {
   /** Absent: one `inquiry.completed` step with the scenario's expectations (see withSteps in scenarios.ts). */
   steps?: LifecycleStep[];
   policy?: ScenarioPolicy;
+  /** The inquiry's tags and risk signals (`behaviors`, merged over the simulator's defaults); none by default. */
+  signals?: { tags?: string[]; behaviors?: Record<string, number | boolean> };
 }
 
 export const passed = (...names: string[]): CheckInput[] => names.map((name) => ({ name, status: 'passed' }));

@@ -20,6 +20,7 @@ import {
  */
 const COMPLETED_SCENARIO_KEYS = [
   'all-passed',
+  'risk-signals',
   'retried-id-then-passed',
   'failed-liveness',
   'failed-non-decline-check',
@@ -47,6 +48,15 @@ const COMPLETED_SCENARIOS: readonly ScenarioDefinition<ScenarioKey>[] = [
     expectedReason: 'all_evidence_passed',
     verifications: [govId(), selfie(), database()],
     reports: [watchlist()],
+  },
+  {
+    key: 'risk-signals',
+    description: 'everything passed, but a high bot score and a vip tag: approved unless a policy rule reads them',
+    expectedOutcome: 'approved',
+    expectedReason: 'all_evidence_passed',
+    verifications: [govId(), selfie(), database()],
+    reports: [watchlist()],
+    signals: { tags: ['vip'], behaviors: { 'bot-score': 91 } },
   },
   {
     key: 'retried-id-then-passed',

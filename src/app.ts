@@ -16,6 +16,7 @@ import { inquiryRoutes } from './http/routes/inquiries.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { reconciliationRoutes } from './http/routes/reconciliations.js';
+import { shadowRoutes } from './http/routes/shadow.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
@@ -33,7 +34,9 @@ export interface AppDeps extends Pick<
   | 'decisions'
   | 'deliveries'
   | 'reconciliations'
+  | 'shadows'
   | 'policy'
+  | 'shadowPolicy'
   | 'metrics'
 > {
   /** Wakes the worker when a job was committed. */
@@ -97,6 +100,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });
   await app.register(reconciliationRoutes, { runs: deps.reconciliations, requireBearer });
+  await app.register(shadowRoutes, {
+    shadows: deps.shadows,
+    shadowPolicyVersion: deps.shadowPolicy?.version ?? null,
+    clock: deps.clock,
+    requireBearer,
+  });
   await app.register(docsRoutes);
   if (registry) {
     const { metricsToken } = deps.config;

@@ -109,6 +109,7 @@ const schema = z
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     DATABASE_POOL_SIZE: positiveInt.default(10),
     DECISION_POLICY_FILE: optionalString,
+    DECISION_SHADOW_POLICY_FILE: optionalString,
     WORKER_CONCURRENCY: nonNegativeInt.default(4),
     JOB_LEASE_SECONDS: positiveInt.default(120),
     DOWNSTREAM_URL: optionalString.pipe(httpUrl.optional()),
@@ -195,6 +196,8 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   databasePoolSize: number;
   decisionPolicyFile: string | undefined;
+  /** A second policy every decision is also taken under, stored beside it and never delivered (unset: none). */
+  decisionShadowPolicyFile: string | undefined;
   workerConcurrency: number;
   jobLeaseSeconds: number;
   downstream:
@@ -216,15 +219,7 @@ export interface Config {
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
-      // zod's "expected string, received undefined" says nothing useful about a missing key
-      const message = issue.code === 'invalid_type' && env[key] === undefined ? 'is required' : issue.message;
-      return `${key} ${message}`;
-    });
-    throw new AppError(ErrorCodes.CONFIG_INVALID, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  }
+  if (!parsed.success) throw invalidConfig(parsed.error, env);
   const e = parsed.data;
   return Object.freeze({
     port: e.PORT,
@@ -258,6 +253,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     decisionPolicyFile: e.DECISION_POLICY_FILE,
+    decisionShadowPolicyFile: e.DECISION_SHADOW_POLICY_FILE,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     downstream:
@@ -274,6 +270,37 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         : undefined,
     metricsEnabled: e.METRICS_ENABLED,
     metricsToken: e.METRICS_TOKEN,
+  });
+}
+
+/** Every bad key in one error, naming keys, never values. */
+function invalidConfig(error: z.ZodError, env: Readonly<Record<string, string | undefined>>): AppError {
+  const problems = error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(environment)';
+    // zod's "expected string, received undefined" says nothing useful about a missing key
+    const message = issue.code === 'invalid_type' && env[key] === undefined ? 'is required' : issue.message;
+    return `${key} ${message}`;
+  });
+  return new AppError(ErrorCodes.CONFIG_INVALID, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** The database keys alone: what a tool that only reads the database needs (`npm run policy -- backtest`). */
+export type DatabaseConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'sqliteSynchronous'>;
+
+const databaseSchema = z.object({
+  DATABASE_URL: schema.shape.DATABASE_URL,
+  DATABASE_POOL_SIZE: schema.shape.DATABASE_POOL_SIZE,
+  SQLITE_SYNCHRONOUS: schema.shape.SQLITE_SYNCHRONOUS,
+});
+
+/** The database part of the configuration, by the service's own rules and defaults, without its secrets. */
+export function loadDatabaseConfig(env: Readonly<Record<string, string | undefined>>): DatabaseConfig {
+  const parsed = databaseSchema.safeParse(env);
+  if (!parsed.success) throw invalidConfig(parsed.error, env);
+  return Object.freeze({
+    databaseUrl: parsed.data.DATABASE_URL,
+    databasePoolSize: parsed.data.DATABASE_POOL_SIZE,
+    sqliteSynchronous: parsed.data.SQLITE_SYNCHRONOUS,
   });
 }
 

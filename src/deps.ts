@@ -2,6 +2,8 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { Config } from './config.js';
 import { loadPolicyFile } from './decision/load-policy.js';
 import { countedReportTypes, defaultPolicy, type Policy } from './decision/policy.js';
+import { shadowPolicyProblem } from './decision/shadow.js';
+import { AppError, ErrorCodes } from './errors.js';
 import { createDownstreamClient } from './downstream/client.js';
 import { createDeliveryBody } from './downstream/payload.js';
 import { createJobHandlers } from './jobs/handlers.js';
@@ -24,6 +26,7 @@ import { migrateToLatest } from './store/migrate.js';
 import { createOutbox } from './store/outbox.js';
 import { createRateBudgetStore } from './store/rate-budget-store.js';
 import { createReconciliationStore, type ReconciliationStore } from './store/reconciliation-store.js';
+import { createShadowStore, type ShadowStore } from './store/shadow-store.js';
 import { reconcileJob } from './job-kinds.js';
 import { actionableEventNames, createEventClassifier } from './persona/event-names.js';
 import { createWriteBackStore, type WriteBackStore } from './store/write-back-store.js';
@@ -36,6 +39,8 @@ export interface Deps {
   random: Random;
   sleep: Sleep;
   policy: Policy;
+  /** DECISION_SHADOW_POLICY_FILE: every decision is also taken under it, stored, never delivered; null when unset. */
+  shadowPolicy: Policy | null;
   database: DatabaseHandle;
   queue: JobQueue;
   events: EventStore;
@@ -45,6 +50,8 @@ export interface Deps {
   writeBacks: WriteBackStore;
   /** The reconciliation sweep's runs (GET /reconciliations) and its checkpoint. */
   reconciliations: ReconciliationStore;
+  /** The current decisions and their shadows, a page at a time (GET /shadow/summary). */
+  shadows: ShadowStore;
   persona: PersonaClient;
   /** Counters, histograms and database gauges (GET /metrics); a no-op recorder when METRICS_ENABLED=false. */
   metrics: Metrics;
@@ -58,6 +65,8 @@ export interface DepsOverrides {
   /** Waiting is an input like time: tests pass one that moves a manual clock and resolves at once. */
   sleep?: Sleep;
   policy?: Policy;
+  /** null: no shadow policy, whatever DECISION_SHADOW_POLICY_FILE says. */
+  shadowPolicy?: Policy | null;
   /** An open, migrated database (a test's shared one); by default config.databaseUrl is connected and migrated. */
   database?: DatabaseHandle;
 }
@@ -74,6 +83,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const sleep = overrides.sleep ?? ((ms: number) => sleepMs(ms));
   const policy =
     overrides.policy ?? (config.decisionPolicyFile ? loadPolicyFile(config.decisionPolicyFile) : defaultPolicy);
+  const shadowPolicy = loadShadowPolicy(config, policy, overrides.shadowPolicy);
   const database = overrides.database ?? (await openDatabase(config, logger, random));
 
   const { db } = database;
@@ -98,6 +108,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const metrics = createMetrics({
     enabled: config.metricsEnabled,
     policyVersion: policy.version,
+    shadowPolicyVersion: shadowPolicy?.version ?? null,
     clock,
     logger: logger.child({ component: 'metrics' }),
     readSnapshot: createSnapshotReader({
@@ -127,6 +138,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     random,
     sleep,
     policy,
+    shadowPolicy,
     database,
     queue,
     events: createEventStore({ db, queue, clock }),
@@ -138,10 +150,29 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     }),
     writeBacks,
     reconciliations: createReconciliationStore({ db, clock }),
+    shadows: createShadowStore({ db }),
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
     persona,
     metrics,
   };
+}
+
+/**
+ * DECISION_SHADOW_POLICY_FILE, read and checked at startup like the live policy: a bad file, or one that could not
+ * be told apart from the live policy (same version, or the same rules), stops the service.
+ */
+function loadShadowPolicy(config: Config, live: Policy, override: Policy | null | undefined): Policy | null {
+  if (override !== undefined) return override;
+  if (!config.decisionShadowPolicyFile) return null;
+  const shadow = loadPolicyFile(config.decisionShadowPolicyFile);
+  const problem = shadowPolicyProblem(live, shadow);
+  if (problem) {
+    throw new AppError(
+      ErrorCodes.POLICY_INVALID,
+      `The shadow policy in ${config.decisionShadowPolicyFile} (DECISION_SHADOW_POLICY_FILE) ${problem}`,
+    );
+  }
+  return shadow;
 }
 
 async function openDatabase(config: Config, logger: Logger, random: Random): Promise<DatabaseHandle> {
@@ -183,6 +214,7 @@ export function createWorker(deps: Deps, options: { concurrency?: number; worker
     events: deps.events,
     deliveries: deps.deliveries,
     policy: deps.policy,
+    shadowPolicy: deps.shadowPolicy,
     clock,
     random,
     polling: {

@@ -33,7 +33,12 @@ async function main(): Promise<void> {
     await deps.database.notifier.listen(() => worker.wake());
   }
   logger.info(
-    { url, policyVersion: deps.policy.version, worker: config.workerConcurrency > 0 ? worker.id : null },
+    {
+      url,
+      policyVersion: deps.policy.version,
+      shadowPolicyVersion: deps.shadowPolicy?.version ?? null,
+      worker: config.workerConcurrency > 0 ? worker.id : null,
+    },
     'ready',
   );
   shutdown.setDrain(async () => {

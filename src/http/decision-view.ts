@@ -13,6 +13,22 @@ const personaFields = {
   templateId: z.string().nullable(),
 };
 
+/** DECISION_SHADOW_POLICY_FILE: what the shadow policy decided on the same evidence; never delivered. */
+const shadowViewSchema = z
+  .object({
+    outcome: outcomeSchema,
+    reasons: z.array(reasonSchema),
+    policyVersion: z.string(),
+    evaluatedAt: z
+      .string()
+      .describe("When it was taken: the decision's `decidedAt`, or a later same-outcome re-evaluation's time."),
+  })
+  .nullable()
+  .describe(
+    "The shadow policy's decision on the latest evidence (DECISION_SHADOW_POLICY_FILE): stored, never delivered nor " +
+      'written back. Null when no shadow policy ran on this decision (when it was taken or re-evaluated since).',
+  );
+
 const historyEntrySchema = z.object({
   eventId: z.string(),
   eventName: z.string().nullable(),
@@ -56,6 +72,7 @@ export const decisionViewSchema = z.object({
       updatedAt: z.string(),
     })
     .nullable(),
+  shadow: shadowViewSchema,
 });
 export type DecisionView = z.output<typeof decisionViewSchema>;
 
@@ -108,6 +125,14 @@ export function toDecisionView(view: InquiryView): z.input<typeof decisionViewSc
           detail: view.writeBack.detail,
           attempts: view.writeBack.attempts,
           updatedAt: view.writeBack.updatedAt,
+        }
+      : null,
+    shadow: d?.shadow
+      ? {
+          outcome: d.shadow.outcome,
+          reasons: d.shadow.reasons,
+          policyVersion: d.shadow.policyVersion,
+          evaluatedAt: d.shadow.evaluatedAt,
         }
       : null,
   };

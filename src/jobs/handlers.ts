@@ -18,6 +18,8 @@ export interface JobHandlerOptions {
   events: Pick<EventStore, 'latestReportMatchEvents' | 'record'>;
   deliveries: DeliveryStore;
   policy: Policy;
+  /** DECISION_SHADOW_POLICY_FILE: also decided on every evaluation, stored, never delivered; null when unset. */
+  shadowPolicy: Policy | null;
   clock: Clock;
   random: Random;
   polling: PollingOptions;
@@ -42,6 +44,7 @@ export function createJobHandlers(options: JobHandlerOptions): JobHandlers {
       decisions: options.decisions,
       events: options.events,
       policy: options.policy,
+      shadowPolicy: options.shadowPolicy,
       clock,
       random,
       polling: options.polling,

@@ -9,6 +9,7 @@ import {
   withMatchDismissals,
 } from '../decision/evidence.js';
 import { type Policy, policyFor } from '../decision/policy.js';
+import { decideShadow } from '../decision/shadow.js';
 import { describeError, isAppError } from '../errors.js';
 import type { ProcessInquiryPayload } from '../job-kinds.js';
 import { backoffDelayMs } from '../lib/backoff.js';
@@ -39,6 +40,11 @@ export interface ProcessInquiryOptions {
   /** Reads the reports' latest match events: a dismissal shows only there (evidence.ts, matchDismissedAt). */
   events: Pick<EventStore, 'latestReportMatchEvents'>;
   policy: Policy;
+  /**
+   * DECISION_SHADOW_POLICY_FILE: decided on the same evidence as every live decision and stored beside it; never
+   * delivered, never written back. It does not change what is fetched or polled: the live policy decides that.
+   */
+  shadowPolicy?: Policy | null;
   clock: Clock;
   random: Random;
   polling: PollingOptions;
@@ -57,6 +63,7 @@ type PollState = ProcessInquiryPayload;
  */
 export function createProcessInquiryHandler(options: ProcessInquiryOptions): JobHandler<'process_inquiry'> {
   const { persona, decisions, events, policy, clock, random, polling } = options;
+  const shadowPolicy = options.shadowPolicy ?? null;
   const metrics = options.metrics ?? noopRecorder;
 
   return async function processInquiry(state, job, { log, finishWithin }) {
@@ -114,6 +121,7 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     }
 
     const decision = decide(evidence, policy);
+    const shadow = decideShadow(evidence, shadowPolicy);
     const source = sourceOf(state, ctx.calls, now);
     const result = await decisions.saveEvaluation(
       {
@@ -140,16 +148,24 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
           gatheredAt: source.at,
         },
         personaCalls: calls,
+        shadow,
       },
       { within: finishWithin },
     );
-    const facts = { outcome: decision.outcome, personaStatus: evidence.inquiryStatus, personaCalls: calls };
+    const facts = {
+      outcome: decision.outcome,
+      ...(shadow ? { shadowOutcome: shadow.outcome } : {}),
+      personaStatus: evidence.inquiryStatus,
+      personaCalls: calls,
+    };
     if (result.status === 'decided' || result.status === 'unchanged') {
       metrics.evaluation({
         result: result.status,
         outcome: decision.outcome,
         policyVersion: decision.policyVersion,
         sinceWebhookSeconds: (clock.now() - state.receivedAtMs) / 1000,
+        ...(shadow ? { shadowOutcome: shadow.outcome } : {}),
+        ruleErrors: decision.reasons.flatMap((r) => (r.code === 'rule_error' && r.rule ? [r.rule] : [])),
       });
     }
     if (result.status === 'decided') {

@@ -29,6 +29,8 @@ const DATABASE_GAUGES_TTL_MS = 5_000;
 export function createMetrics(options: {
   enabled: boolean;
   policyVersion: string;
+  /** DECISION_SHADOW_POLICY_FILE's version (its series start at 0); null or absent without one. */
+  shadowPolicyVersion?: string | null;
   clock: Clock;
   logger: Pick<Logger, 'warn'>;
   readSnapshot: () => Promise<DatabaseSnapshot>;
@@ -38,7 +40,10 @@ export function createMetrics(options: {
   collectDefaultMetrics({ register: registry });
   // gauges named like counters (promtool check metrics refuses them); their per-type twins stay and sum to the same
   for (const name of NOT_PROMETHEUS_NAMES) registry.removeSingleMetric(name);
-  const recorder = createPrometheusRecorder(registry, { policyVersion: options.policyVersion });
+  const recorder = createPrometheusRecorder(registry, {
+    policyVersion: options.policyVersion,
+    shadowPolicyVersion: options.shadowPolicyVersion ?? null,
+  });
   registerDatabaseGauges(registry, {
     readSnapshot: options.readSnapshot,
     clock: options.clock,

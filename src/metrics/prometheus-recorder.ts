@@ -23,7 +23,10 @@ const PERSONA_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
  * no await). Series whose label values are known up front start at 0, so `increase()` and absence-based alerts
  * see them from the first scrape.
  */
-export function createPrometheusRecorder(registry: Registry, options: { policyVersion: string }): MetricsRecorder {
+export function createPrometheusRecorder(
+  registry: Registry,
+  options: { policyVersion: string; shadowPolicyVersion?: string | null },
+): MetricsRecorder {
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
@@ -94,15 +97,39 @@ export function createPrometheusRecorder(registry: Registry, options: { policyVe
   );
   for (const result of EVALUATION_RESULTS)
     for (const outcome of OUTCOMES) decisions.inc({ result, outcome, policy_version: options.policyVersion }, 0);
+  const ruleErrors = counter(
+    'rule_errors_total',
+    'Evaluations where a policy rule (CEL) could not be evaluated: a rule_error reason, by rule name. The rule asked ' +
+      'for nothing; the decision was taken on the rest.',
+    ['rule'],
+  );
+  const shadowDecisions = counter(
+    'shadow_decisions_total',
+    'Evaluations saved that were also decided under the shadow policy (DECISION_SHADOW_POLICY_FILE), by the live ' +
+      'and the shadow outcome: equal labels are agreement.',
+    ['live_outcome', 'shadow_outcome'],
+  );
+  if (options.shadowPolicyVersion) {
+    new Gauge({
+      name: `${METRIC_PREFIX}shadow_policy_info`,
+      help: 'Always 1; policy_version names the shadow policy this process also decides with (absent without one).',
+      labelNames: ['policy_version'] as const,
+      registers,
+    }).set({ policy_version: options.shadowPolicyVersion }, 1);
+    for (const live of OUTCOMES)
+      for (const shadow of OUTCOMES) shadowDecisions.inc({ live_outcome: live, shadow_outcome: shadow }, 0);
+  }
 
   return {
     webhook(result, seconds) {
       webhooks.inc({ result });
       ack.observe(seconds);
     },
-    evaluation({ result, outcome, policyVersion, sinceWebhookSeconds }) {
+    evaluation({ result, outcome, policyVersion, sinceWebhookSeconds, shadowOutcome, ruleErrors: failedRules }) {
       decisions.inc({ result, outcome, policy_version: policyVersion });
+      for (const rule of failedRules ?? []) ruleErrors.inc({ rule });
       toDecision.observe({ result }, Math.max(0, sinceWebhookSeconds));
+      if (shadowOutcome !== undefined) shadowDecisions.inc({ live_outcome: outcome, shadow_outcome: shadowOutcome });
     },
     personaRequest(sample) {
       personaRequests.inc({ endpoint: sample.endpoint, status: statusLabel(sample) });

@@ -50,6 +50,10 @@ export interface EvaluationSample {
   policyVersion: string;
   /** From the webhook's arrival (the job payload's receivedAtMs) to the saved evaluation. */
   sinceWebhookSeconds: number;
+  /** DECISION_SHADOW_POLICY_FILE: the shadow policy's outcome on the same evidence; absent without one. */
+  shadowOutcome?: Outcome;
+  /** The live policy's rules that could not be evaluated on this evidence (`rule_error` reasons), by name. */
+  ruleErrors?: readonly string[];
 }
 
 export const PERSONA_ENDPOINTS = ['inquiry', 'verification', 'report', 'other'] as const;

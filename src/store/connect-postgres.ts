@@ -13,6 +13,8 @@ export interface PostgresOptions {
   random?: Random | undefined;
   /** Reconnect backoff of the LISTEN connection (tests shorten it). */
   listenReconnect?: { minMs: number; maxMs: number } | undefined;
+  /** Every transaction read-only (`default_transaction_read_only`): for tools that must not write. */
+  readOnly?: boolean | undefined;
 }
 
 const INT8_OID = 20;
@@ -29,6 +31,16 @@ const types: pg.CustomTypesConfig = {
 function parseInt8(value: string): number {
   return Number(value);
 }
+
+/**
+ * A read-only session (the backtest) writes nothing, migrations included. Its statements hold no lock a webhook
+ * waits on, and one page of a narrow --since window may scan far, so it gets a longer statement limit.
+ */
+const READ_ONLY_SESSION = {
+  options: '-c default_transaction_read_only=on',
+  statement_timeout: 60_000,
+  query_timeout: 61_000,
+} satisfies pg.ClientConfig;
 
 export function connectPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
   const log = options.logger;
@@ -47,6 +59,7 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Dat
     connectionTimeoutMillis: 5_000,
     // a hung process must not hold row locks (the job queue, the rate budget) forever
     idle_in_transaction_session_timeout: 60_000,
+    ...(options.readOnly ? READ_ONLY_SESSION : {}),
   };
   const pool = new pg.Pool({ ...clientConfig, max: Math.max(2, options.poolSize ?? 10), idleTimeoutMillis: 30_000 });
   // A pooled connection that dies (database restart, network cut) must not crash the process: pg emits 'error' on

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
@@ -10,6 +10,11 @@ import { createLocalJobNotifier } from './job-notifier.js';
 export interface ConnectOptions extends PostgresOptions {
   /** SQLite `synchronous`: FULL (default) makes every acknowledged webhook survive a power cut, not only a crash. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /**
+   * For tools that only read (`npm run policy -- backtest`): SQLite opens an existing file read-only (never creating
+   * it), PostgreSQL sessions default to read-only transactions. Nothing can be written, migrations included.
+   */
+  readOnly?: boolean;
 }
 
 /** `sqlite:<path>` or `postgres://…` / `postgresql://…` (one store for many replicas; see docs/postgres.md). */
@@ -21,12 +26,26 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
 
 function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
   const file = path === ':memory:' ? path : resolve(path);
+  if (options.readOnly) return sqliteHandle(openSqliteReadOnly(file));
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  return sqliteHandle(sqlite);
+}
+
+/** An existing file only (a missing one is an error, not a new empty database); writes fail at SQLite. */
+function openSqliteReadOnly(file: string): SQLite.Database {
+  if (file !== ':memory:' && !existsSync(file)) throw new Error(`no SQLite database at ${file}`);
+  const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('query_only = ON');
+  return sqlite;
+}
+
+function sqliteHandle(sqlite: SQLite.Database): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,

@@ -86,6 +86,8 @@ export interface DecisionTable {
   /** Null on decisions stored before the lifecycle migration. */
   event_name: string | null;
   reference_id: string | null;
+  /** The shadow policy's decision (JSON), kept up to date by same-outcome re-evaluations; null without one. */
+  shadow: string | null;
 }
 
 /** A re-evaluation that kept the decision's outcome: no new decision or delivery, one line of its history. */

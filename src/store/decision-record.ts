@@ -3,6 +3,7 @@ import type { EvidenceSummary } from '../decision/evidence.js';
 import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
 import { storedEvidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
+import { type ShadowDecision, shadowDecisionSchema } from '../decision/shadow.js';
 import type { DecisionTable } from './database.js';
 import { jsonText, parseRow } from './parse-row.js';
 
@@ -22,7 +23,21 @@ export interface DecisionRecord {
   evidence: EvidenceSummary;
   personaCalls: number;
   decidedAt: string;
+  /**
+   * DECISION_SHADOW_POLICY_FILE: the shadow policy's decision at the latest evaluation that took one (this decision's
+   * own, or a later same-outcome re-evaluation's), when it was taken; null when no shadow policy ever ran on it.
+   */
+  shadow: ShadowRecord | null;
 }
+
+/** A stored shadow decision and when it was taken (the decision's `decidedAt`, or its history entry's `recordedAt`). */
+export interface ShadowRecord extends ShadowDecision {
+  evaluatedAt: string;
+}
+
+export const shadowRecordSchema = shadowDecisionSchema.extend({
+  evaluatedAt: z.string(),
+}) satisfies z.ZodType<ShadowRecord>;
 
 const count = z.number().int().nonnegative();
 
@@ -40,6 +55,8 @@ const decisionRowSchema = z
     evidence: jsonText(storedEvidenceSummarySchema),
     persona_calls: count,
     decided_at: z.string(),
+    // null: no shadow policy ran on this decision (decisions stored before the shadow migration among them)
+    shadow: jsonText(shadowRecordSchema).nullable(),
   })
   .transform((row): DecisionRecord => ({
     decisionId: row.decision_id,
@@ -54,6 +71,7 @@ const decisionRowSchema = z
     evidence: row.evidence,
     personaCalls: row.persona_calls,
     decidedAt: row.decided_at,
+    shadow: row.shadow,
   }));
 
 export function toDecisionRecord(row: DecisionTable): DecisionRecord {
@@ -75,5 +93,6 @@ export function toDecisionRow(record: DecisionRecord): DecisionTable {
     persona_calls: record.personaCalls,
     decided_at: record.decidedAt,
     reference_id: record.evidence.referenceId,
+    shadow: record.shadow === null ? null : JSON.stringify(record.shadow),
   };
 }

@@ -8,8 +8,12 @@ import type { Outbox } from './outbox.js';
 import { readWriteBack, type WriteBack, type WriteBackOutbox } from './write-back-store.js';
 import { parseRow } from './parse-row.js';
 import { outcomeSchema } from '../decision/schemas.js';
+import type { ShadowDecision } from '../decision/shadow.js';
 
-export type NewDecision = Omit<DecisionRecord, 'decisionId' | 'sequence' | 'decidedAt'>;
+/** `shadow`: the shadow policy's decision on the same evidence (the store stamps when it was taken); absent: none. */
+export type NewDecision = Omit<DecisionRecord, 'decisionId' | 'sequence' | 'decidedAt' | 'shadow'> & {
+  shadow?: ShadowDecision | null;
+};
 
 export interface InquiryView {
   inquiryId: string;
@@ -194,11 +198,13 @@ export function createDecisionStore(options: {
     previous: DecisionRef | null,
   ): Promise<DecisionRecord> => {
     const now = clock.now();
+    const decidedAt = new Date(now).toISOString();
     const record: DecisionRecord = {
       ...input,
       decisionId: `dec_${randomUUID().replaceAll('-', '')}`,
       sequence: (previous?.sequence ?? 0) + 1,
-      decidedAt: new Date(now).toISOString(),
+      decidedAt,
+      shadow: input.shadow ? { ...input.shadow, evaluatedAt: decidedAt } : null,
     };
     await trx.insertInto('decisions').values(toDecisionRow(record)).execute();
     await markDecided(trx, record.inquiryId, record.eventId, record.decidedAt);
@@ -258,6 +264,15 @@ export function createDecisionStore(options: {
             recorded_at: recordedAt,
           })
           .execute();
+        // the shadow follows the latest evidence even when the live outcome stays (docs/decision-policy.md#shadow-policy);
+        // an evaluation without a shadow policy leaves the last one as it was
+        if (input.shadow) {
+          await trx
+            .updateTable('decisions')
+            .set({ shadow: JSON.stringify({ ...input.shadow, evaluatedAt: recordedAt }) })
+            .where('decision_id', '=', previous.decisionId)
+            .execute();
+        }
         await markDecided(trx, input.inquiryId, input.eventId, recordedAt);
         return { status: 'unchanged', decision: previous };
       }),

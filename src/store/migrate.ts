@@ -7,6 +7,7 @@ import * as lifecycle from './migrations/2026-12-02-001-lifecycle.js';
 import * as metrics from './migrations/2026-12-03-001-metrics.js';
 import * as writeBack from './migrations/2026-12-04-001-write-back.js';
 import * as reconciliations from './migrations/2026-12-05-001-reconciliations.js';
+import * as shadow from './migrations/2026-12-06-001-shadow.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-001-metrics': metrics,
   '2026-12-04-001-write-back': writeBack,
   '2026-12-05-001-reconciliations': reconciliations,
+  '2026-12-06-001-shadow': shadow,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -54,4 +56,16 @@ async function runMigrations(db: Db): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Which of the migrations this version knows the database has applied, and which not (oldest first). Reads only:
+ * the bookkeeping table is not created when missing. A tool that must not migrate (the backtest) checks with it.
+ */
+export async function migrationState(db: Db): Promise<{ applied: string[]; pending: string[] }> {
+  const known = await new Migrator({ db, provider }).getMigrations();
+  return {
+    applied: known.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: known.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
 }

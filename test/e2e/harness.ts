@@ -9,7 +9,7 @@ import type { SinkDelivery } from '../../src/sim/sink.js';
 import { type ServiceProcess, startService } from '../../scripts/lib/service-process.js';
 import { pollUntil } from '../helpers/events.js';
 
-const E2E_TOKEN = 'e2e-read-token-0123456789abcdef0123456789';
+export const E2E_TOKEN = 'e2e-read-token-0123456789abcdef0123456789';
 
 /**
  * The one bound on an end-to-end test: real processes are awaited by event (a log line, an exit) or polled until the

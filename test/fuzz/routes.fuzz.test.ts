@@ -69,9 +69,10 @@ const path = fc.oneof(
 
 const queryString = fc
   .dictionary(
-    fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'referenceId', 'include'), printable),
+    fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'referenceId', 'include', 'since', 'until'), printable),
     fc.oneof(
       fc.constantFrom('1', '50', '200', '0', '-1', '1e3', 'pending', 'failed', 'delivered', 'user_1'),
+      fc.constantFrom('2026-11-29T10:00:00Z', '2026-11-29T10:00:00.123456+14:00', '0000-01-01T00:00:00-23:59'),
       anyText,
       fc.string().map((s) => `cur_${s}`),
     ),

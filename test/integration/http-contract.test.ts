@@ -240,6 +240,7 @@ describe('operations and read API answers', () => {
       history: [],
       error: null,
       writeBack: null,
+      shadow: null,
     };
     const before = await call({ url: '/decisions/inq_view', headers: auth });
     expect([before.status, before.body]).toEqual([200, processing]);
@@ -266,6 +267,7 @@ describe('operations and read API answers', () => {
       history: [],
       error: null,
       writeBack: null,
+      shadow: null,
     });
   });
 

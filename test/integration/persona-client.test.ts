@@ -81,6 +81,9 @@ const expectedEvidence = {
   referenceId: 'user-Client1',
   accountId: 'act_Client1',
   templateId: 'itmpl_Client1',
+  // the inquiry's tags and risk signals (buildInquiry's defaults: numbers only, so all of them kept)
+  tags: [],
+  behaviors: { 'bot-score': 3, 'completion-time': 310.5, 'request-spoof-attempts': 0, 'user-agent-spoof-attempts': 0 },
   verifications: [
     {
       id: 'ver_Gov1',

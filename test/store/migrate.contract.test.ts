@@ -12,6 +12,7 @@ const ALL = [
   '2026-12-03-001-metrics',
   '2026-12-04-001-write-back',
   '2026-12-05-001-reconciliations',
+  '2026-12-06-001-shadow',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

@@ -1,6 +1,7 @@
 import type { DeliveryView } from '../delivery-view.js';
 import { type DecisionList, type DecisionView, decisionViewSchema, toDecisionView } from '../decision-view.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from './examples.js';
+import { DECIDED_SHADOW } from './shadow-examples.js';
 
 /** What the read and operations API answer, for the contract's examples (the shapes are checked by the compiler). */
 const reasons: DecisionView['reasons'] = [
@@ -80,6 +81,7 @@ export const DECIDED_VIEW: DecisionView = {
   history: [],
   error: null,
   writeBack: null,
+  shadow: DECIDED_SHADOW,
 };
 
 /** A decision still processing: the view of an inquiry without a decision, every decision field null. */

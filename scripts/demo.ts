@@ -4,9 +4,11 @@
  * SQLite in a temp folder, one signed webhook per scenario, then a table of what was decided and delivered; then
  * the lifecycle stories, one webhook per step (a manual review closed by a reviewer in Persona among them).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { buildInquiryEvent, type IncludedAllowlist } from '../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../src/sim/inquiry-ids.js';
 import { playLifecycle } from '../src/sim/lifecycle-events.js';
@@ -89,12 +91,36 @@ async function main(): Promise<void> {
         : `${storyWrong.length} step(s) did not end as expected`,
     );
     const recovered = await recoverLostWebhook(service.url, stack);
-    process.exitCode = wrong.length === 0 && storyWrong.length === 0 && recovered ? 0 : 1;
+    const backtested = await backtestCandidate(`sqlite:${join(dir, 'decisions.db')}`);
+    process.exitCode = wrong.length === 0 && storyWrong.length === 0 && recovered && backtested ? 0 : 1;
   } finally {
     step('stopping everything');
     if (service) await service.stop();
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CANDIDATE_POLICY = 'docs/examples/candidate-policy.json';
+
+/**
+ * What a candidate policy would have decided on this demo's traffic: the backtest (`npm run policy -- backtest`,
+ * the built CLI), read-only over the demo's store while the service runs, with no Persona call.
+ */
+async function backtestCandidate(databaseUrl: string): Promise<boolean> {
+  step(`what would ${CANDIDATE_POLICY} (CEL rules on risk signals and tags, a selfie required) have decided?`);
+  info(`npm run policy -- backtest ${CANDIDATE_POLICY}   (DATABASE_URL=${databaseUrl})`);
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['dist/policy-cli.js', 'backtest', CANDIDATE_POLICY],
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
+    );
+    console.log(stdout.replace(/^/gm, '    ').trimEnd());
+    return true;
+  } catch (error) {
+    info(`✗ the backtest failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+    return false;
   }
 }
 

@@ -268,7 +268,9 @@ wait_healthy persona-decider 90 || die "persona-decider did not become healthy a
 for inquiry in "$INQ_A" "$INQ_B"; do
   [ "$($HTTP status GET "$SVC_URL/decisions/$inquiry" "$API_TOKEN")" = 200 ] || die "the decision for $inquiry is gone after the restart"
 done
-compose logs --no-color persona-decider 2>&1 | grep -q '"msg":"stopped"' || die "no 'stopped' line: the service did not drain on restart"
+# to a file first: under pipefail, `grep -q` stopping at the first match can fail the pipeline (SIGPIPE to the writer)
+compose logs --no-color persona-decider >"$WORK/service-logs.txt" 2>&1 || true
+grep -q '"msg":"stopped"' "$WORK/service-logs.txt" || die "no 'stopped' line: the service did not drain on restart"
 ok "docker-compose restart persona-decider: drained, healthy again in $(($(ms_since "$t") / 1000)) s, both decisions kept"
 down_clean "production service"
 

@@ -206,7 +206,9 @@ stop_service() { # label
   code=$(podman inspect --format '{{.State.ExitCode}}' "$SVC")
   [ "$code" = 0 ] || die "$1: exit code $code after SIGTERM (want 0) in ${ms} ms"
   [ "$ms" -lt 10000 ] || die "$1: took ${ms} ms to stop (limit 10000)"
-  podman logs "$SVC" 2>&1 | grep -q '"msg":"stopped"' || die "$1: no 'stopped' log line (drain did not finish)"
+  # to a file first: under pipefail, `grep -q` stopping at the first match can fail the pipeline (SIGPIPE)
+  podman logs "$SVC" >"$WORK/service-logs.txt" 2>&1 || true
+  grep -q '"msg":"stopped"' "$WORK/service-logs.txt" || die "$1: no 'stopped' log line (drain did not finish)"
   ok "$1: SIGTERM -> drained, exit code 0 in ${ms} ms"
   pm rm -v "$SVC" >/dev/null
 }
@@ -234,6 +236,10 @@ ok "HEALTHCHECK (node fetch /healthz) passes"
 [ "$($HTTP status POST "$SVC_URL/webhooks/persona")" = 401 ] || die "an unsigned webhook was not refused with 401"
 [ "$($HTTP status GET "$SVC_URL/decisions/inq_x")" = 401 ] || die "GET /decisions without a token was not refused with 401"
 ok "unsigned webhook -> 401; /decisions without bearer token -> 401"
+
+[ "$($HTTP status GET "$SVC_URL/console")" = 200 ] || die "GET /console did not serve the operator console"
+[ "$($HTTP status GET "$SVC_URL/console/vendor/preact.module.js")" = 200 ] || die "the console's vendored library is missing from the image"
+ok "GET /console and its vendored library are served from the image"
 
 # (a) fired by the simulator, signed with the new secret
 fire_out=$(podman exec -e SIM_WEBHOOK_SECRET="$WEBHOOK_SECRET_NEW" "$SIM" \

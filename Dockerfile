@@ -6,7 +6,8 @@
 #
 # podman: `podman build --format docker …` keeps the HEALTHCHECK (the OCI image format has no such field).
 # Two stages: `build` compiles the native SQLite addon and the TypeScript; the runtime stage gets only
-# node_modules (production dependencies), dist/ and package.json, runs as the unprivileged `node` user (uid 1000),
+# node_modules (production dependencies), dist/, console/ (the operator console's static files) and package.json,
+# runs as the unprivileged `node` user (uid 1000),
 # never runs npm, and needs no writable path except the /app/data volume (so `--read-only` works).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -66,6 +67,8 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# GET /console serves these from /app/console (dist/http/routes/console.js looks three folders up)
+COPY console ./console
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node

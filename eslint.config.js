@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'console/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +17,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    // The operator console: plain ES modules run by the browser as they are (no build step); the vendored library is
+    // copied from node_modules unchanged (scripts/vendor-console.sh), not linted.
+    files: ['console/**/*.js'],
+    ignores: ['console/vendor/**'],
+    languageOptions: { sourceType: 'module', ecmaVersion: 2022, globals: { ...globals.browser } },
   },
   {
     // The decision engine is pure: it must not reach the edges (HTTP, storage, the Persona API client).

@@ -3,6 +3,9 @@
  * the Persona simulator and a downstream sink on free loopback ports, the real service (`node dist/main.js`) on
  * SQLite in a temp folder, one signed webhook per scenario, then a table of what was decided and delivered; then
  * the lifecycle stories, one webhook per step (a manual review closed by a reviewer in Persona among them).
+ *
+ * `npm run demo -- --keep` leaves it all running at the end, printing the operator console's URL and a token, until
+ * Ctrl-C: click through the demo's decisions (the review queue holds its manual reviews).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +21,10 @@ import { startSimulatorStack } from '../src/sim/stack.js';
 import { type ServiceProcess, startService } from './lib/service-process.js';
 import { formatTable, waitFor } from './lib/report.js';
 
-const API_TOKEN = 'demo-read-token-0123456789abcdef0123456789';
+const API_TOKEN = 'demo-operator-token-0123456789abcdef012345678';
+/** The name the console shows and the audit trail records for the demo's token. */
+const TOKEN_NAME = 'demo-operator';
+const KEEP = process.argv.slice(2).includes('--keep');
 const POLL_TIMEOUT_SECONDS = 4;
 const RECONCILE_INTERVAL_SECONDS = 2; // shortened from the default 900 for the lost-webhook part // shortened from the default 900 so the never-settles scenario ends in the demo
 
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
       env: {
         ...stack.env,
         DATABASE_URL: `sqlite:${join(dir, 'decisions.db')}`,
-        API_TOKENS: API_TOKEN,
+        API_TOKENS: `${TOKEN_NAME}:${API_TOKEN}`,
         VERIFICATION_POLL_TIMEOUT_SECONDS: String(POLL_TIMEOUT_SECONDS),
         VERIFICATION_POLL_MIN_DELAY_MS: '250',
         VERIFICATION_POLL_MAX_DELAY_MS: '1000',
@@ -93,12 +99,32 @@ async function main(): Promise<void> {
     const recovered = await recoverLostWebhook(service.url, stack);
     const backtested = await backtestCandidate(`sqlite:${join(dir, 'decisions.db')}`);
     process.exitCode = wrong.length === 0 && storyWrong.length === 0 && recovered && backtested ? 0 : 1;
+    await offerConsole(service.url);
   } finally {
     step('stopping everything');
     if (service) await service.stop();
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The operator console on the demo's decisions: its URL and the token to paste, on screen at the end. With --keep,
+ * everything stays up until Ctrl-C (or SIGTERM); without it the demo ends as it always did.
+ */
+async function offerConsole(serviceUrl: string): Promise<void> {
+  step(KEEP ? 'the operator console, on these decisions' : 'to click through these decisions in the operator console');
+  info(`console ${serviceUrl}/console`);
+  info(`token   ${API_TOKEN}   (${TOKEN_NAME}: may review, retry, redeliver)`);
+  if (!KEEP) {
+    info('run `npm run demo -- --keep` to keep the stack running until Ctrl-C; this run stops it now');
+    return;
+  }
+  info('open the URL, paste the token; the review queue holds the manual reviews. Ctrl-C stops everything.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 const CANDIDATE_POLICY = 'docs/examples/candidate-policy.json';

@@ -8,6 +8,7 @@ import { installErrorHandler } from './http/errors.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { registerOpenApi } from './http/openapi/register-openapi.js';
 import { createRequestIdGenerator, echoRequestId } from './http/request-id.js';
+import { consoleRoutes } from './http/routes/console.js';
 import { decisionRoutes } from './http/routes/decisions.js';
 import { deliveryRoutes } from './http/routes/deliveries.js';
 import { docsRoutes } from './http/routes/docs.js';
@@ -17,6 +18,11 @@ import { jobRoutes } from './http/routes/jobs.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { reconciliationRoutes } from './http/routes/reconciliations.js';
 import { shadowRoutes } from './http/routes/shadow.js';
+import { auditRoutes } from './http/routes/audit.js';
+import { reviewRoutes } from './http/routes/review.js';
+import { sessionRoutes } from './http/routes/session.js';
+import { statusRoutes } from './http/routes/status.js';
+import { reviewQueueCount } from './store/gauge-queries.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
@@ -35,6 +41,9 @@ export interface AppDeps extends Pick<
   | 'deliveries'
   | 'reconciliations'
   | 'shadows'
+  | 'decisionList'
+  | 'audit'
+  | 'readSnapshot'
   | 'policy'
   | 'shadowPolicy'
   | 'metrics'
@@ -89,12 +98,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onEnqueued,
     ...(registry ? { metrics: deps.metrics.recorder } : {}),
   });
-  const requireBearer = createBearerAuth(deps.config.apiTokens);
+  const requireBearer = createBearerAuth(deps.config.bearerTokens);
   await app.register(decisionRoutes, {
     decisions: deps.decisions,
+    decisionList: deps.decisionList,
     deliveries: deps.deliveries,
     requireBearer,
     onEnqueued,
+  });
+  await app.register(reviewRoutes, {
+    decisions: deps.decisions,
+    policyVersion: deps.policy.version,
+    requireBearer,
+    onEnqueued,
+  });
+  await app.register(sessionRoutes, { requireBearer });
+  await app.register(auditRoutes, { audit: deps.audit, requireBearer });
+  const { db } = deps.database;
+  await app.register(statusRoutes, {
+    readSnapshot: deps.readSnapshot,
+    reviewQueue: () => reviewQueueCount(db),
+    requireBearer,
   });
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
@@ -107,11 +131,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requireBearer,
   });
   await app.register(docsRoutes);
+  await app.register(consoleRoutes);
   if (registry) {
     const { metricsToken } = deps.config;
     await app.register(metricsRoutes, {
       registry,
-      requireBearer: metricsToken === undefined ? undefined : createBearerAuth([metricsToken]),
+      requireBearer:
+        metricsToken === undefined
+          ? undefined
+          : createBearerAuth([{ name: 'metrics', token: metricsToken, access: 'read' }]),
     });
   }
   return app;

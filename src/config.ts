@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { checkBearerTokens, containsPlaceholder, refuseListedPlaceholders } from './config-secrets.js';
+import { containsPlaceholder, refuseListedPlaceholders } from './config-secrets.js';
+import { type BearerToken, duplicateTokenNames, parseBearerTokens } from './config-tokens.js';
 import { type TrustProxy, trustProxySchema } from './config-trust-proxy.js';
 import { AppError, ErrorCodes } from './errors.js';
 import { redactUrl } from './lib/redact-url.js';
@@ -98,7 +99,18 @@ const schema = z
       .default('2025-12-08'),
     PERSONA_TIMEOUT_MS: positiveInt.default(10_000),
     PERSONA_MAX_RETRIES: nonNegativeInt.default(4),
-    API_TOKENS: csv.superRefine(checkBearerTokens),
+    API_TOKENS: csv.transform((entries, ctx) => parseBearerTokens(entries, 'operate', ctx)),
+    // read-only tokens: GET routes only (403 FORBIDDEN on operator actions); unset or empty = none
+    API_READ_TOKENS: optionalString.transform((value, ctx) =>
+      parseBearerTokens(
+        (value ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+        'read',
+        ctx,
+      ),
+    ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     VERIFICATION_POLL_TIMEOUT_SECONDS: positiveInt.default(900),
     VERIFICATION_POLL_MIN_DELAY_MS: positiveInt.default(2_000),
@@ -130,6 +142,14 @@ const schema = z
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   })
   .superRefine((env, ctx) => {
+    const duplicates = duplicateTokenNames([...env.API_TOKENS, ...env.API_READ_TOKENS]);
+    if (duplicates.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_TOKENS'],
+        message: `token names must be unique across API_TOKENS and API_READ_TOKENS: ${duplicates.join(', ')}`,
+      });
+    }
     if (env.WEBHOOK_MAX_AGE_SECONDS < env.WEBHOOK_TOLERANCE_SECONDS) {
       ctx.addIssue({
         code: 'custom',
@@ -179,7 +199,10 @@ export interface Config {
   personaApiVersion: string;
   personaTimeoutMs: number;
   personaMaxRetries: number;
+  /** API_TOKENS' tokens (their names are in bearerTokens). */
   apiTokens: readonly string[];
+  /** Every bearer token of API_TOKENS (`operate`) and API_READ_TOKENS (`read`), with its name. */
+  bearerTokens: readonly BearerToken[];
   logLevel: string;
   verificationPollTimeoutSeconds: number;
   verificationPollMinDelayMs: number;
@@ -236,7 +259,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     personaApiVersion: e.PERSONA_API_VERSION,
     personaTimeoutMs: e.PERSONA_TIMEOUT_MS,
     personaMaxRetries: e.PERSONA_MAX_RETRIES,
-    apiTokens: Object.freeze(e.API_TOKENS),
+    apiTokens: Object.freeze(e.API_TOKENS.map((t) => t.token)),
+    bearerTokens: Object.freeze([...e.API_TOKENS, ...e.API_READ_TOKENS].map((t) => Object.freeze(t))),
     logLevel: e.LOG_LEVEL,
     verificationPollTimeoutSeconds: e.VERIFICATION_POLL_TIMEOUT_SECONDS,
     verificationPollMinDelayMs: e.VERIFICATION_POLL_MIN_DELAY_MS,
@@ -313,6 +337,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     personaWebhookSecrets: `[set: ${config.personaWebhookSecrets.length}]`,
     personaApiKey: '[set]',
     apiTokens: `[set: ${config.apiTokens.length}]`,
+    bearerTokens: config.bearerTokens.map((t) => `${t.name} (${t.access})`),
     metricsToken: config.metricsToken === undefined ? undefined : '[set]',
     downstream: config.downstream
       ? { ...config.downstream, url: redactUrl(config.downstream.url), signingSecret: '[set]' }

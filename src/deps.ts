@@ -11,7 +11,9 @@ import { Worker } from './jobs/worker.js';
 import { type Clock, type Random, systemClock, systemRandom } from './lib/clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/create-metrics.js';
-import { createSnapshotReader } from './metrics/database-snapshot.js';
+import { createSnapshotReader, type DatabaseSnapshot } from './metrics/database-snapshot.js';
+import { type AuditStore, createAuditStore } from './store/audit-store.js';
+import { createDecisionList, type DecisionList } from './store/decision-list.js';
 import { createPersonaClient, type PersonaClient } from './persona/client.js';
 import { createRateBudget, type Sleep } from './persona/rate-limit.js';
 import { createSharedRateBudget, SHARED_RATE_BUDGET_NAME } from './persona/shared-rate-budget.js';
@@ -52,6 +54,12 @@ export interface Deps {
   reconciliations: ReconciliationStore;
   /** The current decisions and their shadows, a page at a time (GET /shadow/summary). */
   shadows: ShadowStore;
+  /** GET /decisions (filters, the review queue) and GET /decisions/:inquiryId/sequences. */
+  decisionList: DecisionList;
+  /** The operators' audit trail (GET /audit); entries are written by the actions' own transactions. */
+  audit: AuditStore;
+  /** The database's numbers the metrics gauges read (GET /status reads the same). */
+  readSnapshot: () => Promise<DatabaseSnapshot>;
   persona: PersonaClient;
   /** Counters, histograms and database gauges (GET /metrics); a no-op recorder when METRICS_ENABLED=false. */
   metrics: Metrics;
@@ -105,18 +113,19 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       grantTtlMs: config.personaTimeoutMs + 5_000,
       logger: logger.child({ component: 'rate-budget' }),
     });
+  const readSnapshot = createSnapshotReader({
+    db,
+    now: () => clock.now(),
+    // the in-process budget knows its window; the shared one is the row every replica writes
+    readRateBudget: localBudget ? async () => localBudget.view() : () => readRateBudget(db, SHARED_RATE_BUDGET_NAME),
+  });
   const metrics = createMetrics({
     enabled: config.metricsEnabled,
     policyVersion: policy.version,
     shadowPolicyVersion: shadowPolicy?.version ?? null,
     clock,
     logger: logger.child({ component: 'metrics' }),
-    readSnapshot: createSnapshotReader({
-      db,
-      now: () => clock.now(),
-      // the in-process budget knows its window; the shared one is the row every replica writes
-      readRateBudget: localBudget ? async () => localBudget.view() : () => readRateBudget(db, SHARED_RATE_BUDGET_NAME),
-    }),
+    readSnapshot,
   });
   const persona = createPersonaClient({
     baseUrl: config.personaApiUrl,
@@ -152,6 +161,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     reconciliations: createReconciliationStore({ db, clock }),
     shadows: createShadowStore({ db }),
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
+    decisionList: createDecisionList({ db }),
+    audit: createAuditStore({ db }),
+    readSnapshot,
     persona,
     metrics,
   };

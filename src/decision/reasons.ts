@@ -2,10 +2,10 @@ import type { Outcome } from './outcome.js';
 
 /**
  * Every reason code the engine emits, with the outcome it asks for ('info' explains without deciding). A code
- * carries this outcome, so consumers can branch on the code alone, with two documented exceptions
+ * carries this outcome, so consumers can branch on the code alone, with three documented exceptions
  * (docs/decision-policy.md#reason-codes): `inquiry_failed` and `inquiry_expired` carry the outcome the policy maps
- * them to, and in a decision taken on Persona's view the engine's own reasons are `info` (their `engineOutcome` says
- * what they asked for). Codes are a public contract (stored with each decision, sent downstream): add new ones,
+ * them to, `operator_review` carries the reviewer's outcome, and in a decision taken on Persona's view the engine's
+ * own reasons are `info` (their `engineOutcome` says what they asked for). Codes are a public contract (stored with each decision, sent downstream): add new ones,
  * never rename.
  */
 export const reasonCatalogue = {
@@ -16,6 +16,9 @@ export const reasonCatalogue = {
   report_ready: 'approved',
   report_match_dismissed: 'approved',
   persona_approved: 'approved',
+  // an operator's review (POST /decisions/:inquiryId/review): its outcome is the reviewer's choice (approved,
+  // declined or retry), a documented exception like inquiry_failed
+  operator_review: 'approved',
   // declined
   decline_check_failed: 'declined',
   inquiry_failed: 'declined',
@@ -76,6 +79,10 @@ export interface Reason {
   engineOutcome?: Outcome;
   /** On `rule_<name>` and `rule_error`: the policy rule's name. */
   rule?: string;
+  /** On `operator_review`: the operator (the token's name in API_TOKENS). */
+  actor?: string;
+  /** On `operator_review`: the operator's note. */
+  note?: string;
 }
 
 export type ReasonRefs = Pick<Reason, 'verificationId' | 'verificationType' | 'reportId' | 'reportType' | 'check'>;

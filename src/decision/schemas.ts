@@ -32,6 +32,8 @@ export const reasonSchema = z.object({
   check: z.string().optional(),
   engineOutcome: outcomeSchema.optional(),
   rule: z.string().optional(),
+  actor: z.string().optional(),
+  note: z.string().optional(),
 }) satisfies z.ZodType<Reason>;
 
 const checkSchema = z.object({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { evidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
+import { isOperatorReview } from '../decision/review.js';
 import type { DecisionRecord } from '../store/decision-record.js';
+import type { DecisionListItem } from '../store/decision-list.js';
 import type { InquiryView } from '../store/decision-store.js';
 import { WRITE_BACK_STATUSES } from '../store/write-back-store.js';
 import { WRITE_BACK_ACTIONS } from '../job-kinds.js';
@@ -28,6 +30,12 @@ const shadowViewSchema = z
     "The shadow policy's decision on the latest evidence (DECISION_SHADOW_POLICY_FILE): stored, never delivered nor " +
       'written back. Null when no shadow policy ran on this decision (when it was taken or re-evaluated since).',
   );
+
+/** An operator's review (POST /decisions/:inquiryId/review): who, their note, when. */
+const reviewViewSchema = z
+  .object({ actor: z.string(), note: z.string(), at: z.string() })
+  .nullable()
+  .describe("The operator's review when this decision is one (its reason is `operator_review`); else null.");
 
 const historyEntrySchema = z.object({
   eventId: z.string(),
@@ -73,11 +81,12 @@ export const decisionViewSchema = z.object({
     })
     .nullable(),
   shadow: shadowViewSchema,
+  review: reviewViewSchema,
 });
 export type DecisionView = z.output<typeof decisionViewSchema>;
 
 /** One decision in a list: what was decided and why, without the evidence (GET /decisions/:inquiryId has it). */
-const decisionSummarySchema = z.object({
+export const decisionSummarySchema = z.object({
   decisionId: z.string(),
   inquiryId: z.string(),
   sequence: z.number().int(),
@@ -88,6 +97,10 @@ const decisionSummarySchema = z.object({
   eventId: z.string(),
   eventName: z.string().nullable(),
   ...personaFields,
+  status: z
+    .enum(['processing', 'decided', 'failed'])
+    .describe("The inquiry's status now (`processing` while a later event is being evaluated)."),
+  review: reviewViewSchema,
 });
 
 export const decisionListSchema = z.object({
@@ -135,10 +148,17 @@ export function toDecisionView(view: InquiryView): z.input<typeof decisionViewSc
           evaluatedAt: d.shadow.evaluatedAt,
         }
       : null,
+    review: d ? toReviewView(d) : null,
   };
 }
 
-export function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSummarySchema> {
+function toReviewView(d: DecisionRecord): z.input<typeof reviewViewSchema> {
+  const [reason] = d.reasons;
+  if (!reason || !isOperatorReview(d.reasons)) return null;
+  return { actor: reason.actor ?? '', note: reason.note ?? '', at: d.decidedAt };
+}
+
+export function toDecisionSummary(d: DecisionListItem): z.input<typeof decisionSummarySchema> {
   return {
     decisionId: d.decisionId,
     inquiryId: d.inquiryId,
@@ -153,5 +173,7 @@ export function toDecisionSummary(d: DecisionRecord): z.input<typeof decisionSum
     referenceId: d.evidence.referenceId,
     accountId: d.evidence.accountId,
     templateId: d.evidence.templateId,
+    status: d.status,
+    review: toReviewView(d),
   };
 }

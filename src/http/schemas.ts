@@ -34,3 +34,15 @@ export function pageLimit(fallback: number) {
 export function pageCursor(isValid: (cursor: string) => boolean) {
   return z.string().max(200).refine(isValid, 'is not a cursor from a previous page').optional();
 }
+
+/** An operator's note (free text, never logged): 1 to 1000 characters. */
+export const operatorNote = z.string().min(1).max(1000);
+
+/** The optional body of an operator action: `{ "note": "…" }`, recorded in the audit trail; none is fine too. */
+export const actionBodySchema = z.preprocess(
+  // no body at all reaches the validator as null: the same as none
+  (body) => body ?? undefined,
+  z
+    .object({ note: operatorNote.optional().describe('Why: kept in the audit trail (GET /audit), never logged.') })
+    .optional(),
+);

@@ -35,11 +35,14 @@ export function createDeliverDecisionHandler(options: {
     if (!delivery || delivery.status !== 'pending') return { type: 'done' };
     const deliveryLog = log.child({ deliveryId, inquiryId: delivery.inquiryId, sequence: delivery.sequence });
 
+    const startedAt = clock.now();
     const result = await downstream.send({ webhookId: delivery.deliveryId, body: delivery.body });
+    // recorded with the delivery's new state (delivery_attempts: GET /deliveries/:deliveryId/attempts)
     const attempt = {
       attempts: delivery.attempts + 1,
       lastStatus: result.status,
       lastError: result.ok ? null : result.error,
+      durationMs: clock.now() - startedAt,
     };
     if (result.ok) {
       await deliveries.markDelivered(deliveryId, attempt, finishWithin);

@@ -175,6 +175,11 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       );
     } else if (result.status === 'superseded') {
       jobLog.info('a newer event of this inquiry was accepted meanwhile; its job decides');
+    } else if (result.status === 'unchanged' && result.reviewKept) {
+      jobLog.info(
+        { decisionId: result.decision.decisionId, ...facts },
+        "an operator's review stands (same evidence); added to its history, nothing delivered",
+      );
     } else if (result.status === 'unchanged') {
       jobLog.info(
         { decisionId: result.decision.decisionId, ...facts },

@@ -3,7 +3,7 @@ import { isJobKind, jobPayloadSchemas } from '../job-kinds.js';
 import { createCachedRead } from '../lib/cached-read.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import type { DatabaseSnapshot } from './database-snapshot.js';
+import { budgetNumbers, type DatabaseSnapshot } from './database-snapshot.js';
 import { METRIC_PREFIX } from './prometheus-recorder.js';
 
 export interface DatabaseGaugeOptions {
@@ -74,12 +74,10 @@ export function registerDatabaseGauges(registry: Registry, options: DatabaseGaug
     failedInquiries.set(snapshot.failedInquiries);
     budgetRemaining.reset();
     budgetLimit.reset();
-    const budget = snapshot.rateBudget;
+    // the same numbers as GET /status (database-snapshot.ts)
+    const budget = budgetNumbers(snapshot);
     if (budget && budget.limit !== null) budgetLimit.set({ budget: 'persona' }, budget.limit);
-    // once the window has certainly reset, the whole limit is available again (rate-window.ts, rollOver)
-    const windowOver = budget !== null && budget.resetAt !== null && snapshot.at >= budget.resetAt;
-    const remaining = windowOver ? budget.limit : (budget?.remaining ?? null);
-    if (remaining !== null) budgetRemaining.set({ budget: 'persona' }, remaining);
+    if (budget && budget.remaining !== null) budgetRemaining.set({ budget: 'persona' }, budget.remaining);
   };
 
   const refresh = createCachedRead(

@@ -48,3 +48,27 @@ export function createSnapshotReader(options: {
     return { at, dueJobs, runningJobs, deliveries, failedInquiries, failedJobs, rateBudget };
   };
 }
+
+/** Requests left and the limit, as the gauges show them: once the window has certainly reset, the whole limit. */
+export function budgetNumbers(snapshot: Pick<DatabaseSnapshot, 'at' | 'rateBudget'>): {
+  remaining: number | null;
+  limit: number | null;
+} | null {
+  const budget = snapshot.rateBudget;
+  if (budget === null) return null;
+  // once the window has certainly reset, the whole limit is available again (rate-window.ts, rollOver)
+  const windowOver = budget.resetAt !== null && snapshot.at >= budget.resetAt;
+  return { remaining: windowOver ? budget.limit : budget.remaining, limit: budget.limit };
+}
+
+/** Due jobs by kind, with how long the oldest has waited past its run time (seconds; the gauges' numbers). */
+export function dueJobNumbers(snapshot: Pick<DatabaseSnapshot, 'at' | 'dueJobs'>) {
+  const byKind = new Map<string, { kind: string; due: number; oldestDueAgeSeconds: number }>();
+  for (const row of snapshot.dueJobs) {
+    const entry = byKind.get(row.kind) ?? { kind: row.kind, due: 0, oldestDueAgeSeconds: 0 };
+    entry.due += row.due;
+    entry.oldestDueAgeSeconds = Math.max(entry.oldestDueAgeSeconds, Math.max(0, snapshot.at - row.oldestRunAt) / 1000);
+    byKind.set(row.kind, entry);
+  }
+  return [...byKind.values()];
+}

@@ -18,6 +18,8 @@ export interface Database {
   deliveries: DeliveryTable;
   rate_budget: RateBudgetTable;
   rate_budget_grants: RateBudgetGrantTable;
+  audit_log: AuditLogTable;
+  delivery_attempts: DeliveryAttemptTable;
 }
 
 export interface PersonaEventTable {
@@ -88,6 +90,8 @@ export interface DecisionTable {
   reference_id: string | null;
   /** The shadow policy's decision (JSON), kept up to date by same-outcome re-evaluations; null without one. */
   shadow: string | null;
+  /** An operator's review: the reviewer (the token's name); null (or absent before the audit migration) otherwise. */
+  reviewed_by?: string | null;
 }
 
 /** A re-evaluation that kept the decision's outcome: no new decision or delivery, one line of its history. */
@@ -161,6 +165,30 @@ export interface RateBudgetGrantTable {
   grant_id: string;
   name: string;
   expires_at: number;
+}
+
+/** One operator action (append-only: no code path updates or deletes a row). */
+export interface AuditLogTable {
+  audit_id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  inquiry_id: string | null;
+  note: string | null;
+  /** JSON text: ids the action made (the new decision, the new delivery); never personal data. */
+  detail: string | null;
+}
+
+/** One attempt to deliver a decision downstream. */
+export interface DeliveryAttemptTable {
+  attempt_id: string;
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
 }
 
 export type Db = Kysely<Database>;

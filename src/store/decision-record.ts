@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EvidenceSummary } from '../decision/evidence.js';
 import type { Outcome } from '../decision/outcome.js';
 import type { Reason } from '../decision/reasons.js';
+import { isOperatorReview } from '../decision/review.js';
 import { storedEvidenceSummarySchema, outcomeSchema, reasonSchema } from '../decision/schemas.js';
 import { type ShadowDecision, shadowDecisionSchema } from '../decision/shadow.js';
 import type { DecisionTable } from './database.js';
@@ -94,5 +95,6 @@ export function toDecisionRow(record: DecisionRecord): DecisionTable {
     decided_at: record.decidedAt,
     reference_id: record.evidence.referenceId,
     shadow: record.shadow === null ? null : JSON.stringify(record.shadow),
+    reviewed_by: isOperatorReview(record.reasons) ? (record.reasons[0]?.actor ?? null) : null,
   };
 }

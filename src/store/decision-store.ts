@@ -7,8 +7,12 @@ import { type DecisionRecord, toDecisionRecord, toDecisionRow } from './decision
 import type { Outbox } from './outbox.js';
 import { readWriteBack, type WriteBack, type WriteBackOutbox } from './write-back-store.js';
 import { parseRow } from './parse-row.js';
-import { outcomeSchema } from '../decision/schemas.js';
+import { isOperatorReview, operatorReviewReason, reviewStands, type ReviewOutcome } from '../decision/review.js';
+import { outcomeSchema, reasonSchema, storedEvidenceSummarySchema } from '../decision/schemas.js';
 import type { ShadowDecision } from '../decision/shadow.js';
+import type { Evidence } from '../decision/evidence.js';
+import { appendAudit } from './audit-store.js';
+import { jsonText } from './parse-row.js';
 
 /** `shadow`: the shadow policy's decision on the same evidence (the store stamps when it was taken); absent: none. */
 export type NewDecision = Omit<DecisionRecord, 'decisionId' | 'sequence' | 'decidedAt' | 'shadow'> & {
@@ -42,7 +46,8 @@ export interface HistoryEntry {
  */
 export type EvaluationResult =
   | { status: 'decided'; decision: DecisionRecord }
-  | { status: 'unchanged'; decision: DecisionRef }
+  /** `reviewKept`: the outcome differs, but the current decision is an operator's review that still stands. */
+  | { status: 'unchanged'; decision: DecisionRef; reviewKept?: boolean }
   | { status: 'stale' }
   | { status: 'superseded' };
 
@@ -51,6 +56,27 @@ export interface DecisionPage {
   /** Pass back as `cursor` for the next page; null on the last one. */
   nextCursor: string | null;
 }
+
+export type InquiryStatus = InquiryView['status'];
+
+/** An operator's review (POST /decisions/:inquiryId/review). */
+export interface ReviewInput {
+  inquiryId: string;
+  outcome: ReviewOutcome;
+  note: string;
+  /** The token's name (API_TOKENS). */
+  actor: string;
+  /** The sequence the reviewer looked at: the review is refused when the decision changed since. */
+  sequence?: number | undefined;
+  /** The live policy's version, recorded on the reviewed decision. */
+  policyVersion: string;
+}
+
+export type ReviewResult =
+  | { status: 'reviewed'; decision: DecisionRecord }
+  | { status: 'not_found' }
+  | { status: 'not_decided'; inquiryStatus: InquiryStatus }
+  | { status: 'changed'; sequence: number };
 
 export interface SaveOptions {
   /** Runs inside the decision's transaction (the worker ends the job there: see JobContext.finishWithin). */
@@ -79,6 +105,11 @@ export interface DecisionStore {
   /** Every decision of the customer's `reference-id` (one user, across inquiries), newest first. */
   listByReferenceId(referenceId: string, page: { limit: number; cursor?: string | undefined }): Promise<DecisionPage>;
   markFailed(inquiryId: string, eventId: string, error: string): Promise<void>;
+  /**
+   * An operator's review: a new decision (next sequence) with the reviewer's outcome on the current decision's
+   * evidence, its delivery, write-back and audit entry in one transaction.
+   */
+  review(input: ReviewInput): Promise<ReviewResult>;
   /** Whether an event of the inquiry newer than this `created-at` was accepted (its job is queued or ran). */
   newerEventAccepted(inquiryId: string, eventCreatedAt: string): Promise<boolean>;
   /**
@@ -122,6 +153,9 @@ const historyRowSchema = z
     policyVersion: row.policy_version,
     recordedAt: row.recorded_at,
   }));
+
+const storedReasons = jsonText(z.array(reasonSchema));
+const storedEvidence = jsonText(storedEvidenceSummarySchema);
 
 const inquiryRowSchema = z.object({
   status: z.enum(['processing', 'decided', 'failed']),
@@ -213,6 +247,68 @@ export function createDecisionStore(options: {
     return record;
   };
 
+  /** An operator's review in one transaction (DecisionStore.review). */
+  const reviewOnce = (input: ReviewInput): Promise<ReviewResult> =>
+    db.transaction().execute(async (trx): Promise<ReviewResult> => {
+      const inquiry = await trx
+        .selectFrom('inquiries')
+        .select(['status', 'error'])
+        .where('inquiry_id', '=', input.inquiryId)
+        .executeTakeFirst();
+      if (!inquiry) return { status: 'not_found' };
+      const { status } = parseRow(inquiryRowSchema, inquiry, `inquiry row ${input.inquiryId}`);
+      // processing (a job is deciding, the first decision or the next) or failed: nothing settled to review
+      if (status !== 'decided') return { status: 'not_decided', inquiryStatus: status };
+      const current = await latest(trx, input.inquiryId);
+      const ref = current ? await latestRef(trx, input.inquiryId) : null;
+      if (!current || !ref) return { status: 'not_found' };
+      if (input.sequence !== undefined && input.sequence !== current.sequence) {
+        return { status: 'changed', sequence: current.sequence };
+      }
+      const decision = await insertDecision(
+        trx,
+        {
+          inquiryId: input.inquiryId,
+          // the evidence reviewed is the current decision's; no Persona event made this one (eventName null)
+          eventId: current.eventId,
+          eventName: null,
+          // the newest event the current decision stands for: an older event still cannot replace the review
+          eventCreatedAt: ref.eventCreatedAt,
+          outcome: input.outcome,
+          reasons: [operatorReviewReason(input.outcome, input.actor, input.note)],
+          policyVersion: input.policyVersion,
+          evidence: current.evidence,
+          personaCalls: 0,
+        },
+        ref,
+      );
+      const { decisionId, sequence } = decision;
+      const audit = {
+        actor: input.actor,
+        action: 'review',
+        target: input.inquiryId,
+        inquiryId: input.inquiryId,
+        note: input.note,
+        detail: { decisionId, sequence, outcome: input.outcome, previousSequence: current.sequence },
+      } as const;
+      await appendAudit(trx, audit, clock.now());
+      return { status: 'reviewed', decision };
+    });
+
+  /** Whether the decision is an operator's review that `latest` evidence does not overturn (decision/review.ts). */
+  const reviewStandsAgainst = async (trx: Db, decisionId: string, latest: Evidence): Promise<boolean> => {
+    const row = await trx
+      .selectFrom('decisions')
+      .select(['reasons', 'evidence'])
+      .where('decision_id', '=', decisionId)
+      .executeTakeFirst();
+    const reasons = row ? storedReasons.safeParse(row.reasons) : undefined;
+    if (!row || !reasons?.success || !isOperatorReview(reasons.data)) return false;
+    const reviewed = storedEvidence.safeParse(row.evidence);
+    // evidence this version cannot read is not the same evidence: the engine decides as usual
+    return reviewed.success && reviewStands(reviewed.data, latest);
+  };
+
   return {
     async getInquiryView(inquiryId) {
       const row = await db
@@ -246,9 +342,14 @@ export function createDecisionStore(options: {
         const previous = await latestRef(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return { status: 'stale' };
         if (await newerAccepted(trx, input.inquiryId, input.eventCreatedAt)) return { status: 'superseded' };
-        if (previous?.outcome !== input.outcome) {
+        const reviewKept =
+          previous !== null &&
+          previous.outcome !== input.outcome &&
+          (await reviewStandsAgainst(trx, previous.decisionId, input.evidence));
+        if (previous?.outcome !== input.outcome && !reviewKept) {
           return { status: 'decided', decision: await insertDecision(trx, input, previous) };
         }
+        if (!previous) throw new Error('unreachable: an evaluation without a decision is always decided');
         const recordedAt = new Date(clock.now()).toISOString();
         await trx
           .insertInto('decision_history')
@@ -274,7 +375,16 @@ export function createDecisionStore(options: {
             .execute();
         }
         await markDecided(trx, input.inquiryId, input.eventId, recordedAt);
-        return { status: 'unchanged', decision: previous };
+        return { status: 'unchanged', decision: previous, ...(reviewKept ? { reviewKept } : {}) };
+      }),
+
+    review: (input) =>
+      reviewOnce(input).catch(async (error: unknown) => {
+        // two reviews (or a review and a job's decision) took the same next sequence at once on PostgreSQL: the
+        // unique (inquiry_id, sequence) refused the later one, which then reviewed a decision that has changed
+        if (!isUniqueViolation(error)) throw error;
+        const now = await latestRef(db, input.inquiryId);
+        return { status: 'changed', sequence: now?.sequence ?? 0 };
       }),
 
     async listByReferenceId(referenceId, { limit, cursor }) {
@@ -338,4 +448,9 @@ function decodeCursor(cursor: string): { decidedAt: string; decisionId: string }
 
 export function isValidDecisionCursor(cursor: string): boolean {
   return decodeCursor(cursor) !== null;
+}
+
+/** PostgreSQL's unique_violation (SQLite has one writer: two transactions never race for a sequence there). */
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import { deliverDecisionJob, deliverDecisionKey } from '../job-kinds.js';
@@ -5,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Database, Db, DeliveryTable } from './database.js';
 import type { DecisionRecord } from './decision-record.js';
 import type { JobQueue } from './job-queue.js';
+import { type AuditBy, appendAudit } from './audit-store.js';
 import type { Outbox } from './outbox.js';
 import { parseRow } from './parse-row.js';
 
@@ -30,6 +32,20 @@ export interface AttemptRecord {
   attempts: number;
   lastStatus: number | null;
   lastError: string | null;
+  /** How long the attempt took (delivery_attempts.duration_ms); 0 when not measured. */
+  durationMs?: number;
+}
+
+/** One attempt of a delivery (GET /deliveries/:deliveryId/attempts). */
+export interface DeliveryAttempt {
+  /** 1, 2, … within the retry schedule it belongs to (an operator's retry starts a new one). */
+  attempt: number;
+  at: string;
+  /** The consumer's HTTP status; null when none came back. */
+  status: number | null;
+  /** Short: the status line or the network error, never the consumer's body. */
+  error: string | null;
+  durationMs: number;
 }
 
 export interface DeliveryPage {
@@ -39,7 +55,9 @@ export interface DeliveryPage {
 
 export interface DeliveryStore {
   get(deliveryId: string): Promise<Delivery | null>;
-  list(query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<DeliveryPage>;
+  list(query: { status?: DeliveryStatus; inquiryId?: string; limit: number; cursor?: string }): Promise<DeliveryPage>;
+  /** Every attempt of a delivery, oldest first; null for an unknown delivery. */
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[] | null>;
   /** `within` runs in the same transaction (the worker ends the delivery job there). */
   markDelivered(
     deliveryId: string,
@@ -54,11 +72,11 @@ export interface DeliveryStore {
     within?: (trx: Kysely<Database>) => Promise<void>,
   ): Promise<void>;
   /** Re-queues a failed or pending delivery now, with a fresh retry schedule. */
-  retryNow(deliveryId: string): Promise<'requeued' | 'not_found' | 'already_delivered'>;
+  retryNow(deliveryId: string, by?: AuditBy): Promise<'requeued' | 'not_found' | 'already_delivered'>;
   /** Whether decisions are delivered downstream at all (an outbox is configured: DOWNSTREAM_URL is set). */
   readonly delivers: boolean;
   /** Queues the decision again under a new webhook-id; null when nothing is delivered (no outbox: no DOWNSTREAM_URL). */
-  redeliver(decision: DecisionRecord): Promise<Delivery | null>;
+  redeliver(decision: DecisionRecord, by?: AuditBy): Promise<Delivery | null>;
 }
 
 export function createDeliveryStore(options: {
@@ -68,18 +86,28 @@ export function createDeliveryStore(options: {
   outbox?: Outbox | undefined;
 }): DeliveryStore {
   const { db, queue, clock, outbox } = options;
+  // every attempt's outcome is recorded with the delivery's new state (one transaction)
   const update = async (
     deliveryId: string,
+    attempt: AttemptRecord,
     values: Partial<Selectable<DeliveryTable>>,
     within?: (trx: Kysely<Database>) => Promise<void>,
   ) => {
-    if (!within) {
-      await db.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
-      return;
-    }
     await db.transaction().execute(async (trx) => {
-      await within(trx);
+      await within?.(trx);
       await trx.updateTable('deliveries').set(values).where('delivery_id', '=', deliveryId).execute();
+      await trx
+        .insertInto('delivery_attempts')
+        .values({
+          attempt_id: `att_${randomUUID().replaceAll('-', '')}`,
+          delivery_id: deliveryId,
+          attempt: attempt.attempts,
+          at: new Date(clock.now()).toISOString(),
+          status: attempt.lastStatus,
+          error: attempt.lastError === null ? null : attempt.lastError.slice(0, 200),
+          duration_ms: Math.max(0, Math.round(attempt.durationMs ?? 0)),
+        })
+        .execute();
     });
   };
   const attemptColumns = (a: AttemptRecord) => ({
@@ -100,7 +128,7 @@ export function createDeliveryStore(options: {
       return row ? toDelivery(row) : null;
     },
 
-    async list({ status, limit, cursor }) {
+    async list({ status, inquiryId, limit, cursor }) {
       let query = db
         .selectFrom('deliveries')
         .selectAll()
@@ -108,6 +136,7 @@ export function createDeliveryStore(options: {
         .orderBy('delivery_id', 'desc')
         .limit(limit + 1);
       if (status) query = query.where('status', '=', status);
+      if (inquiryId !== undefined) query = query.where('inquiry_id', '=', inquiryId);
       const after = cursor === undefined ? null : decodeCursor(cursor);
       if (after) {
         query = query.where((eb) =>
@@ -123,20 +152,42 @@ export function createDeliveryStore(options: {
       return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
     },
 
+    async listAttempts(deliveryId) {
+      const known = await db
+        .selectFrom('deliveries')
+        .select('delivery_id')
+        .where('delivery_id', '=', deliveryId)
+        .executeTakeFirst();
+      if (!known) return null;
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .select(['attempt', 'at', 'status', 'error', 'duration_ms', 'attempt_id'])
+        .where('delivery_id', '=', deliveryId)
+        .orderBy('at')
+        .orderBy('attempt_id')
+        .execute();
+      return rows.map((row) => parseRow(attemptRowSchema, row, `delivery attempt ${row.attempt_id}`));
+    },
+
     markDelivered: (deliveryId, attempt, within) =>
       update(
         deliveryId,
+        attempt,
         { ...attemptColumns(attempt), status: 'delivered', delivered_at: clock.now(), next_attempt_at: null },
         within,
       ),
 
     markRetrying: (deliveryId, attempt, nextAttemptAt) =>
-      update(deliveryId, { ...attemptColumns(attempt), status: 'pending', next_attempt_at: nextAttemptAt }),
+      update(deliveryId, attempt, {
+        ...attemptColumns(attempt),
+        status: 'pending',
+        next_attempt_at: nextAttemptAt,
+      }),
 
     markFailed: (deliveryId, attempt, within) =>
-      update(deliveryId, { ...attemptColumns(attempt), status: 'failed', next_attempt_at: null }, within),
+      update(deliveryId, attempt, { ...attemptColumns(attempt), status: 'failed', next_attempt_at: null }, within),
 
-    retryNow: (deliveryId) =>
+    retryNow: (deliveryId, by) =>
       db.transaction().execute(async (trx) => {
         const row = await trx
           .selectFrom('deliveries')
@@ -154,12 +205,25 @@ export function createDeliveryStore(options: {
         // a dead letter's job is gone: a new one; a waiting delivery's job is still queued: make it due now
         const added = await queue.enqueue(deliverDecisionJob({ deliveryId, inquiryId: row.inquiry_id, now }), trx);
         if (!added) await queue.runNow(deliverDecisionKey(deliveryId), trx);
+        if (by) {
+          const audit = { ...by, action: 'retry_delivery', target: deliveryId, inquiryId: row.inquiry_id } as const;
+          await appendAudit(trx, audit, now);
+        }
         return 'requeued';
       }),
 
-    redeliver: async (decision) => {
+    redeliver: async (decision, by) => {
       if (!outbox) return null;
-      return db.transaction().execute(async (trx) => toDelivery(await outbox.add(trx, decision, clock.now())));
+      return db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const delivery = toDelivery(await outbox.add(trx, decision, now));
+        if (by) {
+          const { inquiryId, decisionId, sequence } = decision;
+          const detail = { decisionId, sequence, deliveryId: delivery.deliveryId };
+          await appendAudit(trx, { ...by, action: 'redeliver', target: inquiryId, inquiryId, detail }, now);
+        }
+        return delivery;
+      });
     },
   };
   return store;
@@ -181,6 +245,22 @@ export function isValidCursor(cursor: string): boolean {
 
 const count = z.number().int().nonnegative();
 const instant = z.number().int();
+
+const attemptRowSchema = z
+  .object({
+    attempt: count,
+    at: z.string(),
+    status: z.number().int().nullable(),
+    error: z.string().nullable(),
+    duration_ms: count,
+  })
+  .transform((row): DeliveryAttempt => ({
+    attempt: row.attempt,
+    at: row.at,
+    status: row.status,
+    error: row.error,
+    durationMs: row.duration_ms,
+  }));
 
 const deliveryRowSchema = z
   .object({

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type AuditBy, appendAudit } from './audit-store.js';
 import { type Evidence, latestMatchEvents, type ReportMatchEvent } from '../decision/evidence.js';
 import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
@@ -35,7 +36,8 @@ export interface EventStore {
    * Queues the inquiry for processing again from its latest event: after a failure that needed a human (a rejected
    * API key, a Persona outage longer than the retry window), or to re-evaluate under a new policy.
    */
-  reprocess(inquiryId: string): Promise<'queued' | 'not_found'>;
+  /** `by`: the operator who asked, recorded in the audit trail with the re-queue (one transaction). */
+  reprocess(inquiryId: string, by?: AuditBy): Promise<'queued' | 'not_found'>;
   /** Per report of the inquiry, its latest `.matched` or `.dismissed` event (recorded whether acted on or not). */
   latestReportMatchEvents(inquiryId: string): Promise<ReportMatchEvent[]>;
 }
@@ -99,7 +101,7 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
       );
     },
 
-    reprocess: (inquiryId) =>
+    reprocess: (inquiryId, by) =>
       db.transaction().execute(async (trx) => {
         const inquiry = await trx
           .selectFrom('inquiries')
@@ -123,6 +125,7 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
           reprocess: true,
         });
         await queue.enqueue(job, trx);
+        if (by) await appendAudit(trx, { ...by, action: 'reprocess', target: inquiryId, inquiryId }, now);
         return 'queued';
       }),
   };

@@ -112,3 +112,29 @@ export async function readRateBudget(
   const parsed = parseRow(budgetRow, row, `rate budget row ${name}`);
   return { limit: parsed.limit_per_window, remaining: parsed.remaining, resetAt: parsed.reset_at };
 }
+
+/**
+ * The review queue's length (GET /status): inquiries decided now whose current decision is manual_review and not
+ * an operator's review. Not a gauge: it reads the decisions, not a small index.
+ */
+export async function reviewQueueCount(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('decisions')
+    .innerJoin('inquiries', 'inquiries.inquiry_id', 'decisions.inquiry_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('inquiries.status', '=', 'decided')
+    .where('decisions.outcome', '=', 'manual_review')
+    .where('decisions.reviewed_by', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('decisions as newer')
+            .select('newer.decision_id')
+            .whereRef('newer.inquiry_id', '=', 'decisions.inquiry_id')
+            .whereRef('newer.sequence', '>', 'decisions.sequence'),
+        ),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return parseRow(countRow, row, 'review queue count').n;
+}

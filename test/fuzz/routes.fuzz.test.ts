@@ -27,6 +27,7 @@ const PATH = process.env.FUZZ_PATH;
 /** The 503s the API documents: the webhook's (nothing stored, Persona retries) and /readyz's. */
 const DOCUMENTED_503 = new Set(['DATABASE_UNAVAILABLE', 'INTAKE_OVERLOADED']);
 const SEEDED_INQUIRY = 'inq_FuzzSeed0001';
+const READ_TOKEN = 'fuzz-read-token-0123456789abcdef0123456789';
 
 let ctx: TestContext;
 let routes: RouteEntry[];
@@ -36,7 +37,11 @@ const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   ctx = await createTestContext({
-    env: { DOWNSTREAM_URL: 'https://hooks.example/decisions', DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET },
+    env: {
+      DOWNSTREAM_URL: 'https://hooks.example/decisions',
+      DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET,
+      API_READ_TOKENS: `viewer:${READ_TOKEN}`,
+    },
   });
   await ctx.app.ready();
   routes = listRoutes(ctx.app);
@@ -69,9 +74,15 @@ const path = fc.oneof(
 
 const queryString = fc
   .dictionary(
-    fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'referenceId', 'include', 'since', 'until'), printable),
+    fc.oneof(
+      fc.constantFrom('limit', 'cursor', 'status', 'referenceId', 'include', 'since', 'until'),
+      fc.constantFrom('outcome', 'reviewed', 'order', 'target', 'inquiryId'),
+      printable,
+    ),
     fc.oneof(
       fc.constantFrom('1', '50', '200', '0', '-1', '1e3', 'pending', 'failed', 'delivered', 'user_1'),
+      fc.constantFrom('decided', 'manual_review', 'true', 'false', 'oldest', 'newest', SEEDED_INQUIRY),
+      fc.constantFrom('2026-02-30T10:00:00Z', '+275760-09-13T00:00:00Z', '2026-11-29T24:00:00Z'),
       fc.constantFrom('2026-11-29T10:00:00Z', '2026-11-29T10:00:00.123456+14:00', '0000-01-01T00:00:00-23:59'),
       anyText,
       fc.string().map((s) => `cur_${s}`),
@@ -105,12 +116,21 @@ const body = fc.oneof(
   fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
   // a Persona event, well-formed or with random ids and names
   { weight: 4, arbitrary: personaEvent },
+  // an operator action's body: a review, a note
+  fc
+    .record({
+      outcome: fc.oneof(fc.constantFrom('approved', 'declined', 'retry', 'manual_review'), anyText),
+      note: anyText,
+      sequence: fc.oneof(fc.integer(), fc.double(), anyText),
+    })
+    .map((b) => JSON.stringify(b)),
 );
 
 const headers = fc.record(
   {
     authorization: fc.oneof(
       { weight: 4, arbitrary: fc.constant(`Bearer ${TEST_API_TOKEN}`) },
+      fc.constant(`Bearer ${READ_TOKEN}`),
       fc.constant(`bearer  ${TEST_API_TOKEN} `),
       printable.map((t) => `Bearer ${t}`),
       printable,

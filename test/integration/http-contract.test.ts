@@ -155,8 +155,10 @@ describe('operations and read API answers', () => {
   });
 
   it.each([
-    ['', 'referenceId Invalid input: expected string, received undefined'],
     ['referenceId=', 'referenceId Too small: expected string to have >=1 characters'],
+    ['status=lost', 'status Invalid option: expected one of "decided"|"processing"|"failed"'],
+    ['reviewed=maybe', 'reviewed Invalid option: expected one of "true"|"false"'],
+    ['since=yesterday', 'since must be an ISO-8601 instant'],
     ['referenceId=u&limit=0', 'limit Too small: expected number to be >=1'],
     ['referenceId=u&cursor=garbage', 'cursor is not a cursor from a previous page'],
   ])('400 BAD_REQUEST naming the field on GET /decisions?%s', async (query, problems) => {
@@ -186,6 +188,8 @@ describe('operations and read API answers', () => {
           referenceId,
           accountId: decision.evidence.accountId,
           templateId: decision.evidence.templateId,
+          status: 'decided',
+          review: null,
         },
       ],
       nextCursor: null,
@@ -241,6 +245,7 @@ describe('operations and read API answers', () => {
       error: null,
       writeBack: null,
       shadow: null,
+      review: null,
     };
     const before = await call({ url: '/decisions/inq_view', headers: auth });
     expect([before.status, before.body]).toEqual([200, processing]);
@@ -268,6 +273,7 @@ describe('operations and read API answers', () => {
       error: null,
       writeBack: null,
       shadow: null,
+      review: null,
     });
   });
 

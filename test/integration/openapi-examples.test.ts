@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_IDS as ids, EXAMPLE_PERSONA_SECRET, EXAMPLE_TIME } from '../../src/http/openapi/examples.js';
 import type { Given } from '../../src/http/openapi/named-examples.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { cleanEvidence, engineDecision } from '../helpers/decision-fixtures.js';
+import { cleanEvidence, engineDecision, report } from '../helpers/decision-fixtures.js';
 import {
   type ExampleCase,
   exampleCases,
@@ -32,6 +32,7 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
 const METRICS_TOKEN = 'openapi-examples-metrics-token-0123456789';
+const READ_TOKEN = 'openapi-examples-read-token-0123456789abcdef';
 const downstream = {
   DOWNSTREAM_URL: 'https://consumer.test/hooks',
   DOWNSTREAM_SIGNING_SECRET: TEST_DOWNSTREAM_SECRET,
@@ -44,7 +45,13 @@ const contexts: Partial<Record<'seeded' | Given, TestContext>> = {};
 async function context(env: Record<string, string> = {}): Promise<TestContext> {
   return createTestContext({
     clock: createManualClock(Date.parse(EXAMPLE_TIME)),
-    env: { PERSONA_WEBHOOK_SECRET: EXAMPLE_PERSONA_SECRET, LOG_LEVEL: 'warn', ...env },
+    env: {
+      PERSONA_WEBHOOK_SECRET: EXAMPLE_PERSONA_SECRET,
+      LOG_LEVEL: 'warn',
+      API_TOKENS: `alice:${TEST_API_TOKEN}`,
+      API_READ_TOKENS: `viewer:${READ_TOKEN}`,
+      ...env,
+    },
   });
 }
 
@@ -82,6 +89,15 @@ async function seed(ctx: TestContext): Promise<void> {
   await ctx.deliveries.markDelivered(ids.deliveredDeliveryId, { attempts: 1, lastStatus: 204, lastError: null });
 
   await receive(ctx, 'evt_SeedProcessing000000001', ids.processingInquiryId, seededEvent.eventCreatedAt);
+
+  // the review queue's inquiry: decided manual_review (a watchlist match), not reviewed
+  const reviewEvent = { eventId: 'evt_SeedReview00000000001', eventCreatedAt: seededEvent.eventCreatedAt };
+  await receive(ctx, reviewEvent.eventId, ids.reviewInquiryId, reviewEvent.eventCreatedAt);
+  const matched = { ...cleanEvidence(), reports: [report('report/watchlist', 'ready', true)] };
+  const queued = await ctx.decisions.save(
+    engineDecision({ inquiryId: ids.reviewInquiryId, ...reviewEvent, evidence: matched }),
+  );
+  if (queued?.outcome !== 'manual_review') throw new Error('seeding: the review example is not manual_review');
 }
 
 beforeAll(async () => {
@@ -103,7 +119,7 @@ async function send(c: ExampleCase): Promise<LightMyRequestResponse> {
   if (scheme !== undefined && given !== 'no-token') {
     const token = TOKENS[scheme];
     if (!token) throw new Error(`${c.title}: no test token for the security scheme "${scheme}"; add one to TOKENS`);
-    request.headers.authorization = `Bearer ${token}`;
+    request.headers.authorization = `Bearer ${given === 'read-token' ? READ_TOKEN : token}`;
   }
   if (given === 'body-over-limit') {
     request.headers['content-type'] = 'application/json';
@@ -113,7 +129,13 @@ async function send(c: ExampleCase): Promise<LightMyRequestResponse> {
     request.headers['content-type'] = 'application/xml';
     request.payload = '<event/>';
   }
-  const known: (Given | undefined)[] = [undefined, 'no-token', 'body-over-limit', 'unsupported-content-type'];
+  const known: (Given | undefined)[] = [
+    undefined,
+    'no-token',
+    'read-token',
+    'body-over-limit',
+    'unsupported-content-type',
+  ];
   const ctx = known.includes(given) ? contexts.seeded : contexts[given as Given];
   if (!ctx) throw new Error(`${c.title}: no set-up for x-given "${given}"`);
   return ctx.app.inject(request);

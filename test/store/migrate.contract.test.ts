@@ -13,6 +13,7 @@ const ALL = [
   '2026-12-04-001-write-back',
   '2026-12-05-001-reconciliations',
   '2026-12-06-001-shadow',
+  '2026-12-07-001-audit',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

@@ -5,6 +5,8 @@ import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import type { Database } from '../../src/store/database.js';
+import type { AuditStore } from '../../src/store/audit-store.js';
+import type { DecisionList } from '../../src/store/decision-list.js';
 import type { DecisionStore } from '../../src/store/decision-store.js';
 import type { DeliveryStore } from '../../src/store/delivery-store.js';
 import type { EventStore } from '../../src/store/event-store.js';
@@ -22,9 +24,13 @@ export interface StoreHarness {
   events: EventStore;
   decisions: DecisionStore;
   deliveries: DeliveryStore;
+  audit: AuditStore;
+  decisionList: DecisionList;
 }
 
 const TABLES: (keyof Database)[] = [
+  'audit_log',
+  'delivery_attempts',
   'reconciliations',
   'write_backs',
   'jobs',
@@ -57,8 +63,8 @@ export function useStoreHarness(d: DialectCase): () => StoreHarness {
     );
     const clock = createManualClock(T0);
     const deps = await createDeps(config, { clock, logger: createLogger('silent') });
-    const { database, queue, events, decisions, deliveries } = deps;
-    harness = { url: created.url, database, clock, queue, events, decisions, deliveries };
+    const { database, queue, events, decisions, deliveries, audit, decisionList } = deps;
+    harness = { url: created.url, database, clock, queue, events, decisions, deliveries, audit, decisionList };
   });
   afterAll(async () => {
     await harness?.database.close();

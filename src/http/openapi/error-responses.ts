@@ -78,6 +78,36 @@ export function bearerUnauthorizedResponse(description: string) {
 /** 401 of the operator routes (bearer auth). */
 export const unauthorizedResponse = bearerUnauthorizedResponse('No bearer token, or not one of `API_TOKENS`.');
 
+/** 403 of an operator action: the token is a read-only one (API_READ_TOKENS). */
+export const forbiddenResponse = errorResponse(403, 'A read-only token (`API_READ_TOKENS`): it may read, not act.', {
+  readOnly: {
+    summary: 'A read-only token',
+    given: 'read-token',
+    code: 'FORBIDDEN',
+    message: 'this token may read, not act (API_READ_TOKENS)',
+  },
+});
+
+/** 413 and 415 of the operator actions whose body is an optional `{ "note": … }`. */
+export const noteBodyResponses = {
+  413: errorResponse(413, 'A body over 64 KiB.', {
+    bodyTooLarge: {
+      summary: 'A large body',
+      given: 'body-over-limit',
+      code: 'BODY_TOO_LARGE',
+      message: 'request body is too large',
+    },
+  }),
+  415: errorResponse(415, 'A body of a type other than JSON.', {
+    unsupportedMediaType: {
+      summary: 'An XML body',
+      given: 'unsupported-content-type',
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'content type must be application/json',
+    },
+  }),
+} as const;
+
 /** 413 and 415 of the operator routes that take no body: a client sent one anyway. */
 export const noBodyResponses = {
   413: errorResponse(413, 'A body over 64 KiB (this route takes none).', {

@@ -11,6 +11,8 @@ export const EXAMPLE_TIME_SECONDS = Date.parse(EXAMPLE_TIME) / 1000;
 export const EXAMPLE_IDS = {
   /** Decided (approved). */
   inquiryId: 'inq_3pVgNq8wYb5kTz2HcRm7Lx4D',
+  /** Decided manual_review: the review queue's example, reviewed by the review example. */
+  reviewInquiryId: 'inq_5RvKw8Tq2YcN6bLm4XsH9pJd',
   /** Received, not decided yet. */
   processingInquiryId: 'inq_7LmQe2VtXc9Ra4NbKw6Hs1Jy',
   unknownInquiryId: 'inq_Nq2wUnknown0000000000000',

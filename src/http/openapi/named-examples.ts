@@ -7,6 +7,8 @@ import type { z } from 'zod';
 export type Given =
   /** sent without `Authorization` */
   | 'no-token'
+  /** sent with a read-only token (API_READ_TOKENS) */
+  | 'read-token'
   /** the database does not answer */
   | 'database-unreachable'
   /** DOWNSTREAM_URL is not set */

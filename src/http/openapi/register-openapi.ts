@@ -17,9 +17,10 @@ generic. While the service drains on shutdown any route may answer 503 with Fast
 
 **Examples** are named: a response example's request is every parameter's and the body's example of the same \
 name, else their first one. \`x-given\` on a response example names the condition it needs: \`no-token\` (sent \
-without \`Authorization\`), \`database-unreachable\`, \`downstream-not-configured\` (\`DOWNSTREAM_URL\` unset), \
-\`body-over-limit\`, \`unsupported-content-type\` (\`application/xml\`). The test suite sends every example to the \
-service and checks each answer against its schema (test/integration/openapi-examples.test.ts).`;
+without \`Authorization\`), \`read-token\` (a token of \`API_READ_TOKENS\`), \`database-unreachable\`, \
+\`downstream-not-configured\` (\`DOWNSTREAM_URL\` unset), \`body-over-limit\`, \`unsupported-content-type\` \
+(\`application/xml\`). The test suite sends every example to the service and checks each answer against its schema \
+(test/integration/openapi-examples.test.ts).`;
 
 /**
  * Registers @fastify/swagger, which documents every route registered after it from its zod schemas (through
@@ -64,7 +65,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     transform: jsonSchemaTransform,
     transformObject: (document) =>
       'openapiObject' in document
-        ? withRequestIds(withContentExamples(document.openapiObject))
+        ? withRequestIds(withOptionalBodies(withContentExamples(document.openapiObject)))
         : document.swaggerObject,
   });
 }
@@ -107,6 +108,23 @@ function withRequestIds<T extends { paths?: unknown }>(document: T): T {
           },
         };
       }
+    }
+  }
+  return document;
+}
+
+/** The route schemas' key for a body that may be left out (`{ "note": … }` of the operator actions). */
+export const OPTIONAL_BODY = { 'x-optional-body': true } as const;
+
+/** @fastify/swagger marks every body required; an operation with OPTIONAL_BODY takes none as well. */
+function withOptionalBodies<T extends { paths?: unknown }>(document: T): T {
+  type Optional = { 'x-optional-body'?: boolean; requestBody?: { required?: boolean } };
+  const paths = (document.paths ?? {}) as Record<string, Record<string, Optional | undefined> | undefined>;
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item ?? {})) {
+      if (!operation?.['x-optional-body']) continue;
+      delete operation['x-optional-body'];
+      if (operation.requestBody) operation.requestBody.required = false;
     }
   }
   return document;

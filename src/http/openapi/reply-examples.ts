@@ -36,6 +36,8 @@ const decided = {
   referenceId: ids.referenceId,
   accountId: ids.accountId,
   templateId: ids.templateId,
+  status: 'decided',
+  review: null,
 } as const satisfies DecisionList['items'][number];
 
 export const DECIDED_VIEW: DecisionView = {
@@ -82,6 +84,55 @@ export const DECIDED_VIEW: DecisionView = {
   error: null,
   writeBack: null,
   shadow: DECIDED_SHADOW,
+  review: null,
+};
+
+/** The queue's reviewer: the token name the examples' operator token has (test/integration/openapi-examples.test.ts). */
+export const EXAMPLE_ACTOR = 'alice';
+export const EXAMPLE_NOTE = 'Watchlist hit is a namesake: different date of birth.';
+
+/** The answer to an operator's review: the next sequence, the reviewer's outcome and one `operator_review` reason. */
+export const REVIEWED_VIEW: DecisionView = {
+  ...DECIDED_VIEW,
+  inquiryId: ids.reviewInquiryId,
+  decisionId: 'dec_1d8e5b7a93c24f60a8b2e4c9d1f7a356',
+  sequence: 2,
+  outcome: 'approved',
+  reasons: [
+    {
+      code: 'operator_review',
+      outcome: 'approved',
+      message: `reviewed by ${EXAMPLE_ACTOR}`,
+      actor: EXAMPLE_ACTOR,
+      note: EXAMPLE_NOTE,
+    },
+  ],
+  eventName: null,
+  personaCalls: 0,
+  shadow: null,
+  review: { actor: EXAMPLE_ACTOR, note: EXAMPLE_NOTE, at: EXAMPLE_TIME },
+};
+
+/** The review queue: current decisions that are manual_review and not reviewed, oldest first. */
+export const REVIEW_QUEUE: DecisionList = {
+  items: [
+    {
+      ...decided,
+      inquiryId: ids.reviewInquiryId,
+      decisionId: 'dec_8c3f0a6e2d1b47959e4a7c2b5d0f1e93',
+      outcome: 'manual_review',
+      reasons: [
+        {
+          code: 'report_match',
+          outcome: 'manual_review',
+          message: 'report/watchlist found a possible match',
+          reportId: 'rep_Xb7kP2mQ9wRt4NcV6zLs8HdJ',
+          reportType: 'report/watchlist',
+        },
+      ],
+    },
+  ],
+  nextCursor: null,
 };
 
 /** A decision still processing: the view of an inquiry without a decision, every decision field null. */

@@ -3,18 +3,21 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import type { EventStore } from '../../store/event-store.js';
-import type { RequireBearer } from '../bearer-auth.js';
+import { actorOf, type RequireBearer, requireOperate } from '../bearer-auth.js';
 import {
   errorResponse,
+  forbiddenResponse,
   internalErrorResponse,
   malformedInquiryIdResponse,
-  noBodyResponses,
+  noteBodyResponses,
   unauthorizedResponse,
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids } from '../openapi/examples.js';
-import { documentedReply } from '../openapi/named-examples.js';
+import { documentedReply, toExamplesMeta } from '../openapi/named-examples.js';
+import { EXAMPLE_NOTE } from '../openapi/reply-examples.js';
+import { OPTIONAL_BODY } from '../openapi/register-openapi.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
-import { documentedInquiryIdParams } from '../schemas.js';
+import { actionBodySchema, documentedInquiryIdParams } from '../schemas.js';
 
 export interface InquiryRoutesOptions {
   events: Pick<EventStore, 'reprocess'>;
@@ -31,8 +34,11 @@ const reprocessSchema = {
   summary: 'Process an inquiry again',
   description:
     'Re-queues the inquiry from its latest event: after a `failed`, or to re-evaluate under a new policy (a changed ' +
-    "outcome gets the next `sequence`; the same outcome joins the decision's `history`).",
+    "outcome gets the next `sequence`; the same outcome joins the decision's `history`; an operator's review stands " +
+    'unless the evidence changed). The optional `note` is kept in the audit trail (GET /audit).',
   security: BEARER_SECURITY,
+  ...OPTIONAL_BODY,
+  body: actionBodySchema.meta(toExamplesMeta({ queued: { summary: 'With a note', value: { note: EXAMPLE_NOTE } } })),
   params: documentedInquiryIdParams({
     queued: ids.inquiryId,
     unknown: ids.unknownInquiryId,
@@ -44,10 +50,11 @@ const reprocessSchema = {
     }),
     400: malformedInquiryIdResponse,
     401: unauthorizedResponse,
+    403: forbiddenResponse,
     404: errorResponse(404, 'No event was ever received for this inquiry.', {
       unknown: { summary: 'An inquiry never seen', code: 'NOT_FOUND', message: 'no such inquiry' },
     }),
-    ...noBodyResponses,
+    ...noteBodyResponses,
     default: internalErrorResponse,
   },
 };
@@ -60,12 +67,13 @@ export async function inquiryRoutes(fastify: FastifyInstance, options: InquiryRo
   app.post(
     '/inquiries/:inquiryId/reprocess',
     {
-      onRequest: options.requireBearer,
+      onRequest: [options.requireBearer, requireOperate],
       schema: reprocessSchema,
     },
     async (request, reply) => {
       const { inquiryId } = request.params;
-      if ((await options.events.reprocess(inquiryId)) === 'not_found')
+      const by = { actor: actorOf(request).name, note: request.body?.note ?? null };
+      if ((await options.events.reprocess(inquiryId, by)) === 'not_found')
         throw new AppError(ErrorCodes.NOT_FOUND, 'no such inquiry');
       options.onEnqueued();
       request.log.info({ inquiryId }, 'inquiry re-queued by operator');

@@ -1,4 +1,4 @@
-import type { Evidence } from './evidence.js';
+import { compareStrings, type Evidence } from './evidence.js';
 import type { Outcome } from './outcome.js';
 import type { Reason } from './reasons.js';
 
@@ -35,14 +35,14 @@ export function sameEvidence(a: Evidence, b: Evidence): boolean {
 }
 
 function comparable(e: Evidence): unknown {
-  const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((x, y) => x.id.localeCompare(y.id));
+  const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((x, y) => compareStrings(x.id, y.id));
   return {
     verifications: byId(e.verifications).map((v) => ({
       id: v.id,
       type: v.type,
       status: v.status,
       checks: [...v.checks]
-        .sort((x, y) => x.name.localeCompare(y.name))
+        .sort((x, y) => compareStrings(x.name, y.name))
         .map((c) => [c.name, c.status, c.requirement, [...c.reasons].sort()]),
     })),
     reports: byId(e.reports).map((r) => ({

@@ -1,5 +1,6 @@
 import type { Outcome } from '../decision/outcome.js';
-import type { Db } from './database.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db } from './database.js';
 import { type DecisionRecord, toDecisionRecord } from './decision-record.js';
 
 export type InquiryStatus = 'processing' | 'decided' | 'failed';
@@ -54,16 +55,7 @@ export function createDecisionList(options: { db: Db }) {
         .limit(q.limit + 1);
       if (q.referenceId !== undefined) query = query.where('decisions.reference_id', '=', q.referenceId);
       else {
-        query = query.where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('decisions as newer')
-                .select('newer.decision_id')
-                .whereRef('newer.inquiry_id', '=', 'decisions.inquiry_id')
-                .whereRef('newer.sequence', '>', 'decisions.sequence'),
-            ),
-          ),
-        );
+        query = query.where(isCurrentDecision);
       }
       if (q.status !== undefined) query = query.where('inquiries.status', '=', q.status);
       if (q.outcome !== undefined) query = query.where('decisions.outcome', '=', q.outcome);
@@ -125,4 +117,17 @@ export function decodeDecisionCursor(
   );
   if (!match?.[2] || !match[3]) return null;
   return { order: match[1] === 'oldest' ? 'oldest' : 'newest', decidedAt: match[2], decisionId: match[3] };
+}
+
+/** The row is its inquiry's current decision: no decision of the same inquiry has a later sequence. */
+export function isCurrentDecision(eb: ExpressionBuilder<Database, 'decisions'>) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('decisions as newer')
+        .select('newer.decision_id')
+        .whereRef('newer.inquiry_id', '=', 'decisions.inquiry_id')
+        .whereRef('newer.sequence', '>', 'decisions.sequence'),
+    ),
+  );
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './database.js';
+import { isCurrentDecision } from './decision-list.js';
 import { parseRow } from './parse-row.js';
 
 /**
@@ -125,16 +126,7 @@ export async function reviewQueueCount(db: Db): Promise<number> {
     .where('inquiries.status', '=', 'decided')
     .where('decisions.outcome', '=', 'manual_review')
     .where('decisions.reviewed_by', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('decisions as newer')
-            .select('newer.decision_id')
-            .whereRef('newer.inquiry_id', '=', 'decisions.inquiry_id')
-            .whereRef('newer.sequence', '>', 'decisions.sequence'),
-        ),
-      ),
-    )
+    .where(isCurrentDecision)
     .executeTakeFirstOrThrow();
   return parseRow(countRow, row, 'review queue count').n;
 }

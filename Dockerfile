@@ -58,7 +58,10 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 
+# The service's live heap is about 30 MB (docs/benchmarks.md, memory); without a cap V8 sizes its heap from the
+# host's memory and lets garbage pile up to a few hundred MB under sustained ingest. Override NODE_OPTIONS to change it.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=128 \
     PORT=3000 \
     HOST=0.0.0.0 \
     DATABASE_URL=sqlite:/app/data/decisions.db

@@ -150,7 +150,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     shadowPolicy,
     database,
     queue,
-    events: createEventStore({ db, queue, clock }),
+    events: createEventStore({ db, queue, clock, ...(database.intake ? { intake: database.intake } : {}) }),
     decisions: createDecisionStore({
       db,
       clock,

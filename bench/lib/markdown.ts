@@ -46,7 +46,7 @@ export function ingestSection(results: readonly IngestResult[], options: BenchOp
     r.personaCalls === null ? '' : `${r.personaCalls} Persona calls`,
     r.load,
   ]);
-  const labels = [...new Set(results.filter((r) => r.kind === 'service').map((r) => r.label))];
+  const labels = [...new Set(results.filter((r) => r.kind !== 'hello').map((r) => r.label))];
   const ratios = labels.map((label) => {
     const per = ingestRatios(results, label);
     return `- ${label}: ${per.map((x) => `${fmt(x * 100)} %`).join(', ')} of hello-world's req/s (median ${fmt(median(per) * 100)} %)`;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { LogLine } from '../../scripts/lib/service-process.js';
 import { SIM_DEFAULTS } from '../../src/sim/stack.js';
 
 export const API_TOKEN = 'bench-read-token-0123456789abcdef0123456789';
@@ -43,4 +44,13 @@ export async function getDecision(serviceUrl: string, inquiryId: string): Promis
   }
   if (!res.ok) throw new Error(`GET /decisions/${inquiryId} answered ${res.status}`);
   return (await res.json()) as DecisionView;
+}
+
+/**
+ * The service's log lines so far, read once what it wrote in the last moments is out: the service writes its log
+ * in batches at least every 100 ms (src/logger.ts), so the last lines of a running service can be a batch away.
+ */
+export async function logsOfRunningService(service: { readLogs(): LogLine[] }): Promise<LogLine[]> {
+  await new Promise((resolve) => setTimeout(resolve, 3 * 100));
+  return service.readLogs();
 }

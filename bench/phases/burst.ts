@@ -8,7 +8,7 @@ import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import { measurePersonaRtt } from '../lib/persona-rtt.js';
-import { getDecision, serviceEnv } from '../lib/service-env.js';
+import { getDecision, logsOfRunningService, serviceEnv } from '../lib/service-env.js';
 import { median } from '../lib/stats.js';
 
 /** Persona's 300 requests per 60 s, scaled down in time by 10. */
@@ -72,7 +72,7 @@ export async function runBurst(options: BenchOptions, dir: string, log: (line: s
     for (const id of ids)
       lastDecidedAt = Math.max(lastDecidedAt, Date.parse((await getDecision(service.url, id))?.decidedAt ?? ''));
     const stats = stack.persona.stats().totals;
-    const calls = callTimes(service.readLogs());
+    const calls = callTimes(await logsOfRunningService(service));
     const windows = windowStarts(calls);
     return {
       inquiries: ids.length,

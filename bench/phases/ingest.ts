@@ -17,7 +17,7 @@ import { signedWebhookRequests } from '../lib/signed-webhook.js';
 export interface IngestResult {
   round: number;
   label: string;
-  kind: 'hello' | 'service';
+  kind: TargetKind;
   /** Mean of autocannon's one-second samples. */
   rps: number;
   p50: number;
@@ -37,15 +37,20 @@ export interface IngestResult {
   personaCalls: number | null;
 }
 
+/** hello: bare Fastify; floor: bare Fastify that checks the signature and parses the body (bench/fastify-hello.ts). */
+type TargetKind = 'hello' | 'floor' | 'service';
+
 interface Target {
   label: string;
-  kind: 'hello' | 'service';
+  kind: TargetKind;
   env: Record<string, string>;
   /** The worker is on: start the simulator for it to call (decisions are stored, not delivered). */
   withSimulator?: boolean;
   /** Every webhook carries the inquiry's verifications and reports in `payload.included`. */
   included?: boolean;
 }
+
+export const FLOOR_LABEL = 'floor: bare Fastify + signature check + JSON.parse';
 
 export async function runIngest(
   options: BenchOptions,
@@ -68,6 +73,7 @@ export async function runIngest(
     };
     const targets: Target[] = [
       { label: 'bare Fastify hello-world', kind: 'hello', env: {} },
+      { label: FLOOR_LABEL, kind: 'floor', env: { HELLO_VERIFY_SECRET: SIM_DEFAULTS.webhookSecret } },
       ...withTwin('FULL'),
       ...withTwin('NORMAL'),
     ];
@@ -122,11 +128,14 @@ async function measureTarget(
     const cpuAfter = proc.cpuMs();
     const personaCalls = stack ? stack.persona.stats().totals.requests : null;
     const rssKb = proc.peakRssKb();
-    let stored: number | null = null;
     if (target.kind === 'service') {
       const first = await getDecision(proc.url, measured.firstInquiryId);
       if (!first)
         throw new Error(`${target.label}: the first measured webhook was acknowledged but its inquiry is unknown`);
+    }
+    await proc.stop(); // the service's log is complete once it has exited (lines are written in batches)
+    let stored: number | null = null;
+    if (target.kind === 'service') {
       stored = proc.readLogs().filter((l) => l.msg === 'webhook accepted' && l.status === 'stored').length;
       // autocannon stops with requests in flight: stored but not counted, at most one per connection and run
       const sent = warmResult['2xx'] + result['2xx'];
@@ -167,9 +176,9 @@ function startTarget(
   simEnv: Record<string, string> | null,
 ): Promise<ServiceProcess> {
   const logFile = join(dir, `ingest-${tag}.log`);
-  if (target.kind === 'hello') {
+  if (target.kind !== 'service') {
     return startNodeProcess(['--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], {
-      env: {},
+      env: target.env,
       cwd: dir,
       logFile,
     });

@@ -11,7 +11,7 @@ import { serviceDiagnostics } from '../lib/diagnostics.js';
 import { loadAverage } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import { measurePersonaRtt } from '../lib/persona-rtt.js';
-import { getDecision, serviceEnv } from '../lib/service-env.js';
+import { getDecision, logsOfRunningService, serviceEnv } from '../lib/service-env.js';
 import { median, percentile } from '../lib/stats.js';
 
 export const SIM_LATENCY_MS = 50;
@@ -76,7 +76,7 @@ export async function runLatency(
     const sent = await sendSteadily(sender, options.latencyCount, options.latencyRate);
     const received = await waitForDeliveries(stack.sink, [...sent.keys()], 30_000);
     const totals = [...sent].map(([id, s]) => (received.get(id) ?? Number.NaN) - s.sentAt);
-    const phases = phaseMedians(service.readLogs(), sent, received);
+    const phases = phaseMedians(await logsOfRunningService(service), sent, received);
     const calls = await measureCalls(stack, sender, service.url, [...sent.keys()], options.pollCount, log);
     return {
       personaRttMs,

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_ENTRY = `${ROOT}dist/main.js`;
+export const SERVICE_HEAP_FLAG = '--max-old-space-size=128';
 /** For `--import`: tsx's loader by absolute URL, so a process started in another folder finds it. */
 export const TSX_LOADER = pathToFileURL(createRequire(`${ROOT}package.json`).resolve('tsx')).href;
 
@@ -63,6 +64,8 @@ export function startService(options: StartOptions): Promise<ServiceProcess> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build`);
   return startNodeProcess([SERVICE_ENTRY], {
     ...options,
+    // the heap cap the image and `npm start` run with (Dockerfile's NODE_OPTIONS)
+    execArgv: [SERVICE_HEAP_FLAG, ...(options.execArgv ?? [])],
     env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
   });
 }

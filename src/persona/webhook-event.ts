@@ -27,26 +27,30 @@ export interface AttemptHeaders {
 /**
  * Reads the keys of `value` in whichever key inflection the webhook is configured with (kebab by default, camel or
  * snake: https://docs.withpersona.com/api-key-inflection), returning a new object with only the requested keys,
- * kebab-cased. Non-objects pass through untouched so the schema reports them.
+ * kebab-cased. Non-objects pass through untouched so the schema reports them. `keys` pairs each kebab key with its
+ * spellings (`inflections`), worked out once per schema rather than per webhook.
  */
-function pickInflected(value: unknown, kebabKeys: readonly string[]): unknown {
+function pickInflected(value: unknown, keys: readonly (readonly [string, readonly string[]])[]): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const source = value as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
-  for (const key of kebabKeys) {
-    const variant = [key, toCamel(key), key.replaceAll('-', '_')].find((candidate) => Object.hasOwn(source, candidate));
+  for (const [key, spellings] of keys) {
+    const variant = spellings.find((candidate) => Object.hasOwn(source, candidate));
     if (variant !== undefined) picked[key] = source[variant];
   }
   return picked;
 }
 
-function toCamel(kebab: string): string {
-  return kebab.replace(/-([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+/** A kebab key and its spellings in the three inflections, kebab first (`created-at`, `createdAt`, `created_at`). */
+function inflections(kebab: string): readonly [string, readonly string[]] {
+  const camel = kebab.replace(/-([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+  return [kebab, [...new Set([kebab, camel, kebab.replaceAll('-', '_')])]];
 }
 
 /** A zod object whose keys may arrive kebab, camel or snake-cased. */
 function inflectedObject<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.preprocess((value) => pickInflected(value, Object.keys(shape)), z.object(shape));
+  const keys = Object.keys(shape).map(inflections);
+  return z.preprocess((value) => pickInflected(value, keys), z.object(shape));
 }
 
 // Ids become database keys and URL path segments (GET /decisions/:inquiryId): Persona's are `evt_…`, `inq_…`

@@ -1,4 +1,5 @@
 import type { Db, Dialect } from './database.js';
+import type { IntakeWriter } from './event-intake.js';
 import type { JobNotifier } from './job-notifier.js';
 
 /** An open database, SQLite or PostgreSQL (connect.ts), and what the service needs beside the Kysely instance. */
@@ -7,6 +8,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** Wakes workers in other processes when a job is committed (PostgreSQL); a no-op on SQLite. */
   notifier: JobNotifier;
+  /** Webhook intake's writer on a thread of its own (a SQLite file); absent, intake writes through `db`. */
+  intake?: IntakeWriter;
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,13 @@ import { processInquiryJob } from '../job-kinds.js';
 import type { Clock } from '../lib/clock.js';
 import { createGroupCommit } from '../lib/group-commit.js';
 import type { PersonaWebhookEvent } from '../persona/webhook-event.js';
+import {
+  type IntakeRow,
+  type IntakeStatements,
+  type IntakeWriter,
+  type RecordResult,
+  recordIntake,
+} from './event-intake.js';
 import type { Database, Db } from './database.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -22,8 +29,7 @@ export interface IncomingEvent {
   evidence?: Evidence;
 }
 
-/** `ignored`: stored for the record, nothing to do (an event name not acted on, or a report of an unknown inquiry). */
-export type RecordResult = 'stored' | 'duplicate' | 'superseded' | 'ignored';
+export type { RecordResult } from './event-intake.js';
 
 export interface EventStore {
   /**
@@ -42,49 +48,35 @@ export interface EventStore {
   latestReportMatchEvents(inquiryId: string): Promise<ReportMatchEvent[]>;
 }
 
-export function createEventStore(options: { db: Db; queue: JobQueue; clock: Clock }): EventStore {
+export function createEventStore(options: {
+  db: Db;
+  queue: JobQueue;
+  clock: Clock;
+  /** Writes intake batches off the event loop (SQLite files: sqlite-intake-writer.ts); absent, through `db`. */
+  intake?: IntakeWriter;
+}): EventStore {
   const { db, queue, clock } = options;
 
-  async function recordOne(trx: Kysely<Database>, incoming: IncomingEvent): Promise<RecordResult> {
-    const { event } = incoming;
-    const nowIso = new Date(clock.now()).toISOString();
-    const acts =
-      incoming.disposition === 'accepted' &&
-      event.inquiryId !== null &&
-      (!incoming.knownInquiryOnly || (await isKnownInquiry(trx, event.inquiryId)));
-    const disposition = acts ? 'accepted' : 'ignored';
-    if (!(await insertEvent(trx, { ...incoming, disposition }, nowIso))) return 'duplicate';
-    if (!acts || event.inquiryId === null) return 'ignored';
-    if (!(await advanceInquiry(trx, event, event.inquiryId, nowIso))) return 'superseded';
-    const job = processInquiryJob({
-      eventId: event.eventId,
-      eventName: event.name,
-      inquiryId: event.inquiryId,
-      eventCreatedAt: event.createdAt,
-      now: clock.now(),
-      ...(incoming.evidence === undefined ? {} : { evidence: incoming.evidence }),
+  const writeInTransaction = (rows: readonly IntakeRow[]): Promise<RecordResult[]> =>
+    db.transaction().execute(async (trx) => {
+      const statements = kyselyIntakeStatements(trx, queue);
+      const results: RecordResult[] = [];
+      for (const row of rows) results.push(await recordIntake(statements, row));
+      return results;
     });
-    await queue.enqueue(job, trx);
-    return 'stored';
-  }
 
   // Group commit: webhooks arriving while a transaction is being written share the next one (one fsync for many
   // acknowledgements). Nothing is acknowledged before its transaction commits.
-  const writeGrouped = createGroupCommit<IncomingEvent, RecordResult>({
+  const writeGrouped = createGroupCommit<IntakeRow, RecordResult>({
     maxBatch: 128,
     // beyond this many webhooks waiting for the database, answer 503 at once (Persona retries) rather than queue
     maxPending: 4096,
     isItemError,
-    writeBatch: (items) =>
-      db.transaction().execute(async (trx) => {
-        const results: RecordResult[] = [];
-        for (const item of items) results.push(await recordOne(trx, item));
-        return results;
-      }),
+    writeBatch: options.intake?.write ?? writeInTransaction,
   });
 
   return {
-    record: writeGrouped,
+    record: (incoming) => writeGrouped(intakeRow(incoming, clock.now())),
 
     async latestReportMatchEvents(inquiryId) {
       const rows = await db
@@ -131,70 +123,86 @@ export function createEventStore(options: { db: Db; queue: JobQueue; clock: Cloc
   };
 }
 
-async function isKnownInquiry(trx: Kysely<Database>, inquiryId: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('inquiries')
-    .select('inquiry_id')
-    .where('inquiry_id', '=', inquiryId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Inserts the event row; false when the event id was already stored (a duplicate delivery). */
-async function insertEvent(
-  trx: Kysely<Database>,
-  { event, disposition, attempts }: IncomingEvent,
-  nowIso: string,
-): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('persona_events')
-    .values({
+/** What one webhook writes, built on the event loop (the job's payload included) so a writer thread only writes. */
+function intakeRow(incoming: IncomingEvent, nowMs: number): IntakeRow {
+  const { event, attempts } = incoming;
+  const acts = incoming.disposition === 'accepted' && event.inquiryId !== null;
+  return {
+    event: {
       event_id: event.eventId,
       name: event.name,
       object_type: event.objectType,
       object_id: event.objectId,
       inquiry_id: event.inquiryId,
       persona_created_at: event.createdAt,
-      received_at: nowIso,
-      disposition,
+      received_at: new Date(nowMs).toISOString(),
+      disposition: acts ? 'accepted' : 'ignored',
       attempts_made: attempts.attemptsMade,
       attempts_left: attempts.attemptsLeft,
       first_attempted_at: attempts.firstAttemptedAt,
-    })
-    .onConflict((oc) => oc.column('event_id').doNothing())
-    .returning('event_id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+    },
+    acts:
+      acts && event.inquiryId !== null
+        ? {
+            inquiryId: event.inquiryId,
+            knownInquiryOnly: incoming.knownInquiryOnly === true,
+            job: processInquiryJob({
+              eventId: event.eventId,
+              eventName: event.name,
+              inquiryId: event.inquiryId,
+              eventCreatedAt: event.createdAt,
+              now: nowMs,
+              ...(incoming.evidence === undefined ? {} : { evidence: incoming.evidence }),
+            }),
+          }
+        : null,
+    nowMs,
+  };
 }
 
-/**
- * Makes this event the inquiry's latest, unless a newer one was already seen. Persona does not guarantee order: an
- * event older than one already seen adds nothing, because processing always fetches the inquiry's current state;
- * it is kept for the record only. The check is part of the upsert, so two replicas storing events of one inquiry
- * at once cannot both win.
- */
-async function advanceInquiry(
-  trx: Kysely<Database>,
-  event: PersonaWebhookEvent,
-  inquiryId: string,
-  nowIso: string,
-): Promise<boolean> {
-  const latest = {
-    status: 'processing' as const,
-    last_event_id: event.eventId,
-    last_event_created_at: event.createdAt,
-    error: null,
-    updated_at: nowIso,
+/** Intake's statements through Kysely, in the batch's transaction (PostgreSQL; SQLite in memory). */
+function kyselyIntakeStatements(trx: Kysely<Database>, queue: JobQueue): IntakeStatements {
+  return {
+    async isKnownInquiry(inquiryId) {
+      const row = await trx
+        .selectFrom('inquiries')
+        .select('inquiry_id')
+        .where('inquiry_id', '=', inquiryId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async insertEvent(row) {
+      const inserted = await trx
+        .insertInto('persona_events')
+        .values(row)
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .returning('event_id')
+        .executeTakeFirst();
+      return inserted !== undefined;
+    },
+    async advanceInquiry(event, inquiryId) {
+      const latest = {
+        status: 'processing' as const,
+        last_event_id: event.event_id,
+        last_event_created_at: event.persona_created_at,
+        error: null,
+        updated_at: event.received_at,
+      };
+      const current = await trx
+        .insertInto('inquiries')
+        .values({ inquiry_id: inquiryId, first_seen_at: event.received_at, ...latest })
+        .onConflict((oc) =>
+          oc
+            .column('inquiry_id')
+            .doUpdateSet(latest)
+            .where('inquiries.last_event_created_at', '<=', event.persona_created_at),
+        )
+        .returning('inquiry_id')
+        .executeTakeFirst();
+      return current !== undefined;
+    },
+    enqueue: (job) => queue.enqueue(job, trx),
   };
-  const current = await trx
-    .insertInto('inquiries')
-    .values({ inquiry_id: inquiryId, first_seen_at: nowIso, ...latest })
-    .onConflict((oc) =>
-      oc.column('inquiry_id').doUpdateSet(latest).where('inquiries.last_event_created_at', '<=', event.createdAt),
-    )
-    .returning('inquiry_id')
-    .executeTakeFirst();
-  return current !== undefined;
 }
 
 /**

@@ -1,0 +1,59 @@
+import type { JobSpec } from '../job-kinds.js';
+import type { PersonaEventTable } from './database.js';
+
+/** `ignored`: stored for the record, nothing to do (an event name not acted on, or a report of an unknown inquiry). */
+export type RecordResult = 'stored' | 'duplicate' | 'superseded' | 'ignored';
+
+/**
+ * What intake writes for one webhook, as plain data: it is built on the event loop and may be written by the SQLite
+ * writer thread (sqlite-intake-thread.ts), so it holds nothing a structured clone would lose.
+ */
+export interface IntakeRow {
+  /** The event's row, `disposition` as the route classified it (`accepted` turns `ignored` when `acts` says so). */
+  event: PersonaEventTable;
+  /** For an accepted event of an inquiry: the inquiry it advances and the job it queues. */
+  acts: {
+    inquiryId: string;
+    /** Act only if the inquiry is known already (report events); otherwise the event is recorded as ignored. */
+    knownInquiryOnly: boolean;
+    job: JobSpec;
+  } | null;
+  /** When the webhook was stored (epoch ms; `event.received_at` is the same instant). */
+  nowMs: number;
+}
+
+/**
+ * The statements intake needs, one implementation per way of writing: Kysely in a transaction (PostgreSQL, SQLite in
+ * memory) and prepared statements on the writer thread (SQLite files). They may answer synchronously.
+ */
+export interface IntakeStatements {
+  isKnownInquiry(inquiryId: string): boolean | Promise<boolean>;
+  /** false when the event id was already stored (a duplicate delivery). */
+  insertEvent(row: PersonaEventTable): boolean | Promise<boolean>;
+  /**
+   * Makes this event the inquiry's latest unless a newer one was already seen (false then). Persona does not
+   * guarantee order: an older event adds nothing, because processing always reads the inquiry's current state. The
+   * check is part of the upsert, so two replicas storing events of one inquiry at once cannot both win.
+   */
+  advanceInquiry(event: PersonaEventTable, inquiryId: string): boolean | Promise<boolean>;
+  /** Inserts the job unless one with its key exists. */
+  enqueue(job: JobSpec, nowMs: number): unknown;
+}
+
+/** One webhook's writes, inside the caller's transaction: the event, and for an event acted on, the inquiry and job. */
+export async function recordIntake(statements: IntakeStatements, row: IntakeRow): Promise<RecordResult> {
+  const { acts } = row;
+  const acting = acts !== null && (!acts.knownInquiryOnly || (await statements.isKnownInquiry(acts.inquiryId)));
+  const event: PersonaEventTable = acting ? row.event : { ...row.event, disposition: 'ignored' };
+  if (!(await statements.insertEvent(event))) return 'duplicate';
+  if (!acting) return 'ignored';
+  if (!(await statements.advanceInquiry(event, acts.inquiryId))) return 'superseded';
+  await statements.enqueue(acts.job, row.nowMs);
+  return 'stored';
+}
+
+/** Writes a batch of intake rows in one transaction: the seam between the event store and its SQLite writer thread. */
+export interface IntakeWriter {
+  write(rows: readonly IntakeRow[]): Promise<RecordResult[]>;
+  close(): Promise<void>;
+}

@@ -66,7 +66,7 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
   const shadowPolicy = options.shadowPolicy ?? null;
   const metrics = options.metrics ?? noopRecorder;
 
-  return async function processInquiry(state, job, { log, finishWithin }) {
+  return async function processInquiry(state, job, { log, finishWithin, claim }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
     const previous = await decisions.latestDecisionRef(state.inquiryId);
     if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
@@ -150,7 +150,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
         personaCalls: calls,
         shadow,
       },
-      { within: finishWithin },
+      // a new decision's delivery is claimed for this worker in the same transaction and sent at once (no claim)
+      { within: finishWithin, claimDelivery: claim },
     );
     const facts = {
       outcome: decision.outcome,
@@ -188,7 +189,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
     } else {
       jobLog.info('a decision from newer evidence exists; this one was dropped');
     }
-    return { type: 'done', finished: true };
+    const delivery = result.status === 'decided' ? result.delivery : undefined;
+    return { type: 'done', finished: true, ...(delivery ? { next: delivery } : {}) };
   };
 
   async function onPersonaError(

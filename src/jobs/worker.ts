@@ -7,13 +7,16 @@ import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { JobResult, MetricsRecorder } from '../metrics/recorder.js';
 import type { Database } from '../store/database.js';
-import type { Job, JobQueue } from '../store/job-queue.js';
+import type { Job, JobClaim, JobQueue } from '../store/job-queue.js';
 import { createJobResults, type JobResults } from './job-results.js';
 
 /** What a handler asks the worker to do with its job. Handlers return outcomes; they throw only on bugs. */
 export type JobOutcome<P = JobPayload<JobKind>> =
-  /** `finished`: the handler already deleted the job in its own transaction (JobContext.finishWithin). */
-  | { type: 'done'; finished?: boolean }
+  /**
+   * `finished`: the handler already deleted the job in its own transaction (JobContext.finishWithin). `next`: a job
+   * the handler enqueued already claimed for this worker (JobContext.claim): it runs next, in the same slot.
+   */
+  | { type: 'done'; finished?: boolean; next?: Job }
   /** `payload` replaces the stored one (a poll keeps its progress there). */
   | { type: 'reschedule'; runAt: number; payload?: P; error?: string | null; resetAttempts?: boolean }
   /** Can never succeed (e.g. its payload does not parse): out of the queue, kept in `failed_jobs` with `error`. */
@@ -27,6 +30,11 @@ export interface JobContext {
    * rolls the handler's transaction back.
    */
   finishWithin(executor: Kysely<Database>): Promise<void>;
+  /**
+   * This worker, for a job the handler enqueues already claimed (JobQueue.enqueueClaimed) and hands back as the
+   * outcome's `next`: e.g. a decision's delivery, sent right after the decision commits, with no claim in between.
+   */
+  claim: JobClaim;
 }
 
 /** A handler gets its job's payload already parsed against its kind's schema (src/job-kinds.ts). */
@@ -228,7 +236,11 @@ export class Worker {
     try {
       // a kind this version does not know (written by a newer one during a rolling deploy): retried, not failed
       if (!isJobKind(job.kind)) throw new Error(`no handler for job kind ${job.kind}`);
-      const context: JobContext = { log, finishWithin: (executor) => this.finishWithin(job, executor) };
+      const context: JobContext = {
+        log,
+        finishWithin: (executor) => this.finishWithin(job, executor),
+        claim: { workerId: this.id, leaseMs: this.options.leaseMs },
+      };
       outcome = await runHandler(handlers, job.kind, job, context);
     } catch (error) {
       threw = true;
@@ -238,6 +250,9 @@ export class Worker {
     }
     this.options.metrics?.job(job.kind, threw && outcome.type === 'reschedule' ? 'error' : JOB_RESULT[outcome.type]);
     await this.results.settle(job, outcome, log);
+    // already claimed for this worker in the handler's transaction: run it now (a crash before this leaves it to
+    // its lease, like any claimed job)
+    if (outcome.type === 'done' && outcome.next) await this.run(outcome.next);
   }
 
   /**

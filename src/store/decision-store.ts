@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../lib/clock.js';
 import type { Database, Db } from './database.js';
 import { type DecisionRecord, toDecisionRecord, toDecisionRow } from './decision-record.js';
+import type { Job, JobClaim } from './job-queue.js';
 import type { Outbox } from './outbox.js';
 import { readWriteBack, type WriteBack, type WriteBackOutbox } from './write-back-store.js';
 import { parseRow } from './parse-row.js';
@@ -45,7 +46,8 @@ export interface HistoryEntry {
  * this outcome already (added to its history, nothing delivered); `stale`, a decision from newer evidence exists.
  */
 export type EvaluationResult =
-  | { status: 'decided'; decision: DecisionRecord }
+  /** `delivery`: the delivery's job, claimed for the worker that asked (SaveOptions.claimDelivery). */
+  | { status: 'decided'; decision: DecisionRecord; delivery?: Job }
   /** `reviewKept`: the outcome differs, but the current decision is an operator's review that still stands. */
   | { status: 'unchanged'; decision: DecisionRef; reviewKept?: boolean }
   | { status: 'stale' }
@@ -81,6 +83,8 @@ export type ReviewResult =
 export interface SaveOptions {
   /** Runs inside the decision's transaction (the worker ends the job there: see JobContext.finishWithin). */
   within?: (trx: Kysely<Database>) => Promise<void>;
+  /** The worker that will deliver a new decision itself, right after the commit (JobContext.claim). */
+  claimDelivery?: JobClaim;
 }
 
 export interface DecisionStore {
@@ -230,7 +234,8 @@ export function createDecisionStore(options: {
     trx: Kysely<Database>,
     input: NewDecision,
     previous: DecisionRef | null,
-  ): Promise<DecisionRecord> => {
+    claimDelivery?: JobClaim,
+  ): Promise<{ record: DecisionRecord; delivery: Job | null }> => {
     const now = clock.now();
     const decidedAt = new Date(now).toISOString();
     const record: DecisionRecord = {
@@ -242,9 +247,9 @@ export function createDecisionStore(options: {
     };
     await trx.insertInto('decisions').values(toDecisionRow(record)).execute();
     await markDecided(trx, record.inquiryId, record.eventId, record.decidedAt);
-    await outbox?.add(trx, record, now);
+    const entry = await outbox?.add(trx, record, now, claimDelivery);
     await writeBack?.add(trx, record, now);
-    return record;
+    return { record, delivery: entry?.claimed ?? null };
   };
 
   /** An operator's review in one transaction (DecisionStore.review). */
@@ -265,7 +270,7 @@ export function createDecisionStore(options: {
       if (input.sequence !== undefined && input.sequence !== current.sequence) {
         return { status: 'changed', sequence: current.sequence };
       }
-      const decision = await insertDecision(
+      const { record: decision } = await insertDecision(
         trx,
         {
           inquiryId: input.inquiryId,
@@ -333,10 +338,10 @@ export function createDecisionStore(options: {
         await within?.(trx);
         const previous = await latestRef(trx, input.inquiryId);
         if (previous && previous.eventCreatedAt > input.eventCreatedAt) return null;
-        return insertDecision(trx, input, previous);
+        return (await insertDecision(trx, input, previous)).record;
       }),
 
-    saveEvaluation: (input, { within } = {}) =>
+    saveEvaluation: (input, { within, claimDelivery } = {}) =>
       db.transaction().execute(async (trx): Promise<EvaluationResult> => {
         await within?.(trx);
         const previous = await latestRef(trx, input.inquiryId);
@@ -347,7 +352,8 @@ export function createDecisionStore(options: {
           previous.outcome !== input.outcome &&
           (await reviewStandsAgainst(trx, previous.decisionId, input.evidence));
         if (previous?.outcome !== input.outcome && !reviewKept) {
-          return { status: 'decided', decision: await insertDecision(trx, input, previous) };
+          const { record, delivery } = await insertDecision(trx, input, previous, claimDelivery);
+          return { status: 'decided', decision: record, ...(delivery ? { delivery } : {}) };
         }
         if (!previous) throw new Error('unreachable: an evaluation without a decision is always decided');
         const recordedAt = new Date(clock.now()).toISOString();

@@ -216,7 +216,7 @@ export function createDeliveryStore(options: {
       if (!outbox) return null;
       return db.transaction().execute(async (trx) => {
         const now = clock.now();
-        const delivery = toDelivery(await outbox.add(trx, decision, now));
+        const delivery = toDelivery((await outbox.add(trx, decision, now)).delivery);
         if (by) {
           const { inquiryId, decisionId, sequence } = decision;
           const detail = { decisionId, sequence, deliveryId: delivery.deliveryId };

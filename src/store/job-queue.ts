@@ -41,6 +41,12 @@ export interface FailedJob {
 export interface JobQueue {
   /** Inserts the job unless one with the same key exists. Pass a transaction to enqueue atomically with other writes. */
   enqueue(job: JobSpec, executor?: Kysely<Database>): Promise<boolean>;
+  /**
+   * Inserts the job already claimed by `workerId` (leased, its first attempt counted), for a worker that will run it
+   * right after the caller's transaction commits: no claim round in between. Only when the job would be the head of
+   * its queue (nothing else waits there, so order holds); null otherwise, and then nothing was written.
+   */
+  enqueueClaimed(job: JobSpec, claim: JobClaim, executor: Kysely<Database>): Promise<Job | null>;
   claim(workerId: string, limit: number, leaseMs: number): Promise<Job[]>;
   /** Pushes the lease of a running job forward (a heartbeat), if this worker still holds it. */
   extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean>;
@@ -59,6 +65,12 @@ export interface JobQueue {
   runNow(key: string, executor?: Kysely<Database>): Promise<boolean>;
   /** When the next job becomes claimable, so an idle worker can sleep exactly until then. */
   nextRunAt(): Promise<number | null>;
+}
+
+/** Who runs a job enqueued already claimed (JobQueue.enqueueClaimed), and for how long its lease holds. */
+export interface JobClaim {
+  workerId: string;
+  leaseMs: number;
 }
 
 export interface Reschedule {
@@ -130,6 +142,49 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       if (inserted === undefined) return false;
       await notifier.notify(executor);
       return true;
+    },
+
+    async enqueueClaimed(job, { workerId, leaseMs }, executor) {
+      if (job.queue !== null) {
+        const waiting = await executor
+          .selectFrom('jobs')
+          .select('id')
+          .where('queue', '=', job.queue)
+          .limit(1)
+          .executeTakeFirst();
+        if (waiting) return null;
+      }
+      const now = clock.now();
+      const payload = JSON.stringify(job.payload);
+      const inserted = await executor
+        .insertInto('jobs')
+        .values({
+          kind: job.kind,
+          key: job.key,
+          queue: job.queue,
+          payload,
+          attempts: 1,
+          run_at: job.runAt,
+          locked_by: workerId,
+          locked_until: now + leaseMs,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted === undefined) return null;
+      // the job as a claim would read it back (the payload parsed from its stored text)
+      return {
+        id: Number(inserted.id),
+        kind: job.kind,
+        key: job.key,
+        queue: job.queue,
+        payload: JSON.parse(payload) as unknown,
+        attempts: 1,
+        runAt: job.runAt,
+        lockedBy: workerId,
+        createdAt: now,
+      };
     },
 
     async claim(workerId, limit, leaseMs) {

@@ -3,14 +3,23 @@ import type { Kysely } from 'kysely';
 import { deliverDecisionJob } from '../job-kinds.js';
 import type { Database, DeliveryTable } from './database.js';
 import type { DecisionRecord } from './decision-record.js';
-import type { JobQueue } from './job-queue.js';
+import type { Job, JobClaim, JobQueue } from './job-queue.js';
 
 /** Builds the body delivered downstream for a decision (downstream/payload.ts makes the real one). */
 export type DeliveryBody = (decision: DecisionRecord, deliveryId: string) => string;
 
 export interface Outbox {
-  /** Writes a pending delivery of `decision` and its job with the caller's transaction. */
-  add(trx: Kysely<Database>, decision: DecisionRecord, now: number): Promise<DeliveryTable>;
+  /**
+   * Writes a pending delivery of `decision` and its job with the caller's transaction. With `claim`, the job is
+   * written already claimed by that worker when it can be (JobQueue.enqueueClaimed), and returned as `claimed`.
+   */
+  add(trx: Kysely<Database>, decision: DecisionRecord, now: number, claim?: JobClaim): Promise<OutboxEntry>;
+}
+
+export interface OutboxEntry {
+  delivery: DeliveryTable;
+  /** The delivery's job, claimed for the worker that asked: it runs it once the transaction commits. */
+  claimed: Job | null;
 }
 
 /**
@@ -22,7 +31,7 @@ export interface Outbox {
 export function createOutbox(options: { queue: JobQueue; deliveryBody: DeliveryBody }): Outbox {
   const { queue, deliveryBody } = options;
   return {
-    async add(trx, decision, now) {
+    async add(trx, decision, now, claim) {
       const deliveryId = `msg_${randomUUID().replaceAll('-', '')}`;
       const row: DeliveryTable = {
         delivery_id: deliveryId,
@@ -40,8 +49,10 @@ export function createOutbox(options: { queue: JobQueue; deliveryBody: DeliveryB
         delivered_at: null,
       };
       await trx.insertInto('deliveries').values(row).execute();
-      await queue.enqueue(deliverDecisionJob({ deliveryId, inquiryId: decision.inquiryId, now }), trx);
-      return row;
+      const job = deliverDecisionJob({ deliveryId, inquiryId: decision.inquiryId, now });
+      const claimed = claim ? await queue.enqueueClaimed(job, claim, trx) : null;
+      if (!claimed) await queue.enqueue(job, trx);
+      return { delivery: row, claimed };
     },
   };
 }

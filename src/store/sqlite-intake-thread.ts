@@ -16,35 +16,49 @@ const port = parentPort;
 if (port === null) throw new Error('sqlite-intake-thread.ts runs as a worker thread only');
 const options = workerData as IntakeThreadOptions;
 
-const sqlite = new SQLite(options.file, { fileMustExist: true });
-sqlite.pragma('journal_mode = WAL');
-sqlite.pragma(`synchronous = ${options.synchronous}`);
-sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
-sqlite.pragma('foreign_keys = ON');
+/** Opens the connection and prepares every statement once: a missing table or file fails here, before any batch. */
+function open() {
+  const sqlite = new SQLite(options.file, { fileMustExist: true });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.synchronous}`);
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+  sqlite.pragma('foreign_keys = ON');
 
-const begin = sqlite.prepare('begin immediate');
-const commit = sqlite.prepare('commit');
-const rollback = sqlite.prepare('rollback');
-const knownInquiry = sqlite.prepare('select 1 from inquiries where inquiry_id = ?').pluck();
-const insertEvent = sqlite.prepare(
-  `insert into persona_events (event_id, name, object_type, object_id, inquiry_id, persona_created_at, received_at,
-     disposition, attempts_made, attempts_left, first_attempted_at)
-   values (@event_id, @name, @object_type, @object_id, @inquiry_id, @persona_created_at, @received_at,
-     @disposition, @attempts_made, @attempts_left, @first_attempted_at)
-   on conflict (event_id) do nothing`,
-);
-const advanceInquiry = sqlite.prepare(
-  `insert into inquiries (inquiry_id, status, last_event_id, last_event_created_at, first_seen_at, error, updated_at)
-   values (@inquiry_id, 'processing', @event_id, @created_at, @now, null, @now)
-   on conflict (inquiry_id) do update set status = 'processing', last_event_id = excluded.last_event_id,
-     last_event_created_at = excluded.last_event_created_at, error = null, updated_at = excluded.updated_at
-   where inquiries.last_event_created_at <= excluded.last_event_created_at`,
-);
-const enqueue = sqlite.prepare(
-  `insert into jobs (kind, key, queue, payload, attempts, run_at, created_at)
-   values (@kind, @key, @queue, @payload, 0, @run_at, @created_at)
-   on conflict (key) do nothing`,
-);
+  const begin = sqlite.prepare('begin immediate');
+  const commit = sqlite.prepare('commit');
+  const rollback = sqlite.prepare('rollback');
+  const knownInquiry = sqlite.prepare('select 1 from inquiries where inquiry_id = ?').pluck();
+  const insertEvent = sqlite.prepare(
+    `insert into persona_events (event_id, name, object_type, object_id, inquiry_id, persona_created_at, received_at,
+       disposition, attempts_made, attempts_left, first_attempted_at)
+     values (@event_id, @name, @object_type, @object_id, @inquiry_id, @persona_created_at, @received_at,
+       @disposition, @attempts_made, @attempts_left, @first_attempted_at)
+     on conflict (event_id) do nothing`,
+  );
+  const advanceInquiry = sqlite.prepare(
+    `insert into inquiries (inquiry_id, status, last_event_id, last_event_created_at, first_seen_at, error, updated_at)
+     values (@inquiry_id, 'processing', @event_id, @created_at, @now, null, @now)
+     on conflict (inquiry_id) do update set status = 'processing', last_event_id = excluded.last_event_id,
+       last_event_created_at = excluded.last_event_created_at, error = null, updated_at = excluded.updated_at
+     where inquiries.last_event_created_at <= excluded.last_event_created_at`,
+  );
+  const enqueue = sqlite.prepare(
+    `insert into jobs (kind, key, queue, payload, attempts, run_at, created_at)
+     values (@kind, @key, @queue, @payload, 0, @run_at, @created_at)
+     on conflict (key) do nothing`,
+  );
+  return { sqlite, begin, commit, rollback, knownInquiry, insertEvent, advanceInquiry, enqueue };
+}
+
+// better-sqlite3's SqliteError would reach the event loop as a bare object without its message: rethrown plain
+let opened: ReturnType<typeof open>;
+try {
+  opened = open();
+} catch (error) {
+  const { name, message, code } = describe(error);
+  throw Object.assign(new Error(message), { name, ...(code === undefined ? {} : { code }) });
+}
+const { sqlite, begin, commit, rollback, knownInquiry, insertEvent, advanceInquiry, enqueue } = opened;
 
 const statements: IntakeStatements = {
   isKnownInquiry: (inquiryId) => knownInquiry.get(inquiryId) !== undefined,

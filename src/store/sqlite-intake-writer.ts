@@ -38,17 +38,12 @@ interface Waiting {
  * webhooks of its batch 503: Persona retries them).
  */
 export function createSqliteIntakeWriter(options: IntakeThreadOptions): IntakeWriter {
-  let worker: Worker | null = null;
+  /** The running thread and the batches it has not answered yet (a thread that stops fails its own batches only). */
+  let current: { thread: Worker; waiting: Map<number, Waiting> } | null = null;
   let closed = false;
   let nextId = 1;
-  const waiting = new Map<number, Waiting>();
 
-  function failAll(error: unknown): void {
-    for (const w of waiting.values()) w.reject(error);
-    waiting.clear();
-  }
-
-  function start(): Worker {
+  function start(): { thread: Worker; waiting: Map<number, Waiting> } {
     const thread = startModuleWorker(siblingModule(import.meta.url, 'sqlite-intake-thread'), {
       workerData: options,
       // it holds one batch at a time (at most 128 webhooks): a small heap, so it does not grow one the size of the
@@ -56,6 +51,13 @@ export function createSqliteIntakeWriter(options: IntakeThreadOptions): IntakeWr
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     thread.unref(); // an idle writer never keeps the process alive; the server and pending requests do
+    const waiting = new Map<number, Waiting>();
+    const entry = { thread, waiting };
+    const failAll = (error: unknown): void => {
+      if (current === entry) current = null;
+      for (const w of waiting.values()) w.reject(error);
+      waiting.clear();
+    };
     thread.on('message', (reply: IntakeReply) => {
       const w = waiting.get(reply.id);
       if (!w) return;
@@ -63,23 +65,19 @@ export function createSqliteIntakeWriter(options: IntakeThreadOptions): IntakeWr
       if ('results' in reply) w.resolve(reply.results);
       else w.reject(new IntakeWriteError(reply.error));
     });
-    thread.on('error', (error) => {
-      if (worker === thread) worker = null;
-      failAll(error);
-    });
-    thread.on('exit', () => {
-      if (worker === thread) worker = null;
-      failAll(new Error('the SQLite intake thread stopped'));
-    });
-    return thread;
+    // an error thrown outside a batch (opening the file, preparing a statement): better-sqlite3's SqliteError
+    // crosses the thread boundary as a bare object, so it is made an Error that keeps its message and code
+    thread.on('error', (error: unknown) => failAll(asError(error)));
+    thread.on('exit', () => failAll(new Error('the SQLite intake thread stopped')));
+    return entry;
   }
 
   return {
     write(rows) {
       if (closed) return Promise.reject(new Error('the database is closed'));
-      worker ??= start();
+      current ??= start();
+      const { thread, waiting } = current;
       const id = nextId++;
-      const thread = worker;
       return new Promise<RecordResult[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         thread.postMessage({ type: 'write', id, rows: JSON.stringify(rows) } satisfies IntakeRequest);
@@ -87,9 +85,9 @@ export function createSqliteIntakeWriter(options: IntakeThreadOptions): IntakeWr
     },
     async close() {
       closed = true;
-      const thread = worker;
+      const thread = current?.thread;
+      current = null;
       if (!thread) return;
-      worker = null;
       const exited = once(thread, 'exit');
       thread.postMessage({ type: 'close' } satisfies IntakeRequest);
       const timer = setTimeout(() => void thread.terminate(), 5000);
@@ -100,4 +98,13 @@ export function createSqliteIntakeWriter(options: IntakeThreadOptions): IntakeWr
       }
     },
   };
+}
+
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+  const code = typeof fields.code === 'string' ? fields.code : undefined;
+  const message =
+    typeof fields.message === 'string' ? fields.message : `the SQLite intake thread failed (${code ?? String(error)})`;
+  return new IntakeWriteError({ name: 'SqliteError', message, ...(code === undefined ? {} : { code }) });
 }

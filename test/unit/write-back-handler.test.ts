@@ -30,7 +30,11 @@ const job: Job = {
   lockedBy: 'w',
   createdAt: T0,
 };
-const context = { log: createLogger('silent'), finishWithin: async () => undefined };
+const context = {
+  log: createLogger('silent'),
+  finishWithin: async () => undefined,
+  claim: { workerId: 'test-worker', leaseMs: 30_000 },
+};
 
 function setUp(options: { status?: string | Error; review?: string | Error; latest?: string; enabled?: boolean } = {}) {
   const calls: string[] = [];

@@ -125,26 +125,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
 
   return {
     async enqueue(job, executor = db) {
-      const inserted = await executor
-        .insertInto('jobs')
-        .values({
-          kind: job.kind,
-          key: job.key,
-          queue: job.queue,
-          payload: JSON.stringify(job.payload),
-          attempts: 0,
-          run_at: job.runAt,
-          created_at: clock.now(),
-        })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const inserted = await insertJob(executor, job, null, clock.now());
       if (inserted === undefined) return false;
       await notifier.notify(executor);
       return true;
     },
 
-    async enqueueClaimed(job, { workerId, leaseMs }, executor) {
+    async enqueueClaimed(job, claim, executor) {
       if (job.queue !== null) {
         const waiting = await executor
           .selectFrom('jobs')
@@ -155,23 +142,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         if (waiting) return null;
       }
       const now = clock.now();
-      const payload = JSON.stringify(job.payload);
-      const inserted = await executor
-        .insertInto('jobs')
-        .values({
-          kind: job.kind,
-          key: job.key,
-          queue: job.queue,
-          payload,
-          attempts: 1,
-          run_at: job.runAt,
-          locked_by: workerId,
-          locked_until: now + leaseMs,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const inserted = await insertJob(executor, job, claim, now);
       if (inserted === undefined) return null;
       // the job as a claim would read it back (the payload parsed from its stored text)
       return {
@@ -179,10 +150,10 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         kind: job.kind,
         key: job.key,
         queue: job.queue,
-        payload: JSON.parse(payload) as unknown,
+        payload: JSON.parse(JSON.stringify(job.payload)) as unknown,
         attempts: 1,
         runAt: job.runAt,
-        lockedBy: workerId,
+        lockedBy: claim.workerId,
         createdAt: now,
       };
     },
@@ -332,6 +303,25 @@ const failedJobRowSchema = z
     createdAt: row.created_at,
     failedAt: row.failed_at,
   }));
+
+/** Inserts a job unless one with its key exists; `claim`: already leased to that worker, its first attempt counted. */
+function insertJob(executor: Kysely<Database>, job: JobSpec, claim: JobClaim | null, now: number) {
+  return executor
+    .insertInto('jobs')
+    .values({
+      kind: job.kind,
+      key: job.key,
+      queue: job.queue,
+      payload: JSON.stringify(job.payload),
+      attempts: claim ? 1 : 0,
+      run_at: job.runAt,
+      ...(claim ? { locked_by: claim.workerId, locked_until: now + claim.leaseMs } : {}),
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
 
 /** Jobs sharing a queue name run one at a time, oldest first: only the oldest job of a queue may be claimed. */
 function isHeadOfQueue(eb: ExpressionBuilder<{ j: JobTable } & Database, 'j'>) {

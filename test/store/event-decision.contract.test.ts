@@ -5,7 +5,7 @@ import { createOutbox } from '../../src/store/outbox.js';
 import { parseJobPayload } from '../../src/job-kinds.js';
 import { engineDecision, evidence, GOV_ID, verification } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
-import { useStoreHarness } from './store-harness.js';
+import { reportIncomingEvent, useStoreHarness } from './store-harness.js';
 
 const incoming = (
   eventId: string,
@@ -68,19 +68,8 @@ describe.each(storeDialects)('event and decision store contract', (d) => {
     });
 
     it('acts on a report event only for an inquiry it has seen; otherwise records it as ignored', async () => {
-      const report = (eventId: string, inquiryId: string, createdAt: string): IncomingEvent => ({
-        event: {
-          eventId,
-          name: 'report/watchlist.matched',
-          createdAt,
-          objectType: 'report/watchlist',
-          objectId: `rep_${eventId}`,
-          inquiryId,
-        },
-        disposition: 'accepted',
-        knownInquiryOnly: true,
-        attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
-      });
+      const report = (eventId: string, inquiryId: string, createdAt: string): IncomingEvent =>
+        reportIncomingEvent(eventId, inquiryId, createdAt);
       expect(await h().events.record(report('evt_r0', 'inq_unseen', '2026-11-29T09:00:00.000Z'))).toBe('ignored');
       expect(await count('jobs')).toBe(0);
       const unseen = await h()

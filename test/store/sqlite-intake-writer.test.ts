@@ -16,6 +16,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { createSqliteIntakeWriter, IntakeWriteError } from '../../src/store/sqlite-intake-writer.js';
 import { processInquiryJob } from '../../src/job-kinds.js';
 import { evidence, GOV_ID, SELFIE, verification } from '../helpers/decision-fixtures.js';
+import { reportIncomingEvent } from './store-harness.js';
 
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 
@@ -38,19 +39,12 @@ const incoming = (
   };
 };
 
-const reportEvent = (eventId: string, inquiryId: string, createdAt: string): IncomingEvent => ({
-  event: {
-    eventId,
-    name: 'report/watchlist.matched',
-    createdAt,
-    objectType: 'report/watchlist',
-    objectId: `rep_${eventId}`,
-    inquiryId,
-  },
-  disposition: 'accepted',
-  knownInquiryOnly: true,
-  attempts: { attemptsMade: 2, attemptsLeft: 6, firstAttemptedAt: '2026-11-29T08:59:00.000Z' },
-});
+const reportEvent = (eventId: string, inquiryId: string, createdAt: string): IncomingEvent =>
+  reportIncomingEvent(eventId, inquiryId, createdAt, {
+    attemptsMade: 2,
+    attemptsLeft: 6,
+    firstAttemptedAt: '2026-11-29T08:59:00.000Z',
+  });
 
 /** An intake row as the event store builds it, for writing straight through a writer. */
 const intakeRow = (eventId: string, inquiryId: string, createdAt: string): IntakeRow => ({

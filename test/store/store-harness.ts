@@ -4,6 +4,7 @@ import { createDeps } from '../../src/deps.js';
 import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { DatabaseHandle } from '../../src/store/database-handle.js';
+import type { IncomingEvent } from '../../src/store/event-store.js';
 import type { Database } from '../../src/store/database.js';
 import type { AuditStore } from '../../src/store/audit-store.js';
 import type { DecisionList } from '../../src/store/decision-list.js';
@@ -80,4 +81,26 @@ export function useStoreHarness(d: DialectCase): () => StoreHarness {
     return harness;
   };
   return get;
+}
+
+/** A `report/watchlist.matched` event as intake records it: acted on only for an inquiry already seen. */
+export function reportIncomingEvent(
+  eventId: string,
+  inquiryId: string,
+  createdAt: string,
+  attempts: IncomingEvent['attempts'] = { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
+): IncomingEvent {
+  return {
+    event: {
+      eventId,
+      name: 'report/watchlist.matched',
+      createdAt,
+      objectType: 'report/watchlist',
+      objectId: `rep_${eventId}`,
+      inquiryId,
+    },
+    disposition: 'accepted',
+    knownInquiryOnly: true,
+    attempts,
+  };
 }

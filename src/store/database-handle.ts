@@ -8,7 +8,7 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** Wakes workers in other processes when a job is committed (PostgreSQL); a no-op on SQLite. */
   notifier: JobNotifier;
-  /** Webhook intake's writer on a thread of its own (a SQLite file); absent, intake writes through `db`. */
+  /** Webhook intake's writes as prepared statements (SQLite, writable); absent, intake writes through Kysely. */
   intake?: IntakeWriter;
   /** A cheap round trip, for /readyz. */
   ping(): Promise<void>;

@@ -4,10 +4,7 @@ import type { PersonaEventTable } from './database.js';
 /** `ignored`: stored for the record, nothing to do (an event name not acted on, or a report of an unknown inquiry). */
 export type RecordResult = 'stored' | 'duplicate' | 'superseded' | 'ignored';
 
-/**
- * What intake writes for one webhook, as plain data: it is built on the event loop and may be written by the SQLite
- * writer thread (sqlite-intake-thread.ts), so it holds nothing a structured clone would lose.
- */
+/** What intake writes for one webhook, as plain data built before the batch's transaction (the job included). */
 export interface IntakeRow {
   /** The event's row, `disposition` as the route classified it (`accepted` turns `ignored` when `acts` says so). */
   event: PersonaEventTable;
@@ -23,8 +20,8 @@ export interface IntakeRow {
 }
 
 /**
- * The statements intake needs, one implementation per way of writing: Kysely in a transaction (PostgreSQL, SQLite in
- * memory) and prepared statements on the writer thread (SQLite files). They may answer synchronously.
+ * The statements intake needs, one implementation per way of writing: Kysely in a transaction (PostgreSQL) and
+ * statements prepared once (SQLite: sqlite-intake.ts). They may answer synchronously.
  */
 export interface IntakeStatements {
   isKnownInquiry(inquiryId: string): boolean | Promise<boolean>;
@@ -52,8 +49,7 @@ export async function recordIntake(statements: IntakeStatements, row: IntakeRow)
   return 'stored';
 }
 
-/** Writes a batch of intake rows in one transaction: the seam between the event store and its SQLite writer thread. */
+/** Writes a batch of intake rows in one transaction (the event store's group commit hands it its batches). */
 export interface IntakeWriter {
   write(rows: readonly IntakeRow[]): Promise<RecordResult[]>;
-  close(): Promise<void>;
 }

@@ -52,7 +52,7 @@ export function createEventStore(options: {
   db: Db;
   queue: JobQueue;
   clock: Clock;
-  /** Writes intake batches off the event loop (SQLite files: sqlite-intake-writer.ts); absent, through `db`. */
+  /** Writes intake batches with statements prepared once (SQLite: sqlite-intake.ts); absent, through Kysely. */
   intake?: IntakeWriter;
 }): EventStore {
   const { db, queue, clock } = options;
@@ -123,7 +123,7 @@ export function createEventStore(options: {
   };
 }
 
-/** What one webhook writes, built on the event loop (the job's payload included) so a writer thread only writes. */
+/** What one webhook writes, as plain data: the event row, and the inquiry and job it acts on (the payload built). */
 function intakeRow(incoming: IncomingEvent, nowMs: number): IntakeRow {
   const { event, attempts } = incoming;
   const acts = incoming.disposition === 'accepted' && event.inquiryId !== null;

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
-import { EventEmitter } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { connectDatabase } from '../../src/store/connect.js';
 import type { DatabaseHandle } from '../../src/store/database-handle.js';
@@ -13,7 +10,6 @@ import type { IntakeRow, IntakeWriter, RecordResult } from '../../src/store/even
 import { createEventStore, type EventStore, type IncomingEvent } from '../../src/store/event-store.js';
 import { createJobQueue } from '../../src/store/job-queue.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { createSqliteIntakeWriter, IntakeWriteError } from '../../src/store/sqlite-intake-writer.js';
 import { processInquiryJob } from '../../src/job-kinds.js';
 import { evidence, GOV_ID, SELFIE, verification } from '../helpers/decision-fixtures.js';
 import { reportIncomingEvent } from './store-harness.js';
@@ -75,18 +71,6 @@ const badRow = (eventId: string): IntakeRow => {
   return { ...row, event: { ...row.event, name: null as unknown as string } };
 };
 
-/** Stands in for a worker thread: records what it is sent; the test emits its events. */
-class FakeThread extends EventEmitter {
-  readonly posted: unknown[] = [];
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-  }
-  unref(): void {}
-  async terminate(): Promise<number> {
-    return 1;
-  }
-}
-
 interface Store {
   handle: DatabaseHandle;
   db: Db;
@@ -104,7 +88,7 @@ const readJobs = (db: Db) =>
     .orderBy('key')
     .execute();
 
-describe('SQLite intake writer thread (a database file)', () => {
+describe('SQLite intake: statements prepared once, a batch per transaction', () => {
   let dir: string;
   const toClose: (() => Promise<void>)[] = [];
 
@@ -117,33 +101,29 @@ describe('SQLite intake writer thread (a database file)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** `kysely`: the event store writes through Kysely (the PostgreSQL path), the reference the prepared path matches. */
   async function openStore(
     url: string,
     wrapIntake?: (intake: IntakeWriter) => IntakeWriter,
+    { kysely = false } = {},
   ): Promise<Store & { intake: IntakeWriter | undefined }> {
     const handle = await connectDatabase(url);
     toClose.push(() => handle.close());
     await migrateToLatest(handle.db);
     const clock = createManualClock(T0);
     const queue = createJobQueue({ db: handle.db, dialect: handle.dialect, clock, notifier: handle.notifier });
-    const intake = handle.intake && wrapIntake ? wrapIntake(handle.intake) : handle.intake;
+    const prepared = kysely ? undefined : handle.intake;
+    const intake = prepared && wrapIntake ? wrapIntake(prepared) : prepared;
     const events = createEventStore({ db: handle.db, queue, clock, ...(intake ? { intake } : {}) });
     return { handle, db: handle.db, events, intake };
   }
 
   const fileUrl = (name = 'store.db') => `sqlite:${join(dir, name)}`;
 
-  function writer(file: string): IntakeWriter {
-    const w = createSqliteIntakeWriter({ file, synchronous: 'NORMAL', busyTimeoutMs: 5000 });
-    toClose.push(() => w.close());
-    return w;
-  }
-
   it('stores 50 concurrent events and a duplicate exactly as the Kysely path does', async () => {
     const file = await openStore(fileUrl());
-    expect(file.intake).toBeDefined(); // a file: intake goes through the thread
-    const memory = await openStore('sqlite::memory:');
-    expect(memory.intake).toBeUndefined(); // in memory: intake goes through Kysely, the reference
+    expect(file.intake).toBeDefined(); // SQLite: intake's prepared statements
+    const memory = await openStore('sqlite::memory:', undefined, { kysely: true }); // the reference: Kysely
 
     const batch = Array.from({ length: 50 }, (_, i) =>
       incoming(`evt_${String(i).padStart(2, '0')}`, `inq_${i % 20}`, at(i), { withEvidence: i % 3 === 0 }),
@@ -233,14 +213,14 @@ describe('SQLite intake writer thread (a database file)', () => {
     expect((await readJobs(db)).map((j) => j.key)).toEqual(['process:evt_c', 'process:evt_r1']);
   });
 
-  it('rejects a batch with a constraint error with the SQLite code, rolled back, and the thread goes on', async () => {
+  it('rejects a batch with a constraint error with the SQLite code, rolled back, and writes the next', async () => {
     const { handle } = await openStore(fileUrl());
-    const w = writer(join(dir, 'store.db'));
+    const w = handle.intake as IntakeWriter;
 
     const error = await w.write([badRow('evt_bad')]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IntakeWriteError);
-    expect((error as IntakeWriteError).code).toMatch(/^SQLITE_CONSTRAINT/);
-    expect((error as IntakeWriteError).message).toMatch(/NOT NULL constraint failed: persona_events\.name/);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
+    expect((error as Error).message).toMatch(/NOT NULL constraint failed: persona_events\.name/);
 
     // the whole batch is one transaction: a good row before the bad one is rolled back with it
     await expect(w.write([intakeRow('evt_good', 'inq_g', at(0)), badRow('evt_bad2')])).rejects.toMatchObject({
@@ -248,7 +228,7 @@ describe('SQLite intake writer thread (a database file)', () => {
     });
     expect(await readEvents(handle.db)).toEqual([]);
 
-    // the same thread writes the next batch
+    // the connection is usable again: no transaction left open
     expect(await w.write([intakeRow('evt_good', 'inq_g', at(0))])).toEqual(['stored']);
     expect((await readEvents(handle.db)).map((e) => e.event_id)).toEqual(['evt_good']);
   });
@@ -260,7 +240,6 @@ describe('SQLite intake writer thread (a database file)', () => {
         batches.push(rows.length);
         return intake.write(rows);
       },
-      close: () => intake.close(),
     }));
     const good = Array.from({ length: 10 }, (_, i) => incoming(`evt_${i}`, `inq_${i}`, at(i)));
     const bad: IncomingEvent = {
@@ -276,168 +255,13 @@ describe('SQLite intake writer thread (a database file)', () => {
     ]);
     expect(settled.filter((s) => s.status === 'fulfilled').map((s) => s.value)).toEqual(Array(10).fill('stored'));
     const rejected = settled[5] as PromiseRejectedResult;
-    expect(rejected.reason).toBeInstanceOf(IntakeWriteError);
-    expect((rejected.reason as IntakeWriteError).code).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(rejected.reason).toBeInstanceOf(Error);
+    expect((rejected.reason as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
     // one batch of 11 failed, then each item was retried alone
     expect(batches).toEqual([11, ...Array(11).fill(1)]);
 
     expect((await readEvents(db)).map((e) => e.event_id)).toEqual(good.map((e) => e.event.eventId));
     expect((await readJobs(db)).map((j) => j.key)).toEqual(good.map((e) => `process:${e.event.eventId}`));
     expect(await readInquiries(db)).toHaveLength(10);
-  });
-
-  it('starts a new thread after the thread died (tables missing at prepare), once the file is migrated', async () => {
-    const path = join(dir, 'late.db');
-    writeFileSync(path, ''); // an empty file is an empty SQLite database: the thread fails preparing its statements
-    const w = writer(path);
-    await expect(w.write([intakeRow('evt_1', 'inq_1', at(0))])).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
-
-    const { db } = await openStore(`sqlite:${path}`);
-    expect(await w.write([intakeRow('evt_1', 'inq_1', at(0))])).toEqual(['stored']);
-    expect((await readEvents(db)).map((e) => e.event_id)).toEqual(['evt_1']);
-  });
-
-  // BUG (src/store/sqlite-intake-writer.ts, thread.on('error')): an error the thread throws outside a batch (here
-  // better-sqlite3's SqliteError at prepare time) crosses the thread boundary as a plain object `{ code }`: not an
-  // Error, its message ("no such table: inquiries") lost. This test fails on that bug.
-  it('reports a thread that died as an Error with its message', async () => {
-    const path = join(dir, 'empty.db');
-    writeFileSync(path, '');
-    const error = await writer(path)
-      .write([intakeRow('evt_1', 'inq_1', at(0))])
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/no such table/);
-  });
-
-  // Regression: a dead thread's 'exit' (which follows its 'error') must fail its own batches only, not one already
-  // sent to the new thread (the group commit writes its next batch as soon as a failed one is answered). With real
-  // threads the window between 'error' and 'exit' is timing-dependent, so stand-in threads order the events here.
-  it("does not fail the new thread's batch when the old thread's 'exit' follows its 'error'", async () => {
-    const threads: FakeThread[] = [];
-    vi.resetModules();
-    vi.doMock('../../src/lib/module-worker.js', () => ({
-      siblingModule: () => new URL('file:///sqlite-intake-thread.ts'),
-      startModuleWorker: () => {
-        const thread = new FakeThread();
-        threads.push(thread);
-        return thread;
-      },
-    }));
-    try {
-      const { createSqliteIntakeWriter: create } = await import('../../src/store/sqlite-intake-writer.js');
-      const w = create({ file: join(dir, 'unused.db'), synchronous: 'NORMAL', busyTimeoutMs: 5000 });
-      const first = w.write([intakeRow('evt_1', 'inq_1', at(0))]);
-      threads[0]?.emit('error', new Error('the thread crashed'));
-      await expect(first).rejects.toThrow('the thread crashed');
-
-      const second = w.write([intakeRow('evt_2', 'inq_2', at(0))]);
-      expect(threads).toHaveLength(2); // a new thread took the batch
-      threads[0]?.emit('exit', 1); // the old thread's exit, after its error
-      const secondId = (threads[1]?.posted[0] as { id: number }).id;
-      threads[1]?.emit('message', { id: secondId, results: ['stored'] });
-      await expect(second).resolves.toEqual(['stored']);
-    } finally {
-      vi.doUnmock('../../src/lib/module-worker.js');
-      vi.resetModules();
-    }
-  });
-
-  it('refuses writes after close', async () => {
-    const { handle } = await openStore(fileUrl());
-    const w = writer(join(dir, 'store.db'));
-    expect(await w.write([intakeRow('evt_1', 'inq_1', at(0))])).toEqual(['stored']);
-    await w.close();
-    await expect(w.write([intakeRow('evt_2', 'inq_2', at(0))])).rejects.toThrow(/closed/);
-    await w.close(); // twice is harmless
-
-    // closing the database handle closes its intake writer
-    const intake = handle.intake as IntakeWriter;
-    expect(await intake.write([intakeRow('evt_3', 'inq_3', at(0))])).toEqual(['stored']);
-    await handle.close();
-    await expect(intake.write([intakeRow('evt_4', 'inq_4', at(0))])).rejects.toThrow(/closed/);
-    // a writer never started closes too
-    const idle = writer(join(dir, 'store.db'));
-    await idle.close();
-    await expect(idle.write([intakeRow('evt_5', 'inq_5', at(0))])).rejects.toThrow(/closed/);
-  });
-
-  it('lets read-then-write transactions on the main connection commit while the thread writes intake', async () => {
-    const { events, db } = await openStore(fileUrl());
-    expect(await events.record(incoming('evt_seed', 'inq_seed', at(0)))).toBe('stored'); // the thread is running
-
-    const readThenWrite = (n: number) =>
-      db.transaction().execute(async (trx) => {
-        const inquiries = await trx.selectFrom('inquiries').select(['inquiry_id', 'status']).execute();
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let intake replies and batches through
-        await trx
-          .updateTable('inquiries')
-          .set({ error: `touched by ${n}`, updated_at: new Date(T0 + n).toISOString() })
-          .where('inquiry_id', '=', 'inq_seed')
-          .execute();
-        await trx
-          .insertInto('jobs')
-          .values({
-            kind: 'test.main',
-            key: `main:${n}`,
-            queue: null,
-            payload: JSON.stringify({ seen: inquiries.length }),
-            attempts: 0,
-            run_at: T0,
-            created_at: T0,
-          })
-          .execute();
-        return inquiries.length;
-      });
-
-    // 20 rounds of 10 webhooks at once; with each round's batch in flight, two read-then-write transactions start on
-    // the main connection
-    const intakeResults: RecordResult[] = [];
-    const main: Promise<number>[] = [];
-    for (let round = 0; round < 20; round++) {
-      const roundEvents = Array.from({ length: 10 }, (_, i) =>
-        incoming(`evt_${round}_${i}`, `inq_${round}_${i}`, at(round * 10 + i + 1)),
-      );
-      const recorded = Promise.all(roundEvents.map((e) => events.record(e)));
-      main.push(readThenWrite(2 * round), readThenWrite(2 * round + 1));
-      intakeResults.push(...(await recorded));
-    }
-    const seen = await Promise.all(main);
-
-    expect(intakeResults).toEqual(Array(200).fill('stored'));
-    // they ran while intake committed: they saw the inquiries grow
-    expect(seen).toHaveLength(40);
-    expect(seen[0]).toBeLessThan(201);
-    expect(new Set(seen).size).toBeGreaterThan(1);
-
-    const mainJobs = await db.selectFrom('jobs').select('key').where('kind', '=', 'test.main').execute();
-    expect(mainJobs).toHaveLength(seen.length);
-    expect(
-      await db
-        .selectFrom('persona_events')
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirst(),
-    ).toEqual({
-      n: 201,
-    });
-    expect(await db.selectFrom('jobs').select('key').where('kind', '!=', 'test.main').execute()).toHaveLength(201);
-    const seed = await db.selectFrom('inquiries').selectAll().where('inquiry_id', '=', 'inq_seed').executeTakeFirst();
-    expect(seed?.error).toBe(`touched by ${seen.length - 1}`);
-  });
-
-  it('(control) a deferred read-then-write on another connection fails with SQLITE_BUSY_SNAPSHOT', async () => {
-    // what the main connection's `begin immediate` avoids: shows the previous test exercises a real conflict
-    const { events } = await openStore(fileUrl());
-    expect(await events.record(incoming('evt_1', 'inq_1', at(0)))).toBe('stored');
-    const raw = new SQLite(join(dir, 'store.db'));
-    toClose.push(async () => void raw.close());
-    raw.pragma('busy_timeout = 5000');
-    raw.prepare('begin').run();
-    expect(raw.prepare('select count(*) from inquiries').pluck().get()).toBe(1);
-    expect(await events.record(incoming('evt_2', 'inq_2', at(1)))).toBe('stored'); // the thread commits meanwhile
-    expect(() => raw.prepare(`update inquiries set error = 'x' where inquiry_id = 'inq_1'`).run()).toThrow(
-      expect.objectContaining({ code: 'SQLITE_BUSY_SNAPSHOT' }),
-    );
-    raw.prepare('rollback').run();
   });
 });

@@ -1,7 +1,13 @@
 import type SQLite from 'better-sqlite3';
 import type { JobSpec } from '../job-kinds.js';
 import type { Db } from './database.js';
-import { type IntakeRow, type IntakeStatements, type IntakeWriter, type RecordResult, recordIntake } from './event-intake.js';
+import {
+  type IntakeRow,
+  type IntakeStatements,
+  type IntakeWriter,
+  type RecordResult,
+  recordIntake,
+} from './event-intake.js';
 
 /**
  * Webhook intake's writes on SQLite, as statements prepared once on the service's connection: the hot path of

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/job-kinds.js';
 import { dialectTitle, storeDialects } from './dialects.js';
-import { T0, useStoreHarness } from './store-harness.js';
+import { deliveryJobSpec, T0, useStoreHarness } from './store-harness.js';
 
-const job = (key: string, overrides: Partial<JobSpec<'deliver_decision'>> = {}): JobSpec<'deliver_decision'> => ({
-  kind: 'deliver_decision',
-  key,
-  queue: null,
-  payload: { deliveryId: key },
-  runAt: T0,
-  ...overrides,
-});
+const job = deliveryJobSpec;
 const LEASE = 60_000;
 
 describe.each(storeDialects)('job queue contract', (d) => {

@@ -5,6 +5,7 @@ import { createManualClock, type ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import type { IncomingEvent } from '../../src/store/event-store.js';
+import type { JobSpec } from '../../src/job-kinds.js';
 import type { Database } from '../../src/store/database.js';
 import type { AuditStore } from '../../src/store/audit-store.js';
 import type { DecisionList } from '../../src/store/decision-list.js';
@@ -103,4 +104,12 @@ export function reportIncomingEvent(
     knownInquiryOnly: true,
     attempts,
   };
+}
+
+/** A delivery job as the queue's contract tests enqueue it (no queue, due at T0, unless overridden). */
+export function deliveryJobSpec(
+  key: string,
+  overrides: Partial<JobSpec<'deliver_decision'>> = {},
+): JobSpec<'deliver_decision'> {
+  return { kind: 'deliver_decision', key, queue: null, payload: { deliveryId: key }, runAt: T0, ...overrides };
 }

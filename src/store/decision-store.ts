@@ -267,6 +267,10 @@ export function createDecisionStore(options: {
       const current = await latest(trx, input.inquiryId);
       const ref = current ? await latestRef(trx, input.inquiryId) : null;
       if (!current || !ref) return { status: 'not_found' };
+      // On PostgreSQL (READ COMMITTED) each statement sees the latest commits: a decision committed between the two
+      // reads (another review, a job's decision) makes them disagree, and this review would follow a decision its
+      // reviewer never saw, under the next sequence but one. Told as a change, like any decision that moved on.
+      if (ref.sequence !== current.sequence) return { status: 'changed', sequence: ref.sequence };
       if (input.sequence !== undefined && input.sequence !== current.sequence) {
         return { status: 'changed', sequence: current.sequence };
       }

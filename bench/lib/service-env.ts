@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LogLine } from '../../scripts/lib/service-process.js';
+import { LOG_FLUSH_INTERVAL_MS } from '../../src/logger.js';
 import { SIM_DEFAULTS } from '../../src/sim/stack.js';
 
 export const API_TOKEN = 'bench-read-token-0123456789abcdef0123456789';
@@ -48,9 +49,9 @@ export async function getDecision(serviceUrl: string, inquiryId: string): Promis
 
 /**
  * The service's log lines so far, read once what it wrote in the last moments is out: the service writes its log
- * in batches at least every 100 ms (src/logger.ts), so the last lines of a running service can be a batch away.
+ * in batches at least every LOG_FLUSH_INTERVAL_MS (src/logger.ts), so the last lines can be a batch away.
  */
 export async function logsOfRunningService(service: { readLogs(): LogLine[] }): Promise<LogLine[]> {
-  await new Promise((resolve) => setTimeout(resolve, 3 * 100));
+  await new Promise((resolve) => setTimeout(resolve, 3 * LOG_FLUSH_INTERVAL_MS));
   return service.readLogs();
 }

@@ -49,6 +49,16 @@ export async function recordIntake(statements: IntakeStatements, row: IntakeRow)
   return 'stored';
 }
 
+/** A batch's writes, in order, inside the caller's transaction: one result per row. */
+export async function recordIntakeBatch(
+  statements: IntakeStatements,
+  rows: readonly IntakeRow[],
+): Promise<RecordResult[]> {
+  const results: RecordResult[] = [];
+  for (const row of rows) results.push(await recordIntake(statements, row));
+  return results;
+}
+
 /** Writes a batch of intake rows in one transaction (the event store's group commit hands it its batches). */
 export interface IntakeWriter {
   write(rows: readonly IntakeRow[]): Promise<RecordResult[]>;

@@ -10,7 +10,7 @@ import {
   type IntakeStatements,
   type IntakeWriter,
   type RecordResult,
-  recordIntake,
+  recordIntakeBatch,
 } from './event-intake.js';
 import type { Database, Db } from './database.js';
 import type { JobQueue } from './job-queue.js';
@@ -58,12 +58,7 @@ export function createEventStore(options: {
   const { db, queue, clock } = options;
 
   const writeInTransaction = (rows: readonly IntakeRow[]): Promise<RecordResult[]> =>
-    db.transaction().execute(async (trx) => {
-      const statements = kyselyIntakeStatements(trx, queue);
-      const results: RecordResult[] = [];
-      for (const row of rows) results.push(await recordIntake(statements, row));
-      return results;
-    });
+    db.transaction().execute((trx) => recordIntakeBatch(kyselyIntakeStatements(trx, queue), rows));
 
   // Group commit: webhooks arriving while a transaction is being written share the next one (one fsync for many
   // acknowledgements). Nothing is acknowledged before its transaction commits.
@@ -126,7 +121,8 @@ export function createEventStore(options: {
 /** What one webhook writes, as plain data: the event row, and the inquiry and job it acts on (the payload built). */
 function intakeRow(incoming: IncomingEvent, nowMs: number): IntakeRow {
   const { event, attempts } = incoming;
-  const acts = incoming.disposition === 'accepted' && event.inquiryId !== null;
+  // only an accepted event of an inquiry acts (and a report's, only if its inquiry is known: recordIntake checks)
+  const inquiryId = incoming.disposition === 'accepted' ? event.inquiryId : null;
   return {
     event: {
       event_id: event.eventId,
@@ -136,20 +132,20 @@ function intakeRow(incoming: IncomingEvent, nowMs: number): IntakeRow {
       inquiry_id: event.inquiryId,
       persona_created_at: event.createdAt,
       received_at: new Date(nowMs).toISOString(),
-      disposition: acts ? 'accepted' : 'ignored',
+      disposition: inquiryId === null ? 'ignored' : 'accepted',
       attempts_made: attempts.attemptsMade,
       attempts_left: attempts.attemptsLeft,
       first_attempted_at: attempts.firstAttemptedAt,
     },
     acts:
-      acts && event.inquiryId !== null
+      inquiryId !== null
         ? {
-            inquiryId: event.inquiryId,
+            inquiryId,
             knownInquiryOnly: incoming.knownInquiryOnly === true,
             job: processInquiryJob({
               eventId: event.eventId,
               eventName: event.name,
-              inquiryId: event.inquiryId,
+              inquiryId,
               eventCreatedAt: event.createdAt,
               now: nowMs,
               ...(incoming.evidence === undefined ? {} : { evidence: incoming.evidence }),
@@ -160,7 +156,7 @@ function intakeRow(incoming: IncomingEvent, nowMs: number): IntakeRow {
   };
 }
 
-/** Intake's statements through Kysely, in the batch's transaction (PostgreSQL; SQLite in memory). */
+/** Intake's statements through Kysely, in the batch's transaction (PostgreSQL). */
 function kyselyIntakeStatements(trx: Kysely<Database>, queue: JobQueue): IntakeStatements {
   return {
     async isKnownInquiry(inquiryId) {

@@ -6,7 +6,7 @@ import {
   type IntakeStatements,
   type IntakeWriter,
   type RecordResult,
-  recordIntake,
+  recordIntakeBatch,
 } from './event-intake.js';
 
 /**
@@ -24,8 +24,7 @@ export function createSqliteIntake(sqlite: SQLite.Database, db: Db): IntakeWrite
       const { begin, commit, rollback, statements } = prepared;
       begin.run();
       try {
-        const results: RecordResult[] = [];
-        for (const row of rows) results.push(await recordIntake(statements, row));
+        const results = await recordIntakeBatch(statements, rows);
         commit.run();
         return results;
       } catch (error) {

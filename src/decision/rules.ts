@@ -41,6 +41,19 @@ export const RULE_NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** The comprehension macros: each runs its body once per element of the list (or key of the map) it is called on. */
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'filter', 'map']);
 
+/**
+ * Functions a rule may not call. `matches` runs a JavaScript RegExp in cel-js, which backtracks: a pattern such as
+ * `^(a+)+$` takes seconds on a 25-character tag, and a rule runs on the worker's event loop. CEL specifies RE2
+ * (linear time), which cel-js does not provide and does not let an environment replace.
+ */
+const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  [
+    'matches',
+    'matches() is not available in rules: its regular expressions can backtrack for seconds on one value and stall ' +
+      'the worker; use contains(), startsWith(), endsWith() or ==',
+  ],
+]);
+
 interface CheckInput {
   name: string;
   status: string;
@@ -84,6 +97,18 @@ export interface RuleInput {
   reports: ReportInput[];
 }
 
+/**
+ * The rule input's objects are instances of the types registered below: cel-js converts a plain object to its
+ * registered type only where a variable holds it, so `verifications[0].status` would fail on plain list items
+ * (comprehensions happened to work). Fields that are absent stay absent (`has()`).
+ */
+class CelCheck {}
+class CelVerification {}
+class CelReport {}
+class CelInquiry {}
+
+const asCel = <T extends object>(Type: new () => object, fields: T): T => Object.assign(new Type(), fields);
+
 let environment: Environment | undefined;
 
 /** Built once: the library's own advice, an Environment is expensive to make. */
@@ -92,9 +117,11 @@ function ruleEnvironment(): Environment {
     limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
   })
     .registerType('Check', {
+      ctor: CelCheck,
       fields: { name: 'string', status: 'string', requirement: 'string', reasons: 'list<string>' },
     })
     .registerType('Verification', {
+      ctor: CelVerification,
       fields: {
         id: 'string',
         type: 'string',
@@ -106,6 +133,7 @@ function ruleEnvironment(): Environment {
       },
     })
     .registerType('Report', {
+      ctor: CelReport,
       fields: {
         id: 'string',
         type: 'string',
@@ -117,6 +145,7 @@ function ruleEnvironment(): Environment {
       },
     })
     .registerType('Inquiry', {
+      ctor: CelInquiry,
       fields: {
         id: 'string',
         status: 'string',
@@ -146,6 +175,8 @@ export function compileRule(spec: RuleSpec): { rule: CompiledRule } | { problem:
   } catch (error) {
     return { problem: celProblem('syntax error', error) };
   }
+  const refused = refusedCall(evaluate.ast);
+  if (refused) return { problem: refused };
   const checked = env.check(spec.when);
   if (!checked.valid) return { problem: celProblem('type error', checked.error) };
   if (checked.type !== 'bool') return { problem: `must be a bool expression, not ${String(checked.type)}` };
@@ -158,6 +189,20 @@ export function compileRule(spec: RuleSpec): { rule: CompiledRule } | { problem:
     };
   }
   return { rule: { ...spec, cost, test: (input) => evaluate(input) } };
+}
+
+/** The first call of a refused function, as a problem naming its position; null when there is none. */
+function refusedCall(node: ASTNode): string | null {
+  if (node.op === 'rcall' || node.op === 'call') {
+    const name = (node.args as unknown[])[0];
+    const why = typeof name === 'string' ? REFUSED_FUNCTIONS.get(name) : undefined;
+    if (why !== undefined) return `refused at column ${((node as { start?: number }).start ?? 0) + 1}: ${why}`;
+  }
+  for (const child of childNodes(node)) {
+    const found = refusedCall(child);
+    if (found) return found;
+  }
+  return null;
 }
 
 function celProblem(kind: string, error: unknown): string {
@@ -211,36 +256,42 @@ function isNode(value: unknown): value is ASTNode {
 export function ruleInput(evidence: Evidence): RuleInput {
   const latest = new Set(splitAttempts(evidence.verifications).latest.map((v) => v.id));
   return {
-    inquiry: {
+    inquiry: asCel(CelInquiry, {
       id: evidence.inquiryId,
       status: evidence.inquiryStatus,
       ...(evidence.templateId === null ? {} : { templateId: evidence.templateId }),
       tags: [...evidence.tags],
       behaviors: { ...evidence.behaviors },
-    },
-    verifications: evidence.verifications.map((v) => ({
-      id: v.id,
-      type: v.type,
-      status: v.status,
-      createdAt: v.createdAt,
-      ...(v.completedAt === null ? {} : { completedAt: v.completedAt }),
-      latest: latest.has(v.id),
-      checks: v.checks.map((c) => ({
-        name: c.name,
-        status: c.status,
-        ...(c.requirement === null ? {} : { requirement: c.requirement }),
-        reasons: [...c.reasons],
-      })),
-    })),
-    reports: evidence.reports.map((r) => ({
-      id: r.id,
-      type: r.type,
-      status: r.status,
-      ...(r.hasMatch === null ? {} : { hasMatch: r.hasMatch }),
-      matchDismissed: r.matchDismissedAt !== undefined,
-      createdAt: r.createdAt,
-      ...(r.completedAt === null ? {} : { completedAt: r.completedAt }),
-    })),
+    }),
+    verifications: evidence.verifications.map((v) =>
+      asCel(CelVerification, {
+        id: v.id,
+        type: v.type,
+        status: v.status,
+        createdAt: v.createdAt,
+        ...(v.completedAt === null ? {} : { completedAt: v.completedAt }),
+        latest: latest.has(v.id),
+        checks: v.checks.map((c) =>
+          asCel(CelCheck, {
+            name: c.name,
+            status: c.status,
+            ...(c.requirement === null ? {} : { requirement: c.requirement }),
+            reasons: [...c.reasons],
+          }),
+        ),
+      }),
+    ),
+    reports: evidence.reports.map((r) =>
+      asCel(CelReport, {
+        id: r.id,
+        type: r.type,
+        status: r.status,
+        ...(r.hasMatch === null ? {} : { hasMatch: r.hasMatch }),
+        matchDismissed: r.matchDismissedAt !== undefined,
+        createdAt: r.createdAt,
+        ...(r.completedAt === null ? {} : { completedAt: r.completedAt }),
+      }),
+    ),
   };
 }
 

@@ -209,6 +209,31 @@ describe('CEL rules: checked when the policy is loaded', () => {
     expect(() => parsePolicy({ rules: [{ name: 'two', when: two, then: 'declined' }] }, 't')).not.toThrow();
   });
 
+  it.each([
+    ['as a method', 'inquiry.tags.exists(t, t.matches("^(a+)+$"))', 24],
+    ['as a function', 'inquiry.tags.exists(t, matches(t, "^(a+)+$"))', 24],
+  ])('refuses matches() %s: a backtracking pattern would stall the worker on one long tag', (_, when, column) => {
+    expect(policyError({ rules: [{ name: 'redos', when, then: 'declined' }] })).toContain(
+      `rules.0.when (redos): refused at column ${column}: matches() is not available in rules`,
+    );
+  });
+
+  it('evaluates the costliest rule the bounds accept, on the largest input they accept, to the end', () => {
+    // two nested comprehensions over RULE_INPUT_MAX_ITEMS verifications of RULE_INPUT_MAX_ITEMS checks each: the
+    // worst case the cost bound lets through (a stall would time the test out; no timing is asserted)
+    const when = 'verifications.exists(v, v.checks.exists(c, c.status == "failed" && c.name.endsWith("x")))';
+    const checks = Array.from({ length: RULE_INPUT_MAX_ITEMS }, (_, i) => check(`check_${i}`, 'passed'));
+    const many = Array.from({ length: RULE_INPUT_MAX_ITEMS }, (_, i) =>
+      verification(GOV_ID, 'passed', { id: `ver_${i}`, checks }),
+    );
+    const decision = decide(
+      clean({ verifications: many }),
+      parsePolicy({ rules: [{ name: 'deep', when, then: 'declined' }] }, 't'),
+    );
+    expect(decision.reasons.map((r) => r.code)).not.toContain('rule_deep');
+    expect(decision.reasons.map((r) => r.code)).not.toContain('rule_error');
+  });
+
   it('estimates the worst case from the AST: literal lists by length, anything else at the input bound', () => {
     const cost = (when: string): number => {
       const compiled = compileRule({ name: 'x', when, then: 'declined' });
@@ -255,6 +280,27 @@ describe('CEL rules: checked when the policy is loaded', () => {
 });
 
 describe('the rule input', () => {
+  it.each([
+    ['a verification by index', 'verifications[0].status == "passed"', true],
+    [
+      'a check by index',
+      'verifications[0].checks[0].name == "id_expired" && verifications[0].checks[0].status == "passed"',
+      true,
+    ],
+    ['a field that does not hold', 'verifications[1].type == "verification/database"', false],
+    ['a report by index', 'reports[0].status == "ready" && !reports[0].matchDismissed', true],
+    ['a list index out of range', 'verifications[5].status == "passed"', 'error'],
+  ])('reads %s as the type check promised', (_, when, expected) => {
+    const rule = { name: 'indexed', when, then: 'manual_review' } as const;
+    const checked = verification(GOV_ID, 'passed', { checks: [check('id_expired', 'passed')] });
+    const e = clean({ verifications: [checked, verification(SELFIE, 'passed')] });
+    const reasons = decide(e, parsePolicy({ rules: [rule] }, 't')).reasons;
+    const mine = reasons.find((r) => r.code === 'rule_indexed' || r.code === 'rule_error');
+    if (expected === 'error') expect(mine?.code).toBe('rule_error');
+    else if (expected) expect(mine?.code).toBe('rule_indexed');
+    else expect(mine).toBeUndefined();
+  });
+
   it('is PII-free by construction: only the evidence summary, nulls left out', () => {
     const e = clean({ tags: ['vip'], behaviors: { 'bot-score': 3 }, templateId: 'itmpl_abc' });
     const input = ruleInput(e);

@@ -26,6 +26,7 @@ export function toBacktestJson(report: BacktestReport): object {
     storedPolicyVersions: result.storedPolicyVersions,
     evidence: result.evidence,
     personaStatus: result.personaStatus,
+    reviewed: result.reviewed,
     reasonChanges: result.reasonChanges,
   };
 }

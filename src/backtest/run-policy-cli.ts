@@ -1,6 +1,7 @@
 import { loadDatabaseConfig } from '../config.js';
 import { toPolicyJson } from '../decision/policy-json.js';
 import { loadPolicyFile } from '../decision/load-policy.js';
+import { contentHash } from '../decision/policy.js';
 import { AppError, describeError, ErrorCodes, isAppError } from '../errors.js';
 import { redactUrl } from '../lib/redact-url.js';
 import { connectDatabase } from '../store/connect.js';
@@ -50,7 +51,10 @@ async function run(command: PolicyCommand, io: PolicyCliIo): Promise<number> {
   const policy = loadPolicyFile(command.file);
   if (command.command === 'check') {
     const json = JSON.stringify(toPolicyJson(policy), null, 2);
-    io.stdout(command.json ? `${json}\n` : `${command.file}: valid, version ${policy.version}\n${json}\n`);
+    // a declared version is stamped as written: the content hash beside it shows whether the rules changed under it
+    const hash = contentHash(policy);
+    const version = hash === policy.version ? policy.version : `${policy.version} (content ${hash})`;
+    io.stdout(command.json ? `${json}\n` : `${command.file}: valid, version ${version}\n${json}\n`);
     return 0;
   }
   const started = io.now();

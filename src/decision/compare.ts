@@ -1,6 +1,7 @@
 import { compareStrings } from './evidence.js';
 import { OUTCOMES, type Outcome } from './outcome.js';
 import type { Reason } from './reasons.js';
+import { isOperatorReview } from './review.js';
 
 /**
  * Compares two policies' decisions on the same inquiries: the backtest (stored decision → candidate policy) and the
@@ -50,7 +51,16 @@ export interface Comparison {
    * decision): reported apart, since only `personaDecisions` and `inquiryOutcomes` can move them.
    */
   personaStatus: TransitionTable;
-  /** The reason codes whose presence changed in the most decisions, most first (at most REASON_CHANGES_SHOWN). */
+  /**
+   * Decisions `from` is an operator's review in this service (POST /decisions/:inquiryId/review): a policy never
+   * replaces a review of the same evidence, so these are apart too; `to` is what the other policy decides on that
+   * evidence. Their reasons are not counted in `reasonChanges`.
+   */
+  reviewed: TransitionTable;
+  /**
+   * The reason codes whose presence changed in the most decisions (reviews left out), most first (at most
+   * REASON_CHANGES_SHOWN).
+   */
   reasonChanges: ReasonChange[];
 }
 
@@ -103,9 +113,14 @@ class TableBuilder {
 export class ComparisonBuilder {
   private readonly evidence = new TableBuilder();
   private readonly persona = new TableBuilder();
+  private readonly reviewed = new TableBuilder();
   private readonly reasonCounts = new Map<string, { added: number; removed: number }>();
 
   add(pair: ComparedPair): void {
+    if (isOperatorReview(pair.from.reasons)) {
+      this.reviewed.add(pair);
+      return;
+    }
     (followedPersona(pair.from) ? this.persona : this.evidence).add(pair);
     const before = new Set(pair.from.reasons.map((r) => r.code));
     const after = new Set(pair.to.reasons.map((r) => r.code));
@@ -118,7 +133,12 @@ export class ComparisonBuilder {
       .map(([code, counts]) => ({ code, ...counts }))
       .sort((a, b) => b.added + b.removed - (a.added + a.removed) || compareStrings(a.code, b.code))
       .slice(0, REASON_CHANGES_SHOWN);
-    return { evidence: this.evidence.table(), personaStatus: this.persona.table(), reasonChanges };
+    return {
+      evidence: this.evidence.table(),
+      personaStatus: this.persona.table(),
+      reviewed: this.reviewed.table(),
+      reasonChanges,
+    };
   }
 
   private count(code: string): { added: number; removed: number } {
@@ -134,8 +154,8 @@ export class ComparisonBuilder {
 /** The comparison as plain text, for people: one table per kind of decision, then the reason codes. */
 export function formatComparison(comparison: Comparison, labels: { from: string; to: string }): string {
   const lines: string[] = [];
-  const table = (title: string, t: TransitionTable): void => {
-    lines.push(`${title}: ${t.total} decisions, ${t.changed} would change`);
+  const table = (title: string, t: TransitionTable, changed = 'would change'): void => {
+    lines.push(`${title}: ${t.total} decisions, ${t.changed} ${changed}`);
     if (t.total === 0) return;
     const rows = t.transitions.map((cell) => [
       cell.from,
@@ -149,6 +169,11 @@ export function formatComparison(comparison: Comparison, labels: { from: string;
   lines.push('');
   table("Decided by Persona's status (only personaDecisions and inquiryOutcomes move these)", comparison.personaStatus);
   lines.push('');
+  if (comparison.reviewed.total > 0) {
+    const title = `Reviewed by an operator here (a review stands; ${labels.to}: what it decides on the same evidence)`;
+    table(title, comparison.reviewed, `where ${labels.to} differs`);
+    lines.push('');
+  }
   if (comparison.reasonChanges.length === 0) {
     lines.push('No reason code changed.');
   } else {

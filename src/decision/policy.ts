@@ -157,6 +157,15 @@ export function parsePolicy(json: unknown, source: string): Policy {
 }
 
 /**
+ * The version a policy would carry without a declared `version`: the hash of everything it decides with. Equal to
+ * `policy.version` when the file declares none.
+ */
+export function contentHash(policy: Policy): string {
+  const { version: _version, templates, ...content } = policy;
+  return toContentVersion(content, templates);
+}
+
+/**
  * One layer's effective content: `own` is what the layer wrote, `inherited` what it is laid over (the top level,
  * for a template; nothing, for the top level itself), `at` the key path prefix for problems. Lists come from the
  * layer when it gives them; maps are merged; inherited reportMatch entries for types the layer no longer counts are

@@ -12,7 +12,7 @@ export function operatorReviewReason(outcome: ReviewOutcome, actor: string, note
 }
 
 /** Whether a decision is an operator's review (its first reason is `operator_review`). */
-export function isOperatorReview(reasons: readonly Reason[]): boolean {
+export function isOperatorReview(reasons: readonly Pick<Reason, 'code'>[]): boolean {
   return reasons[0]?.code === 'operator_review';
 }
 

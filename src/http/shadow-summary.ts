@@ -60,6 +60,11 @@ export const shadowSummarySchema = z.object({
     "Decisions the live policy took on Persona's own status (failed, expired, a Workflow's or a reviewer's " +
       'decision): only personaDecisions and inquiryOutcomes can move these.',
   ),
+  reviewed: transitionTableSchema.describe(
+    "Current decisions that are an operator's review (POST /decisions/{inquiryId}/review) carrying a shadow: a " +
+      'review stands whatever a policy says, so these are apart (live review → shadow policy) and not counted in ' +
+      '`decisions`, `disagreements` or `reasonChanges`.',
+  ),
   reasonChanges: z
     .array(reasonChangeSchema)
     .describe('The reason codes whose presence differs in the most decisions, most first (at most 10).'),

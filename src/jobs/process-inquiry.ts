@@ -9,6 +9,7 @@ import {
   withMatchDismissals,
 } from '../decision/evidence.js';
 import { type Policy, policyFor } from '../decision/policy.js';
+import type { Reason } from '../decision/reasons.js';
 import { decideShadow } from '../decision/shadow.js';
 import { describeError, isAppError } from '../errors.js';
 import type { ProcessInquiryPayload } from '../job-kinds.js';
@@ -166,7 +167,8 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
         policyVersion: decision.policyVersion,
         sinceWebhookSeconds: (clock.now() - state.receivedAtMs) / 1000,
         ...(shadow ? { shadowOutcome: shadow.outcome } : {}),
-        ruleErrors: decision.reasons.flatMap((r) => (r.code === 'rule_error' && r.rule ? [r.rule] : [])),
+        ruleErrors: failedRules(decision.reasons),
+        ...(shadow ? { shadowRuleErrors: failedRules(shadow.reasons) } : {}),
       });
     }
     if (result.status === 'decided') {
@@ -295,4 +297,9 @@ async function fetchEvidence(
     };
   }
   return whole();
+}
+
+/** The rules a decision's `rule_error` reasons name. */
+function failedRules(reasons: readonly Reason[]): string[] {
+  return reasons.flatMap((r) => (r.code === 'rule_error' && r.rule ? [r.rule] : []));
 }

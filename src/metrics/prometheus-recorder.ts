@@ -99,9 +99,9 @@ export function createPrometheusRecorder(
     for (const outcome of OUTCOMES) decisions.inc({ result, outcome, policy_version: options.policyVersion }, 0);
   const ruleErrors = counter(
     'rule_errors_total',
-    'Evaluations where a policy rule (CEL) could not be evaluated: a rule_error reason, by rule name. The rule asked ' +
-      'for nothing; the decision was taken on the rest.',
-    ['rule'],
+    'Evaluations where a policy rule (CEL) could not be evaluated: a rule_error reason, by policy (live or shadow) ' +
+      'and rule name. The rule asked for nothing; the decision was taken on the rest.',
+    ['policy', 'rule'],
   );
   const shadowDecisions = counter(
     'shadow_decisions_total',
@@ -125,9 +125,11 @@ export function createPrometheusRecorder(
       webhooks.inc({ result });
       ack.observe(seconds);
     },
-    evaluation({ result, outcome, policyVersion, sinceWebhookSeconds, shadowOutcome, ruleErrors: failedRules }) {
+    evaluation(sample) {
+      const { result, outcome, policyVersion, sinceWebhookSeconds, shadowOutcome } = sample;
       decisions.inc({ result, outcome, policy_version: policyVersion });
-      for (const rule of failedRules ?? []) ruleErrors.inc({ rule });
+      for (const rule of sample.ruleErrors ?? []) ruleErrors.inc({ policy: 'live', rule });
+      for (const rule of sample.shadowRuleErrors ?? []) ruleErrors.inc({ policy: 'shadow', rule });
       toDecision.observe({ result }, Math.max(0, sinceWebhookSeconds));
       if (shadowOutcome !== undefined) shadowDecisions.inc({ live_outcome: outcome, shadow_outcome: shadowOutcome });
     },

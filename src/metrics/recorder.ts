@@ -54,6 +54,8 @@ export interface EvaluationSample {
   shadowOutcome?: Outcome;
   /** The live policy's rules that could not be evaluated on this evidence (`rule_error` reasons), by name. */
   ruleErrors?: readonly string[];
+  /** The same for the shadow policy's rules: a candidate's broken rule shows before it goes live. */
+  shadowRuleErrors?: readonly string[];
 }
 
 export const PERSONA_ENDPOINTS = ['inquiry', 'verification', 'report', 'other'] as const;

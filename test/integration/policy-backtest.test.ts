@@ -106,6 +106,35 @@ async function seed(database: DatabaseHandle): Promise<void> {
     );
     if (!saved) throw new Error(`seed ${s.inquiryId} was not saved`);
   }
+  // reviewed by an operator in this service: declined where the engine asked for a review; a review stands, so it
+  // is reported apart, whatever the candidate decides on the same evidence (manual_review)
+  clock.set(Date.parse(DAY2));
+  const held = await store.save(
+    engineDecision({ inquiryId: 'inq_r1', eventId: 'evt_r1', eventCreatedAt: DAY1, evidence: matched() }),
+  );
+  if (!held) throw new Error('seed inq_r1 was not saved');
+  // the review reads the inquiry's state, which intake and the worker keep (this seed writes decisions only)
+  await database.db
+    .insertInto('inquiries')
+    .values({
+      inquiry_id: 'inq_r1',
+      status: 'decided',
+      last_event_id: 'evt_r1',
+      last_event_created_at: DAY1,
+      first_seen_at: DAY1,
+      error: null,
+      updated_at: DAY2,
+    })
+    .execute();
+  clock.set(Date.parse(DAY2) + 3_600_000);
+  const reviewed = await store.review({
+    inquiryId: 'inq_r1',
+    outcome: 'declined',
+    note: 'the document was edited',
+    actor: 'alice',
+    policyVersion: 'default-2',
+  });
+  if (reviewed.status !== 'reviewed') throw new Error(`seed inq_r1 was not reviewed: ${reviewed.status}`);
   // a row this version cannot read: reported, not compared, and it stops nothing
   await database.db
     .insertInto('decisions')
@@ -209,8 +238,8 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
         database: expect.stringMatching(d.dialect === 'sqlite' ? /^sqlite:/ : /^postgres/),
         filter: { since: null, until: null, templateId: null },
         pendingMigrations: [],
-        read: 11,
-        compared: 10,
+        read: 12,
+        compared: 11,
         unreadable: {
           count: 1,
           examples: [
@@ -221,7 +250,7 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
             },
           ],
         },
-        storedPolicyVersions: [{ version: 'default-2', count: 10 }],
+        storedPolicyVersions: [{ version: 'default-2', count: 11 }],
         evidence: {
           total: 7,
           changed: 2,
@@ -240,6 +269,12 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
             { from: 'approved', to: 'approved', count: 2, examples: ['inq_m1', 'inq_p1'] },
             { from: 'declined', to: 'declined', count: 1, examples: ['inq_p2'] },
           ],
+        },
+        // the operator's decline of a watchlist match: not a policy's change, and not in reasonChanges
+        reviewed: {
+          total: 1,
+          changed: 1,
+          transitions: [{ from: 'declined', to: 'manual_review', count: 1, examples: ['inq_r1'] }],
         },
         reasonChanges: [
           // a1, l2, d1, and p1's engine (kept as info under Persona's approval)
@@ -263,7 +298,7 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
           '  database:  URL',
           '  decided:   any time',
           '  template:  every template',
-          '  read 11 current decisions, compared 10, stored under default-2 (10)',
+          '  read 12 current decisions, compared 11, stored under default-2 (11)',
           '  1 stored decision(s) could not be read and were not compared, e.g.:',
           '    decision row dec_unreadable (inquiry inq_z1) does not parse: evidence: is not JSON',
           '',
@@ -280,6 +315,10 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
           '  approved  approved       2',
           '  declined  declined       1',
           '',
+          'Reviewed by an operator here (a review stands; candidate: what it decides on the same evidence): 1 decisions, 1 where candidate differs',
+          '  stored    candidate      count  examples',
+          '  declined  manual_review      1  inq_r1',
+          '',
           'Reason codes that changed most:',
           '  code                 added  removed',
           '  rule_bots               +4       -0',
@@ -295,7 +334,10 @@ describe.each(storeDialects)('npm run policy -- backtest', (d) => {
     it('reads only the decisions decided in the window, each inquiry by its current decision', async () => {
       // day 2 on: inq_m1 counts by its day-3 approval, never by its day-1 review
       const since = JSON.parse((await run('backtest', candidateFile, '--json', '--since', '2026-11-02')).stdout);
-      expect(since).toMatchObject({ filter: { since: '2026-11-02T00:00:00.000Z' }, read: 6, compared: 5 });
+      expect(since).toMatchObject({ filter: { since: '2026-11-02T00:00:00.000Z' }, read: 7, compared: 6 });
+      expect(since.reviewed.transitions).toEqual([
+        { from: 'declined', to: 'manual_review', count: 1, examples: ['inq_r1'] },
+      ]);
       expect(since.evidence.transitions).toEqual([
         { from: 'approved', to: 'approved', count: 1, examples: ['inq_a3'] },
         { from: 'declined', to: 'declined', count: 1, examples: ['inq_d1'] },

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,7 +48,16 @@ describe('npm run policy -- check', () => {
     const { code, stdout, stderr } = await check(file);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const [first, ...rest] = stdout.split('\n');
-    expect(first).toBe(`${file}: valid, version candidate-1`);
+    expect(first!.startsWith(`${file}: `)).toBe(true);
+    expect(first).toMatch(/: valid, version candidate-1 \(content sha256:[0-9a-f]{12}\)$/);
+    // the content hash follows the rules, whatever the declared version says
+    const edited = policyFile('candidate-edited.json', {
+      ...JSON.parse(readFileSync(file, 'utf8')),
+      rules: [{ ...BOTS, then: 'declined' }],
+    });
+    const editedFirst = (await check(edited)).stdout.split('\n')[0]!;
+    expect(editedFirst.replace(edited, file)).not.toBe(first);
+    expect(editedFirst).toContain('version candidate-1 (content sha256:');
     const printed = JSON.parse(rest.join('\n'));
     expect(printed).toMatchObject({
       version: 'candidate-1',
@@ -80,6 +89,8 @@ describe('npm run policy -- check', () => {
     const printed = JSON.parse(stdout);
     expect(printed.version).toBe(loadPolicyFile(file).version);
     expect(printed.version).toMatch(/^sha256:[0-9a-f]{12}$/);
+    // without a declared version the hash is the version: printed once
+    expect((await check(file)).stdout.split('\n')[0]).toBe(`${file}: valid, version ${printed.version}`);
   });
 
   it('rejects a bad file with POLICY_INVALID, naming the key path of every problem (exit 1)', async () => {

@@ -24,6 +24,16 @@ writeFileSync(
   }),
 );
 
+// a candidate run as the shadow policy: its own unguarded rule fails too, and is counted under policy="shadow"
+const shadowFile = join(dir, 'shadow.json');
+writeFileSync(
+  shadowFile,
+  JSON.stringify({
+    version: 'rules-2-candidate',
+    rules: [{ name: 'velocity', when: 'inquiry.behaviors["velocity"] > 3', then: 'declined' }],
+  }),
+);
+
 const contexts: TestContext[] = [];
 beforeAll(() => nock.disableNetConnect());
 afterEach(async () => {
@@ -60,7 +70,31 @@ describe('policy rules in the pipeline', () => {
       expect.objectContaining({ code: 'rule_error', outcome: 'info', rule: 'device' }),
     ]);
     const metrics = await scrapeMetrics(ctx.app);
-    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { rule: 'device' })).toBe(1);
-    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { rule: 'vip' })).toBeUndefined();
+    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { policy: 'live', rule: 'device' })).toBe(1);
+    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { policy: 'live', rule: 'vip' })).toBeUndefined();
+  });
+
+  it("counts the shadow policy's rule errors apart from the live policy's", async () => {
+    const ctx = await createTestContext({
+      env: { DECISION_POLICY_FILE: policyFile, DECISION_SHADOW_POLICY_FILE: shadowFile },
+    });
+    contexts.push(ctx);
+    await postWebhook(
+      ctx,
+      buildInquiryEventBody({ eventId: 'evt_s1', inquiryId: 'inq_s1', createdAt: '2026-11-29T09:59:00.000Z' }),
+    );
+    interceptInquiry('inq_s1', [passedGovernmentId('ver_s1')]);
+    await runUntilIdle(ctx);
+    const view = (
+      await ctx.app.inject({ url: '/decisions/inq_s1', headers: { authorization: `Bearer ${TEST_API_TOKEN}` } })
+    ).json<{ outcome: string; shadow: { reasons: { code: string; rule?: string }[] } }>();
+    expect(view.outcome).toBe('approved');
+    expect(view.shadow.reasons).toContainEqual(expect.objectContaining({ code: 'rule_error', rule: 'velocity' }));
+    const metrics = await scrapeMetrics(ctx.app);
+    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { policy: 'live', rule: 'device' })).toBe(1);
+    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { policy: 'shadow', rule: 'velocity' })).toBe(1);
+    expect(sampleValue(metrics, 'persona_decider_rule_errors_total', { policy: 'live', rule: 'velocity' })).toBe(
+      undefined,
+    );
   });
 });

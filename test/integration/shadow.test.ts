@@ -284,6 +284,7 @@ describe('GET /shadow/summary', () => {
         changed: 0,
         transitions: [{ from: 'approved', to: 'approved', count: 1, examples: ['inq_D'] }],
       },
+      reviewed: { total: 0, changed: 0, transitions: [] },
       // every shadow misses the database verification; A's and D's live decisions had all_evidence_passed (D's as
       // info, Persona approved it); D's shadow follows Persona against its own evidence (engine_disagrees)
       reasonChanges: [
@@ -323,6 +324,7 @@ describe('GET /shadow/summary', () => {
       shadowPolicyVersions: [],
       evidence: { total: 0, changed: 0, transitions: [] },
       personaStatus: { total: 0, changed: 0, transitions: [] },
+      reviewed: { total: 0, changed: 0, transitions: [] },
       reasonChanges: [],
     });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { decide } from '../../src/decision/decide.js';
 import { defaultPolicy, parsePolicy } from '../../src/decision/policy.js';
+import { operatorReviewReason } from '../../src/decision/review.js';
 import { decideShadow, shadowPolicyProblem } from '../../src/decision/shadow.js';
 import { summarizeShadow } from '../../src/http/shadow-summary.js';
 import type { ShadowCursor, ShadowPair, ShadowStore, ShadowWindow } from '../../src/store/shadow-store.js';
@@ -122,6 +123,12 @@ describe('summarizeShadow', () => {
       { unreadable: 'dec_3', decidedAt: '2026-11-29T10:00:03.000Z' },
       pair(4, defaultPolicy, vip, watchlistHit), // manual_review → manual_review
       pair(5, defaultPolicy, strict, { ...cleanEvidence(), inquiryStatus: 'failed' }), // Persona's status: declined
+      // an operator's approval of a watchlist hit (a review stands): apart, and out of the counts
+      {
+        ...pair(6, defaultPolicy, vip, watchlistHit),
+        outcome: 'approved' as const,
+        reasons: [operatorReviewReason('approved', 'alice', 'a namesake')],
+      },
     ];
     const { store, calls } = fakeStore(rows);
     const unreadable: string[] = [];
@@ -135,6 +142,7 @@ describe('summarizeShadow', () => {
       null,
       { decidedAt: '2026-11-29T10:00:02.000Z', decisionId: 'dec_2' },
       { decidedAt: '2026-11-29T10:00:04.000Z', decisionId: 'dec_4' },
+      { decidedAt: '2026-11-29T10:00:06.000Z', decisionId: 'dec_6' },
     ]);
     expect(unreadable).toEqual(['dec_3']);
     expect(summary).toEqual({
@@ -144,9 +152,9 @@ describe('summarizeShadow', () => {
       decisions: 4,
       disagreements: 1,
       unreadable: 1,
-      livePolicyVersions: [{ policyVersion: 'default-2', decisions: 4 }],
+      livePolicyVersions: [{ policyVersion: 'default-2', decisions: 5 }],
       shadowPolicyVersions: [
-        { policyVersion: 'vip-review', decisions: 3 },
+        { policyVersion: 'vip-review', decisions: 4 },
         { policyVersion: 'strict', decisions: 1 },
       ],
       evidence: {
@@ -162,6 +170,11 @@ describe('summarizeShadow', () => {
         total: 1,
         changed: 0,
         transitions: [{ from: 'declined', to: 'declined', count: 1, examples: ['inq_5'] }],
+      },
+      reviewed: {
+        total: 1,
+        changed: 1,
+        transitions: [{ from: 'approved', to: 'manual_review', count: 1, examples: ['inq_6'] }],
       },
       // inq_1 gains rule_vip and loses all_evidence_passed; inq_5's shadow requires a database verification it
       // lacks: its engine reasons (kept as info) say so instead of all_evidence_passed

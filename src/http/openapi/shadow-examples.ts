@@ -37,7 +37,7 @@ export const DECIDED_SHADOW: NonNullable<DecisionView['shadow']> = {
   evaluatedAt: EXAMPLE_TIME,
 };
 
-/** A day of live traffic: 37 of 1 250 current decisions would change, all of them to manual_review. */
+/** A day of live traffic: 37 of 1 250 current decisions would change, all of them to manual_review; 2 reviewed by an operator. */
 export const SHADOW_SUMMARY: ShadowSummary = {
   since: '2026-11-28T10:00:00.000Z',
   until: '2026-11-29T10:00:00.000Z',
@@ -45,8 +45,8 @@ export const SHADOW_SUMMARY: ShadowSummary = {
   decisions: 1250,
   disagreements: 37,
   unreadable: 0,
-  livePolicyVersions: [{ policyVersion: 'default-2', decisions: 1250 }],
-  shadowPolicyVersions: [{ policyVersion: SHADOW_POLICY_VERSION, decisions: 1250 }],
+  livePolicyVersions: [{ policyVersion: 'default-2', decisions: 1252 }],
+  shadowPolicyVersions: [{ policyVersion: SHADOW_POLICY_VERSION, decisions: 1252 }],
   evidence: {
     total: 1130,
     changed: 37,
@@ -99,6 +99,14 @@ export const SHADOW_SUMMARY: ShadowSummary = {
         count: 40,
         examples: ['inq_8JkL3mNp6QrS9tUv2WxY5zAb', 'inq_5CdE9fGh4JkL7mNp2QrS6tUv', 'inq_9WxY2zAb7CdE3fGh8JkL4mNp'],
       },
+    ],
+  },
+  reviewed: {
+    total: 2,
+    changed: 1,
+    transitions: [
+      { from: 'approved', to: 'approved', count: 1, examples: ['inq_4HpY8sKd3LqW6vRt2XcB9nMz'] },
+      { from: 'declined', to: 'manual_review', count: 1, examples: ['inq_7LmN2pQr6StV3wXy9TfG5hJk'] },
     ],
   },
   reasonChanges: [

@@ -28,6 +28,7 @@ export function toBacktestJson(report: BacktestReport): object {
     personaStatus: result.personaStatus,
     reviewed: result.reviewed,
     reasonChanges: result.reasonChanges,
+    ruleErrors: result.ruleErrors,
   };
 }
 

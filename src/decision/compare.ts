@@ -10,7 +10,7 @@ import { isOperatorReview } from './review.js';
  */
 export interface DecisionSide {
   outcome: Outcome;
-  reasons: readonly Pick<Reason, 'code'>[];
+  reasons: readonly Pick<Reason, 'code' | 'rule'>[];
 }
 
 export interface ComparedPair {
@@ -62,6 +62,16 @@ export interface Comparison {
    * REASON_CHANGES_SHOWN).
    */
   reasonChanges: ReasonChange[];
+  /**
+   * The rules of the `to` policy that could not be evaluated (`rule_error` reasons), with the number of decisions,
+   * most first: every one, since a rule that cannot be read decides nothing (reviews included).
+   */
+  ruleErrors: RuleErrorCount[];
+}
+
+export interface RuleErrorCount {
+  rule: string;
+  decisions: number;
 }
 
 export const EXAMPLES_PER_CELL = 3;
@@ -115,8 +125,11 @@ export class ComparisonBuilder {
   private readonly persona = new TableBuilder();
   private readonly reviewed = new TableBuilder();
   private readonly reasonCounts = new Map<string, { added: number; removed: number }>();
+  private readonly ruleErrors = new Map<string, number>();
 
   add(pair: ComparedPair): void {
+    const failed = new Set(pair.to.reasons.flatMap((r) => (r.code === 'rule_error' && r.rule ? [r.rule] : [])));
+    for (const rule of failed) this.ruleErrors.set(rule, (this.ruleErrors.get(rule) ?? 0) + 1);
     if (isOperatorReview(pair.from.reasons)) {
       this.reviewed.add(pair);
       return;
@@ -138,6 +151,9 @@ export class ComparisonBuilder {
       personaStatus: this.persona.table(),
       reviewed: this.reviewed.table(),
       reasonChanges,
+      ruleErrors: [...this.ruleErrors.entries()]
+        .map(([rule, decisions]) => ({ rule, decisions }))
+        .sort((a, b) => b.decisions - a.decisions || compareStrings(a.rule, b.rule)),
     };
   }
 
@@ -180,6 +196,14 @@ export function formatComparison(comparison: Comparison, labels: { from: string;
     lines.push('Reason codes that changed most:');
     const rows = comparison.reasonChanges.map((c) => [c.code, `+${c.added}`, `-${c.removed}`]);
     lines.push(...columns([['code', 'added', 'removed'], ...rows], [1, 2]));
+  }
+  if (comparison.ruleErrors.length > 0) {
+    lines.push(
+      '',
+      `Rules of the ${labels.to} policy that could not be evaluated (rule_error; see each decision's reason):`,
+    );
+    const rows = comparison.ruleErrors.map((e) => [e.rule, String(e.decisions)]);
+    lines.push(...columns([['rule', 'decisions'], ...rows], [1]));
   }
   return lines.join('\n');
 }

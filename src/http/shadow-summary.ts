@@ -3,6 +3,7 @@ import {
   type Comparison,
   ComparisonBuilder,
   type ReasonChange,
+  type RuleErrorCount,
   type TransitionCell,
   type TransitionTable,
 } from '../decision/compare.js';
@@ -34,6 +35,11 @@ const reasonChangeSchema = z.object({
   added: z.number().int().describe('Decisions whose shadow gives this code and whose live decision does not.'),
   removed: z.number().int().describe('Decisions whose live decision gives this code and whose shadow does not.'),
 }) satisfies z.ZodType<ReasonChange>;
+
+const ruleErrorCountSchema = z.object({
+  rule: z.string(),
+  decisions: z.number().int().describe("Decisions whose shadow carries this rule's rule_error reason."),
+}) satisfies z.ZodType<RuleErrorCount>;
 
 const versionCountSchema = z.object({ policyVersion: z.string(), decisions: z.number().int() });
 
@@ -68,6 +74,12 @@ export const shadowSummarySchema = z.object({
   reasonChanges: z
     .array(reasonChangeSchema)
     .describe('The reason codes whose presence differs in the most decisions, most first (at most 10).'),
+  ruleErrors: z
+    .array(ruleErrorCountSchema)
+    .describe(
+      "The shadow policy's rules that could not be evaluated (rule_error), most decisions first: fix them before " +
+        'the shadow goes live.',
+    ),
 });
 export type ShadowSummary = z.output<typeof shadowSummarySchema>;
 

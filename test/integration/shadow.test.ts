@@ -292,6 +292,7 @@ describe('GET /shadow/summary', () => {
         { code: 'all_evidence_passed', added: 0, removed: 2 },
         { code: 'engine_disagrees', added: 1, removed: 0 },
       ],
+      ruleErrors: [],
     });
   });
 

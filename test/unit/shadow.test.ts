@@ -183,6 +183,7 @@ describe('summarizeShadow', () => {
         { code: 'required_verification_missing', added: 1, removed: 0 },
         { code: 'rule_vip', added: 1, removed: 0 },
       ],
+      ruleErrors: [],
     });
   });
 });

@@ -114,4 +114,5 @@ export const SHADOW_SUMMARY: ShadowSummary = {
     { code: 'required_verification_missing', added: 31, removed: 0 },
     { code: 'rule_vip', added: 6, removed: 0 },
   ],
+  ruleErrors: [],
 };

@@ -14,7 +14,9 @@ function DecisionRows({ items, now }) {
   return items.map(
     (d) =>
       html`<tr>
-        <td data-label="Inquiry"><a href=${`#/decision/${enc(d.inquiryId ?? '')}`}>${text(d.inquiryId)}</a></td>
+        <td data-label="Inquiry" class="cell-id">
+          <a href=${`#/decision/${enc(d.inquiryId ?? '')}`} title=${d.inquiryId ?? ''}>${text(d.inquiryId)}</a>
+        </td>
         <td data-label="Outcome"><${Outcome} outcome=${d.outcome} /></td>
         <td data-label="Why">${firstReason(d.reasons)}</td>
         <td data-label="Decided" title=${d.decidedAt ?? ''}>
@@ -22,8 +24,8 @@ function DecisionRows({ items, now }) {
             now && d.decidedAt ? html`<br /><small>${age((now - Date.parse(d.decidedAt)) / 1000)} ago</small>` : ''
           }
         </td>
-        <td data-label="Reference id">${text(d.referenceId)}</td>
-        <td data-label="Sequence">${text(d.sequence)}</td>
+        <td data-label="Reference id" class="cell-id" title=${d.referenceId ?? ''}>${text(d.referenceId)}</td>
+        <td data-label="Sequence" class="cell-nowrap">${text(d.sequence)}</td>
         <td data-label="Review">${d.review ? `${text(d.review.actor)}: ${outcomeOf(d)}` : 'not reviewed'}</td>
       </tr>`,
   );
@@ -36,10 +38,10 @@ function outcomeOf(d) {
 const HEAD = ['Inquiry', 'Outcome', 'Why', 'Decided', 'Reference id', 'Sequence', 'Review'];
 
 /** A list with "Load more" (the API's cursor). */
-function DecisionList({ params, caption, empty }) {
+function DecisionList({ params, caption, empty, round = 0 }) {
   return html`<${Loaded}
     what="decisions"
-    loadKey=${JSON.stringify(params)}
+    loadKey=${`${JSON.stringify(params)}#${round}`}
     load=${() => request(`/decisions${query(params)}`)}
   >
     ${(first) => html`<${More} first=${first} params=${params} empty=${empty} caption=${caption} now=${Date.now()} />`}
@@ -112,8 +114,33 @@ function dayBound(value, end) {
   return date.toISOString();
 }
 
+/** The form's fields kept in the address (#/decisions?…): Back and reload bring the form and its results back. */
+const FIELDS = ['referenceId', 'outcome', 'reviewed', 'since', 'until'];
+
+function paramsOf(fields) {
+  return {
+    referenceId: fields.referenceId.trim(),
+    outcome: fields.outcome,
+    reviewed: fields.reviewed,
+    since: dayBound(fields.since, false),
+    until: dayBound(fields.until, true),
+    order: 'newest',
+    limit: 50,
+  };
+}
+
+/** `props.search`: the part of the address after `?` (null: no search made yet). */
 export class SearchPage extends Component {
-  state = { inquiryId: '', referenceId: '', outcome: '', reviewed: '', since: '', until: '', params: null };
+  constructor(props) {
+    super(props);
+    const fields = Object.fromEntries(FIELDS.map((name) => [name, '']));
+    if (typeof props.search === 'string') {
+      const from = new URLSearchParams(props.search);
+      for (const name of FIELDS) fields[name] = from.get(name) ?? '';
+    }
+    const params = typeof props.search === 'string' ? paramsOf(fields) : null;
+    this.state = { inquiryId: '', ...fields, params, round: 0 };
+  }
 
   field = (name) => (event) => this.setState({ [name]: event.currentTarget.value });
 
@@ -124,18 +151,12 @@ export class SearchPage extends Component {
       location.hash = `#/decision/${enc(inquiryId)}`;
       return;
     }
-    const { referenceId, outcome, reviewed, since, until } = this.state;
-    this.setState({
-      params: {
-        referenceId: referenceId.trim(),
-        outcome,
-        reviewed,
-        since: dayBound(since, false),
-        until: dayBound(until, true),
-        order: 'newest',
-        limit: 50,
-      },
-    });
+    const fields = Object.fromEntries(FIELDS.map((name) => [name, this.state[name].trim()]));
+    // `search` marks a search made with every field empty (all decisions, newest first)
+    const next = `#/decisions${query({ search: '1', ...fields })}`;
+    if (location.hash === next)
+      this.setState({ round: this.state.round + 1 }); // the same search: load it again
+    else location.hash = next; // main.js re-renders this page from the address
   };
 
   render(_props, state) {
@@ -181,7 +202,12 @@ export class SearchPage extends Component {
       <p class="hint">An inquiry id opens that decision; the other fields list matching decisions, newest first.</p>
       ${
         state.params
-          ? html`<${DecisionList} params=${state.params} caption="Matching decisions" empty="No decision matches." />`
+          ? html`<${DecisionList}
+              params=${state.params}
+              round=${state.round}
+              caption="Matching decisions"
+              empty="No decision matches."
+            />`
           : ''
       }`;
   }

@@ -117,6 +117,39 @@ function Deliveries({ inquiryId, loadKey, canOperate }) {
   <//>`;
 }
 
+/** `newSequence` → `new sequence`, `deliveryId` → `delivery id`: the API's keys in plain words. */
+function keyWords(key) {
+  return words(key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
+}
+
+function detailValue(key, value) {
+  if (value === null || value === undefined || value === '') return text(value);
+  if (key === 'outcome' || key.endsWith('Outcome')) return outcomeLabel(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return when(value);
+  return String(value);
+}
+
+/**
+ * An audit entry's `detail` (what the action made: a review's outcome and new sequence, a redelivery's delivery id),
+ * as a compact `key: value` list. Entries without it (older answers, actions that record none) show nothing more.
+ */
+function AuditDetail({ detail }) {
+  if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return null;
+  const entries = Object.entries(detail).filter(([, value]) => value !== undefined && value !== null);
+  if (entries.length === 0) return null;
+  return html`<ul class="detail">
+    ${entries.map(
+      ([key, value]) =>
+        html`<li>
+          <span class="detail-key">${keyWords(key)}:</span> ${
+            /id$/i.test(key) && typeof value === 'string' ? html`<code>${value}</code>` : detailValue(key, value)
+          }
+        </li>`,
+    )}
+  </ul>`;
+}
+
 function Audit({ inquiryId, loadKey }) {
   return html`<${Loaded}
     what="the audit trail"
@@ -133,6 +166,7 @@ function Audit({ inquiryId, loadKey }) {
                   ${when(a.at)}: <strong>${text(a.actor)}</strong> ${words(a.action)}
                   ${a.target && a.target !== inquiryId ? html` <code>${a.target}</code>` : ''}
                   ${a.note ? html` — “${a.note}”` : ''}
+                  <${AuditDetail} detail=${a.detail} />
                 </li>`,
             )}
           </ol>`}
@@ -178,6 +212,7 @@ export class DecisionPage extends Component {
                     <h2 id="ops">Operator actions</h2>
                     <${OperatorAction}
                       label="Redeliver"
+                      withNote=${true}
                       path=${`/decisions/${enc(inquiryId)}/redeliver`}
                       question="Send the current decision downstream again, under a new webhook id?"
                       onDone=${this.reload}

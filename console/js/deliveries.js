@@ -93,8 +93,14 @@ export function DeliveryRows({ items, canOperate, onChange, showInquiry = true }
   return items.map(
     (d) =>
       html`<tr class=${d.status === 'failed' ? 'dead' : ''}>
-        ${showInquiry ? html`<td data-label="Inquiry"><a href=${`#/decision/${enc(d.inquiryId ?? '')}`}>${text(d.inquiryId)}</a></td>` : ''}
-        <td data-label="Sequence">${text(d.sequence)}</td>
+        ${
+          showInquiry
+            ? html`<td data-label="Inquiry" class="cell-id">
+                <a href=${`#/decision/${enc(d.inquiryId ?? '')}`} title=${d.inquiryId ?? ''}>${text(d.inquiryId)}</a>
+              </td>`
+            : ''
+        }
+        <td data-label="Sequence" class="cell-nowrap">${text(d.sequence)}</td>
         <td data-label="Status">
           <${Status} status=${d.status === 'failed' ? 'failed' : d.status} />
           ${d.status === 'failed' ? html`<br /><small>dead letter</small>` : ''}
@@ -116,34 +122,92 @@ export function DeliveryRows({ items, canOperate, onChange, showInquiry = true }
 
 const HEAD = ['Inquiry', 'Sequence', 'Status', 'Attempts', 'Last answer', 'When', 'Actions'];
 
-function Group({ title, status, limit, empty, canOperate }) {
+/**
+ * One page of a group, then "Load more" while the API gives a `nextCursor` (GET /deliveries is cursor-paginated,
+ * newest first). A retry reloads the first page and drops the pages loaded after it.
+ */
+class Pages extends Component {
+  state = { extra: [], cursor: undefined, loading: false, error: null };
+
+  componentDidUpdate(previous) {
+    if (previous.first !== this.props.first) this.setState({ extra: [], cursor: undefined, error: null });
+  }
+
+  more = async () => {
+    const { first, status, limit } = this.props;
+    const cursor = this.state.cursor === undefined ? first.nextCursor : this.state.cursor;
+    this.setState({ loading: true, error: null });
+    try {
+      const page = await request(`/deliveries${query({ status, limit, cursor })}`);
+      this.setState({ extra: [...this.state.extra, ...(page.items ?? [])], cursor: page.nextCursor, loading: false });
+    } catch (error) {
+      this.setState({ error, loading: false });
+    }
+  };
+
+  render({ first, title, empty, canOperate, reload, pageable }, { extra, cursor, loading, error }) {
+    const items = [...(first.items ?? []), ...extra];
+    const next = cursor === undefined ? first.nextCursor : cursor;
+    if (items.length === 0) return html`<p class="note">${empty}</p>`;
+    // (htm drops whitespace that holds a line break: the words of this line are joined here)
+    const countNote = !pageable
+      ? ', the latest only'
+      : next
+        ? html`, <strong>more exist</strong> (newest first)`
+        : ', no more';
+    return html`<${Table} caption=${title} head=${HEAD}>
+        <${DeliveryRows} items=${items} canOperate=${canOperate} onChange=${reload} />
+      <//>
+      <p class="count">${`${items.length} shown`}${countNote}</p>
+      ${error ? html`<p class="note error" role="alert">Could not load more: ${error.message}</p>` : ''}
+      ${
+        next && pageable
+          ? html`<button type="button" onClick=${this.more} disabled=${loading}>
+              ${loading ? 'Loading…' : html`Load more <span class="visually-hidden">${title.toLowerCase()}</span>`}
+            </button>`
+          : ''
+      }`;
+  }
+}
+
+/** `pageable`: offer the next pages (the lists of what needs an operator); "Delivered lately" shows its first page. */
+function Group({ title, status, limit, empty, canOperate, pageable = true }) {
   return html`<section aria-labelledby=${`group-${status}`}>
     <h2 id=${`group-${status}`}>${title}</h2>
     <${Loaded} what=${`${status} deliveries`} load=${() => request(`/deliveries${query({ status, limit })}`)}>
       ${(data, reload) =>
-        (data.items ?? []).length === 0
-          ? html`<p class="note">${empty}</p>`
-          : html`<${Table} caption=${title} head=${HEAD}>
-              <${DeliveryRows} items=${data.items} canOperate=${canOperate} onChange=${reload} />
-            <//>`}
+        html`<${Pages}
+          first=${data}
+          status=${status}
+          limit=${limit}
+          title=${title}
+          empty=${empty}
+          canOperate=${canOperate}
+          reload=${reload}
+          pageable=${pageable}
+        />`}
     <//>
   </section>`;
 }
 
-export function DeliveriesPage({ session }) {
+/** `search`: the address after `?`; `pageSize=<1-200>` sets the page size of the dead letters and waiting lists. */
+export function DeliveriesPage({ session, search }) {
   const canOperate = session?.access === 'operate';
+  const asked = Number(new URLSearchParams(search ?? '').get('pageSize'));
+  const limit = Number.isInteger(asked) && asked >= 1 && asked <= 200 ? asked : 100;
   return html`<h1 tabindex="-1">Deliveries</h1>
     <p class="lede">
       Signed decisions sent downstream. A dead letter was refused until the retries ran out; fix the receiver, then
       retry it (same webhook id, a fresh retry schedule).
     </p>
-    <${Group} title="Dead letters" status="failed" limit=${100} empty="No dead letter." canOperate=${canOperate} />
-    <${Group} title="Waiting" status="pending" limit=${100} empty="Nothing waits." canOperate=${canOperate} />
+    <${Group} title="Dead letters" status="failed" limit=${limit} empty="No dead letter." canOperate=${canOperate} />
+    <${Group} title="Waiting" status="pending" limit=${limit} empty="Nothing waits." canOperate=${canOperate} />
     <${Group}
       title="Delivered lately"
       status="delivered"
       limit=${20}
       empty="Nothing delivered yet."
       canOperate=${false}
+      pageable=${false}
     />`;
 }

@@ -1,5 +1,6 @@
-// The operator console: sign-in, a hash router (#/queue, #/decisions, #/decision/<id>, #/deliveries, #/status) and
-// the pages. The token is kept in sessionStorage only (api.js); nothing else is stored in the browser.
+// The operator console: sign-in, a hash router (#/queue, #/decisions, #/decision/<id>, #/deliveries, #/status; a
+// page's own state after `?`, e.g. the search form's fields: #/decisions?search=1&outcome=declined) and the pages. The
+// token is kept in sessionStorage only (api.js); nothing else is stored in the browser.
 import { ApiError, forgetToken, request, storeToken, storedToken } from './api.js';
 import { DecisionPage } from './decision.js';
 import { QueuePage, SearchPage } from './decision-list.js';
@@ -15,11 +16,15 @@ const NAV = [
 ];
 
 function parseRoute(hash) {
-  const [, page = 'queue', ...rest] = hash.replace(/^#/, '').split('/');
+  const raw = hash.replace(/^#/, '');
+  const at = raw.indexOf('?');
+  const path = at === -1 ? raw : raw.slice(0, at);
+  const search = at === -1 ? null : raw.slice(at + 1);
+  const [, page = 'queue', ...rest] = path.split('/');
   try {
-    return { page, id: decodeURIComponent(rest.join('/')) };
+    return { page: page || 'queue', id: decodeURIComponent(rest.join('/')), search };
   } catch {
-    return { page, id: '' }; // a malformed escape in a hand-typed address
+    return { page: page || 'queue', id: '', search }; // a malformed escape in a hand-typed address
   }
 }
 
@@ -73,22 +78,45 @@ class SignIn extends Component {
 }
 
 class App extends Component {
-  state = { session: null, checking: Boolean(storedToken()), notice: null, route: parseRoute(location.hash) };
+  state = {
+    session: null,
+    checking: Boolean(storedToken()),
+    checkError: null,
+    notice: null,
+    route: parseRoute(location.hash),
+  };
 
   componentDidMount() {
-    this.onHash = () => this.setState({ route: parseRoute(location.hash) }, () => this.focusHeading());
+    this.onHash = () => {
+      const previous = this.state.route;
+      const route = parseRoute(location.hash);
+      // a new page takes the focus to its heading; a page's own state changing (a search) leaves it where it is
+      const moved = route.page !== previous.page || route.id !== previous.id;
+      this.setState({ route }, () => moved && this.focusHeading());
+    };
     this.onUnauthorized = () => this.signOut('Your token was refused: sign in again.');
     window.addEventListener('hashchange', this.onHash);
     window.addEventListener('console:unauthorized', this.onUnauthorized);
-    if (storedToken()) {
-      request('/session')
-        .then((session) => this.setState({ session, checking: false }))
-        .catch(() => {
-          forgetToken();
-          this.setState({ checking: false, notice: 'Sign in again.' });
-        });
-    }
+    if (storedToken()) this.recheck();
   }
+
+  /**
+   * A reload re-checks the stored token. Only a refusal (401) signs out; when the service does not answer (network
+   * error, 5xx) the token is kept and the page offers to try again.
+   */
+  recheck = () => {
+    this.setState({ checking: true, checkError: null });
+    request('/session')
+      .then((session) => this.setState({ session, checking: false }, () => this.focusHeading()))
+      .catch((error) => {
+        if (error instanceof ApiError && error.status === 401) {
+          forgetToken();
+          this.setState({ checking: false, notice: 'Your token was refused: sign in again.' });
+        } else {
+          this.setState({ checking: false, checkError: error });
+        }
+      });
+  };
 
   componentWillUnmount() {
     window.removeEventListener('hashchange', this.onHash);
@@ -108,6 +136,7 @@ class App extends Component {
     forgetToken();
     this.setState({
       session: null,
+      checkError: null,
       notice: typeof notice === 'string' ? notice : 'Signed out. The token is forgotten.',
     });
   };
@@ -116,13 +145,13 @@ class App extends Component {
     const { route, session } = this.state;
     switch (route.page) {
       case 'decisions':
-        return html`<${SearchPage} />`;
+        return html`<${SearchPage} key=${route.search ?? ''} search=${route.search} />`;
       case 'decision':
         return route.id
           ? html`<${DecisionPage} key=${route.id} inquiryId=${route.id} session=${session} />`
           : html`<${SearchPage} />`;
       case 'deliveries':
-        return html`<${DeliveriesPage} session=${session} />`;
+        return html`<${DeliveriesPage} key=${route.search ?? ''} session=${session} search=${route.search} />`;
       case 'status':
         return html`<${StatusPage} />`;
       default:
@@ -130,8 +159,22 @@ class App extends Component {
     }
   }
 
-  render(_props, { session, checking, notice, route }) {
+  render(_props, { session, checking, checkError, notice, route }) {
     if (checking) return html`<p class="loading">Checking your session…</p>`;
+    if (checkError && !session) {
+      const detail =
+        checkError instanceof ApiError
+          ? `${checkError.message} (${checkError.status} ${checkError.code})`
+          : 'the service did not answer (network error)';
+      return html`<main id="main" class="sign-in">
+        <h1 tabindex="-1">persona-decider console</h1>
+        <p class="note error" role="alert">
+          Could not check your session: ${detail}. Your token is kept in this tab; try again when the service answers.
+        </p>
+        <button type="button" class="primary" onClick=${this.recheck}>Try again</button>
+        <button type="button" onClick=${() => this.signOut()}>Sign out</button>
+      </main>`;
+    }
     if (!session) return html`<${SignIn} notice=${notice} onSignedIn=${this.signedIn} />`;
     const current = route.page === 'decision' ? '#/decisions' : `#/${route.page}`;
     return html`<a

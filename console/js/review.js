@@ -100,7 +100,7 @@ export class ReviewForm extends Component {
   }
 }
 
-/** Redeliver or reprocess: a button, then a confirmation (and an optional note for reprocess). */
+/** Redeliver or reprocess: a button, then a confirmation with an optional note (kept in the audit trail). */
 export class OperatorAction extends Component {
   state = { confirming: false, note: '', busy: false, error: null, done: null };
 

@@ -22,7 +22,6 @@ import { auditRoutes } from './http/routes/audit.js';
 import { reviewRoutes } from './http/routes/review.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { statusRoutes } from './http/routes/status.js';
-import { reviewQueueCount } from './store/gauge-queries.js';
 import { personaWebhookRoutes } from './http/routes/persona-webhook.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { createEventClassifier } from './persona/event-names.js';
@@ -114,12 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(sessionRoutes, { requireBearer });
   await app.register(auditRoutes, { audit: deps.audit, requireBearer });
-  const { db } = deps.database;
-  await app.register(statusRoutes, {
-    readSnapshot: deps.readSnapshot,
-    reviewQueue: () => reviewQueueCount(db),
-    requireBearer,
-  });
+  await app.register(statusRoutes, { readSnapshot: deps.readSnapshot, requireBearer });
   await app.register(inquiryRoutes, { events: deps.events, requireBearer, onEnqueued });
   await app.register(deliveryRoutes, { deliveries: deps.deliveries, requireBearer, onEnqueued });
   await app.register(jobRoutes, { queue: deps.queue, requireBearer });

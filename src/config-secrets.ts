@@ -25,14 +25,3 @@ export function containsPlaceholder(value: string): boolean {
 export function refuseListedPlaceholders(values: readonly string[], ctx: z.RefinementCtx): void {
   if (values.some(containsPlaceholder)) ctx.addIssue({ code: 'custom', message: PLACEHOLDER_MESSAGE });
 }
-
-/** A bearer token (or each of a list): no placeholder, at least MIN_TOKEN_LENGTH characters. */
-export function checkBearerTokens(tokens: readonly string[], ctx: z.RefinementCtx): void {
-  refuseListedPlaceholders(tokens, ctx);
-  if (tokens.some((token) => token.length < MIN_TOKEN_LENGTH)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must have at least ${MIN_TOKEN_LENGTH} characters per token (e.g. openssl rand -base64 32)`,
-    });
-  }
-}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { containsPlaceholder, refuseListedPlaceholders } from './config-secrets.js';
-import { type BearerToken, duplicateTokenNames, parseBearerTokens } from './config-tokens.js';
+import { type BearerToken, parseBearerTokens, tokenListConflicts } from './config-tokens.js';
 import { type TrustProxy, trustProxySchema } from './config-trust-proxy.js';
 import { AppError, ErrorCodes } from './errors.js';
 import { redactUrl } from './lib/redact-url.js';
@@ -142,13 +142,8 @@ const schema = z
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   })
   .superRefine((env, ctx) => {
-    const duplicates = duplicateTokenNames([...env.API_TOKENS, ...env.API_READ_TOKENS]);
-    if (duplicates.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['API_TOKENS'],
-        message: `token names must be unique across API_TOKENS and API_READ_TOKENS: ${duplicates.join(', ')}`,
-      });
+    for (const message of tokenListConflicts([...env.API_TOKENS, ...env.API_READ_TOKENS])) {
+      ctx.addIssue({ code: 'custom', path: ['API_TOKENS'], message });
     }
     if (env.WEBHOOK_MAX_AGE_SECONDS < env.WEBHOOK_TOLERANCE_SECONDS) {
       ctx.addIssue({

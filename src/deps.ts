@@ -162,7 +162,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     shadows: createShadowStore({ db }),
     deliveries: createDeliveryStore({ db, queue, clock, outbox }),
     decisionList: createDecisionList({ db }),
-    audit: createAuditStore({ db }),
+    audit: createAuditStore({
+      db,
+      // the entry is listed with `detail: null`; the id lets an operator look at the row (its text is not logged)
+      onUnreadableDetail: (auditId) =>
+        logger.child({ component: 'audit' }).warn({ auditId }, 'audit entry detail is not a JSON object'),
+    }),
     readSnapshot,
     persona,
     metrics,

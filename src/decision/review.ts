@@ -21,12 +21,21 @@ const PERSONA_DECIDED = new Set(['approved', 'declined']);
 
 /**
  * Whether a re-evaluation keeps the operator's review in place (docs/decision-policy.md#operator-review): it does,
- * unless Persona itself approved or declined the inquiry since, or the evidence differs from what the review was
+ * unless Persona approved or declined the inquiry since the review, or the evidence differs from what the review was
  * taken on. How it was fetched (polls, gatheredAt, source) does not count as different evidence.
  */
 export function reviewStands(reviewed: Evidence, latest: Evidence): boolean {
-  if (PERSONA_DECIDED.has(latest.inquiryStatus)) return false;
+  if (personaDecidedSince(reviewed, latest)) return false;
   return sameEvidence(reviewed, latest);
+}
+
+/**
+ * Whether Persona's status moved to approved/declined after the review. A status the reviewed evidence already had
+ * is not news: under `review_on_disagreement` an inquiry Persona approved goes to manual_review, and a reprocess, a
+ * late webhook or a reconciliation of that same evidence must not undo the operator's review of it.
+ */
+function personaDecidedSince(reviewed: Evidence, latest: Evidence): boolean {
+  return PERSONA_DECIDED.has(latest.inquiryStatus) && latest.inquiryStatus !== reviewed.inquiryStatus;
 }
 
 /** Same verifications and reports (ids, statuses, checks, matches, dismissals), tags and behaviors. */

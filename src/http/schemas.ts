@@ -35,14 +35,27 @@ export function pageCursor(isValid: (cursor: string) => boolean) {
   return z.string().max(200).refine(isValid, 'is not a cursor from a previous page').optional();
 }
 
-/** An operator's note (free text, never logged): 1 to 1000 characters. */
-export const operatorNote = z.string().min(1).max(1000);
+/**
+ * An operator's note (free text, never logged): trimmed, then 1 to 1000 characters. A note of only spaces says
+ * nothing, so it is refused like an empty one rather than recorded as the reason of a review.
+ */
+export const operatorNote = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty (spaces alone are not a note)')
+  .max(1000, 'must be at most 1000 characters');
 
 /** The optional body of an operator action: `{ "note": "…" }`, recorded in the audit trail; none is fine too. */
 export const actionBodySchema = z.preprocess(
   // no body at all reaches the validator as null: the same as none
   (body) => body ?? undefined,
   z
-    .object({ note: operatorNote.optional().describe('Why: kept in the audit trail (GET /audit), never logged.') })
+    .object({
+      note: operatorNote
+        .optional()
+        .describe(
+          'Why (trimmed; empty or only spaces is refused): kept in the audit trail (GET /audit), never logged.',
+        ),
+    })
     .optional(),
 );

@@ -45,6 +45,10 @@ export function registerDatabaseGauges(registry: Registry, options: DatabaseGaug
     'inquiries_failed',
     'Inquiries whose processing failed (POST /inquiries/:id/reprocess).',
   );
+  const reviewQueue = gauge(
+    'review_queue',
+    'Current decisions that are manual_review and not reviewed by an operator (the review queue).',
+  );
   const budgetRemaining = gauge(
     'persona_rate_budget_remaining',
     "Requests left in Persona's current rate-limit window, as last reported (absent until Persona has reported one).",
@@ -72,6 +76,7 @@ export function registerDatabaseGauges(registry: Registry, options: DatabaseGaug
     pending.set(snapshot.deliveries.pending);
     deadLettered.set(snapshot.deliveries.failed);
     failedInquiries.set(snapshot.failedInquiries);
+    reviewQueue.set(snapshot.reviewQueue);
     budgetRemaining.reset();
     budgetLimit.reset();
     // the same numbers as GET /status (database-snapshot.ts)

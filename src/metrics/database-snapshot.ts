@@ -5,6 +5,7 @@ import {
   failedInquiryCount,
   failedJobCount,
   openDeliveryCounts,
+  reviewQueueCount,
   runningJobsByKind,
 } from '../store/gauge-queries.js';
 
@@ -25,6 +26,8 @@ export interface DatabaseSnapshot {
   deliveries: { pending: number; failed: number };
   failedInquiries: number;
   failedJobs: number;
+  /** Current decisions that are manual_review and not reviewed: what the review queue lists. */
+  reviewQueue: number;
   rateBudget: RateBudgetView | null;
 }
 
@@ -37,15 +40,16 @@ export function createSnapshotReader(options: {
   const { db } = options;
   return async () => {
     const at = options.now();
-    const [dueJobs, runningJobs, deliveries, failedInquiries, failedJobs, rateBudget] = await Promise.all([
+    const [dueJobs, runningJobs, deliveries, failedInquiries, failedJobs, reviewQueue, rateBudget] = await Promise.all([
       dueJobsByKind(db, at),
       runningJobsByKind(db, at),
       openDeliveryCounts(db),
       failedInquiryCount(db),
       failedJobCount(db),
+      reviewQueueCount(db),
       options.readRateBudget(),
     ]);
-    return { at, dueJobs, runningJobs, deliveries, failedInquiries, failedJobs, rateBudget };
+    return { at, dueJobs, runningJobs, deliveries, failedInquiries, failedJobs, reviewQueue, rateBudget };
   };
 }
 

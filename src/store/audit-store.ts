@@ -26,6 +26,11 @@ export type AuditBy = Pick<AuditInput, 'actor' | 'note'>;
 export interface AuditEntry extends Omit<AuditInput, 'detail'> {
   auditId: string;
   at: string;
+  /**
+   * What the action made (AuditInput.detail) as stored: any JSON object, so a newer version's keys still show; null
+   * when the action recorded none, or when the stored text is not a JSON object (see readDetail).
+   */
+  detail: Record<string, unknown> | null;
 }
 
 export interface AuditPage {
@@ -60,6 +65,7 @@ export async function appendAudit(trx: Kysely<Database>, input: AuditInput, at: 
   return auditId;
 }
 
+// `detail` is read apart (readDetail): an entry whose detail cannot be read is still listed
 const rowSchema = z
   .object({
     audit_id: z.string(),
@@ -70,7 +76,7 @@ const rowSchema = z
     inquiry_id: z.string().nullable(),
     note: z.string().nullable(),
   })
-  .transform((row): AuditEntry => ({
+  .transform((row): Omit<AuditEntry, 'detail'> => ({
     auditId: row.audit_id,
     at: row.at,
     actor: row.actor,
@@ -80,13 +86,44 @@ const rowSchema = z
     note: row.note,
   }));
 
-export function createAuditStore(options: { db: Db }): AuditStore {
-  const { db } = options;
+const detailSchema = z.record(z.string(), z.unknown());
+
+/**
+ * A stored `detail`: the JSON object, or null. Text that is not a JSON object (a hand-edited or damaged row) is null
+ * too, and reported through `unreadable`, rather than failing the whole page: the detail only adds ids to an entry,
+ * while the entry itself (who did what, to what) is the trail.
+ */
+export function readDetail(text: string | null): { detail: Record<string, unknown> | null; unreadable: boolean } {
+  if (text === null) return { detail: null, unreadable: false };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { detail: null, unreadable: true };
+  }
+  const parsed = detailSchema.safeParse(value);
+  return parsed.success ? { detail: parsed.data, unreadable: false } : { detail: null, unreadable: true };
+}
+
+export interface AuditStoreOptions {
+  db: Db;
+  /** Told the id of each listed entry whose stored detail is not a JSON object (listed with `detail: null`). */
+  onUnreadableDetail?: (auditId: string) => void;
+}
+
+export function createAuditStore(options: AuditStoreOptions): AuditStore {
+  const { db, onUnreadableDetail } = options;
+  const toEntry = (row: Record<string, unknown> & { audit_id: string; detail: string | null }): AuditEntry => {
+    const entry = parseRow(rowSchema, row, `audit row ${row.audit_id}`);
+    const { detail, unreadable } = readDetail(row.detail);
+    if (unreadable) onUnreadableDetail?.(entry.auditId);
+    return { ...entry, detail };
+  };
   return {
     async list({ target, limit, cursor }) {
       let query = db
         .selectFrom('audit_log')
-        .select(['audit_id', 'at', 'actor', 'action', 'target', 'inquiry_id', 'note'])
+        .select(['audit_id', 'at', 'actor', 'action', 'target', 'inquiry_id', 'note', 'detail'])
         .orderBy('at', 'desc')
         .orderBy('audit_id', 'desc')
         .limit(limit + 1);
@@ -99,7 +136,7 @@ export function createAuditStore(options: { db: Db }): AuditStore {
           eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('audit_id', '<', after.auditId)])]),
         );
       }
-      const rows = (await query.execute()).map((row) => parseRow(rowSchema, row, `audit row ${row.audit_id}`));
+      const rows = (await query.execute()).map(toEntry);
       const items = rows.slice(0, limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last) : null };

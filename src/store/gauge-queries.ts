@@ -6,8 +6,9 @@ import { parseRow } from './parse-row.js';
 
 /**
  * The reads behind the metrics' gauges: one small query each, the same on SQLite and PostgreSQL, each answered
- * from an index (jobs_run_at, jobs_locked_until, deliveries_status, inquiries_failed) so a scrape costs the same
- * whatever the traffic. PostgreSQL answers counts as text (bigint): rows are parsed, never cast.
+ * from an index (jobs_run_at, jobs_locked_until, deliveries_status, inquiries_failed, decisions_review_queue) so a
+ * scrape costs the same whatever the traffic (the review queue's, what waits for a review). PostgreSQL answers
+ * counts as text (bigint): rows are parsed, never cast.
  */
 const count = z.coerce.number().int().nonnegative();
 const epochMs = z.coerce.number();
@@ -115,18 +116,26 @@ export async function readRateBudget(
 }
 
 /**
- * The review queue's length (GET /status): inquiries decided now whose current decision is manual_review and not
- * an operator's review. Not a gauge: it reads the decisions, not a small index.
+ * The review queue's length (GET /decisions?status=decided&outcome=manual_review&reviewed=false): inquiries decided
+ * now whose current decision is manual_review and not an operator's review. Answered from the partial index
+ * decisions_review_queue (manual_review decisions no operator wrote), so its cost follows the queue, not the table.
  */
 export async function reviewQueueCount(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('decisions')
-    .innerJoin('inquiries', 'inquiries.inquiry_id', 'decisions.inquiry_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('inquiries.status', '=', 'decided')
-    .where('decisions.outcome', '=', 'manual_review')
-    .where('decisions.reviewed_by', 'is', null)
-    .where(isCurrentDecision)
-    .executeTakeFirstOrThrow();
+  const row = await reviewQueueCountQuery(db).executeTakeFirstOrThrow();
   return parseRow(countRow, row, 'review queue count').n;
+}
+
+/** reviewQueueCount's query, apart so a test can ask the planner how it is answered. */
+export function reviewQueueCountQuery(db: Db) {
+  return (
+    db
+      .selectFrom('decisions')
+      .innerJoin('inquiries', 'inquiries.inquiry_id', 'decisions.inquiry_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('inquiries.status', '=', 'decided')
+      // literals, not parameters: the planner must see they match the partial index's predicate
+      .where('decisions.outcome', '=', sql.lit('manual_review'))
+      .where('decisions.reviewed_by', 'is', null)
+      .where(isCurrentDecision)
+  );
 }

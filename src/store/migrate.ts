@@ -9,6 +9,7 @@ import * as writeBack from './migrations/2026-12-04-001-write-back.js';
 import * as reconciliations from './migrations/2026-12-05-001-reconciliations.js';
 import * as shadow from './migrations/2026-12-06-001-shadow.js';
 import * as audit from './migrations/2026-12-07-001-audit.js';
+import * as reviewQueue from './migrations/2026-12-08-001-review-queue.js';
 
 /**
  * Forward-only migrations, listed statically so the compiled service needs no file-system scanning.
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05-001-reconciliations': reconciliations,
   '2026-12-06-001-shadow': shadow,
   '2026-12-07-001-audit': audit,
+  '2026-12-08-001-review-queue': reviewQueue,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,6 @@
 import type { CheckEvidence, Evidence, ReportEvidence, VerificationEvidence } from '../../src/decision/evidence.js';
 import { decide } from '../../src/decision/decide.js';
-import { defaultPolicy } from '../../src/decision/policy.js';
+import { defaultPolicy, type Policy } from '../../src/decision/policy.js';
 import type { NewDecision } from '../../src/store/decision-store.js';
 
 /** Small builders for decision tests: PII-free evidence, realistic type and status names. */
@@ -79,9 +79,11 @@ export function engineDecision(input: {
   eventName?: string;
   evidence?: Evidence;
   polls?: number;
+  /** The policy deciding (the default policy when not given). */
+  policy?: Policy;
 }): NewDecision {
   const gathered = { ...(input.evidence ?? cleanEvidence()), inquiryId: input.inquiryId };
-  const decision = decide(gathered, defaultPolicy);
+  const decision = decide(gathered, input.policy ?? defaultPolicy);
   return {
     inquiryId: input.inquiryId,
     eventId: input.eventId,

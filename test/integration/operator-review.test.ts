@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { jobPayloadSchemas } from '../../src/job-kinds.js';
 import { buildInquiryEvent } from '../../src/sim/inquiry-event.js';
 import { inquiryIdFor } from '../../src/sim/inquiry-ids.js';
 import type { SimulatorStack } from '../../src/sim/stack.js';
-import { postWebhook, runUntilIdle } from '../helpers/pipeline.js';
+import { sampleValue, scrapeMetrics } from '../helpers/metrics.js';
+import { createTestWorker, postWebhook, runUntilIdle } from '../helpers/pipeline.js';
 import { useSimulatedPersona } from '../helpers/simulated-persona.js';
 import { createTestContext, TEST_API_TOKEN, type TestContext } from '../helpers/test-app.js';
 
@@ -90,9 +92,16 @@ describe('manual review', () => {
     ]);
     expect((await get(c, '/status')).body).toMatchObject({ reviewQueue: 1, databaseUp: true });
 
+    const blank = await post(c, `/decisions/${inquiryId}/review`, { outcome: 'approved', note: '   ', sequence: 1 });
+    expect([blank.status, blank.body.error]).toEqual([
+      400,
+      { code: 'BAD_REQUEST', message: 'invalid body: note must not be empty (spaces alone are not a note)' },
+    ]);
     const stale = await post(c, `/decisions/${inquiryId}/review`, { outcome: 'approved', note: NOTE, sequence: 2 });
     expect([stale.status, stale.body.error.code]).toEqual([409, 'CONFLICT']);
-    const reviewed = await post(c, `/decisions/${inquiryId}/review`, { outcome: 'approved', note: NOTE, sequence: 1 });
+    // the note is kept trimmed
+    const padded = { outcome: 'approved', note: `  ${NOTE}\n`, sequence: 1 };
+    const reviewed = await post(c, `/decisions/${inquiryId}/review`, padded);
     expect(reviewed.status).toBe(201);
     expect(reviewed.body).toMatchObject({
       sequence: 2,
@@ -133,6 +142,7 @@ describe('manual review', () => {
         target: inquiryId,
         inquiryId,
         note: NOTE,
+        detail: { decisionId: reviewed.body.decisionId, sequence: 2, outcome: 'approved', previousSequence: 1 },
       },
     ]);
     const deliveries = await get(c, `/deliveries?inquiryId=${inquiryId}`);
@@ -153,25 +163,130 @@ describe('manual review', () => {
     expect(c.logLines.some((line) => line.includes('decision reviewed by operator'))).toBe(true);
   });
 
+  it('lists the review queue oldest first without `order`; an explicit order and other lists stay as asked', async () => {
+    const { c } = await simulated(tokens);
+    const older = inquiryIdFor('watchlist-hit');
+    const newer = inquiryIdFor('watchlist-hit');
+    await postWebhook(c, buildInquiryEvent({ inquiryId: older, createdAt: later(0) }).body);
+    await runUntilIdle(c);
+    c.clock.advance(60_000);
+    await postWebhook(c, buildInquiryEvent({ inquiryId: newer, createdAt: later(1) }).body);
+    await runUntilIdle(c);
+    const ids = async (query: string) =>
+      (await get(c, `/decisions?${query}`)).body.items.map((d: { inquiryId: string }) => d.inquiryId);
+
+    const queue = 'status=decided&outcome=manual_review&reviewed=false';
+    expect(await ids(queue)).toEqual([older, newer]);
+    expect(await ids(`${queue}&order=newest`)).toEqual([newer, older]);
+    expect(await ids('status=decided&outcome=manual_review')).toEqual([newer, older]);
+    // a page at a time: the cursor of the default order is the queue's, and goes on with it
+    const first = await get(c, `/decisions?${queue}&limit=1`);
+    expect(first.body.items.map((d: { inquiryId: string }) => d.inquiryId)).toEqual([older]);
+    const second = await get(c, `/decisions?${queue}&limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((d: { inquiryId: string }) => d.inquiryId)).toEqual([newer]);
+    const mixed = await get(c, `/decisions?${queue}&order=newest&cursor=${first.body.nextCursor}`);
+    expect([mixed.status, mixed.body.error.message]).toEqual([400, 'cursor was made for another order']);
+  });
+
   it('takes a note on retry, redeliver and reprocess into the audit trail, and an empty body as before', async () => {
     const { c } = await simulated(tokens);
     const inquiryId = inquiryIdFor('all-passed');
     await postWebhook(c, buildInquiryEvent({ inquiryId, createdAt: later(0) }).body);
     await runUntilIdle(c);
-    const redelivered = await post(c, `/decisions/${inquiryId}/redeliver`, { note: 'consumer restored a backup' });
+    const redelivered = await post(c, `/decisions/${inquiryId}/redeliver`, { note: '  consumer restored a backup\n' });
     expect(redelivered.status).toBe(202);
     // the trail is newest first by time: the manual clock moves between the actions
     c.clock.advance(1000);
     expect((await post(c, `/deliveries/${redelivered.body.deliveryId}/retry`)).status).toBe(202);
     c.clock.advance(1000);
     expect((await post(c, `/inquiries/${inquiryId}/reprocess`, { note: 'x'.repeat(1001) })).status).toBe(400);
+    // a note of spaces says nothing: refused on each action, and nothing is done or audited
+    const blank = 'invalid body: note must not be empty (spaces alone are not a note)';
+    for (const url of [
+      `/decisions/${inquiryId}/redeliver`,
+      `/deliveries/${redelivered.body.deliveryId}/retry`,
+      `/inquiries/${inquiryId}/reprocess`,
+    ]) {
+      const refused = await post(c, url, { note: ' \t\n ' });
+      expect([url, refused.status, refused.body.error]).toEqual([url, 400, { code: 'BAD_REQUEST', message: blank }]);
+    }
     expect((await post(c, `/inquiries/${inquiryId}/reprocess`, {})).status).toBe(202);
     const trail = await get(c, `/audit?target=${inquiryId}`);
-    expect(trail.body.items.map((e: { action: string; note: string | null }) => [e.action, e.note])).toEqual([
-      ['reprocess', null],
-      ['retry_delivery', null],
-      ['redeliver', 'consumer restored a backup'],
+    type Entry = { action: string; note: string | null; detail: object | null };
+    expect(trail.body.items.map((e: Entry) => [e.action, e.note, e.detail])).toEqual([
+      ['reprocess', null, null],
+      ['retry_delivery', null, null],
+      [
+        'redeliver',
+        'consumer restored a backup',
+        { decisionId: expect.stringMatching(/^dec_/), sequence: 1, deliveryId: redelivered.body.deliveryId },
+      ],
     ]);
     expect(c.logLines.join('\n')).not.toContain('restored a backup');
+  });
+});
+
+describe('GET /status', () => {
+  it('shows the numbers GET /metrics shows, from the same read of the database', async () => {
+    const { c } = await simulated(tokens);
+    const [queued, reviewed] = [inquiryIdFor('watchlist-hit'), inquiryIdFor('watchlist-hit')];
+    for (const inquiryId of [queued, reviewed, inquiryIdFor('all-passed')]) {
+      await postWebhook(c, buildInquiryEvent({ inquiryId, createdAt: later(0) }).body);
+    }
+    await runUntilIdle(c);
+    expect((await post(c, `/decisions/${reviewed}/review`, { outcome: 'declined', note: NOTE })).status).toBe(201);
+    // a job this version cannot read (a failed job), and a webhook not yet processed (a due job, a pending delivery)
+    await c.database.db
+      .insertInto('jobs')
+      .values({
+        kind: 'process_inquiry',
+        key: 'bad',
+        queue: null,
+        payload: '{}',
+        attempts: 0,
+        run_at: 0,
+        created_at: 0,
+      })
+      .execute();
+    await createTestWorker(c).drain();
+    await postWebhook(c, buildInquiryEvent({ inquiryId: inquiryIdFor('all-passed'), createdAt: later(1) }).body);
+    c.clock.advance(7_000);
+
+    // the gauges' cached read is older than 5 s: this scrape reads the database at the clock's time, as /status does
+    const metrics = await scrapeMetrics(c.app);
+    const status = (await get(c, '/status')).body;
+    const gauge = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(metrics, `persona_decider_${name}`, labels) ?? null;
+    type Due = { kind: string; due: number; oldestDueAgeSeconds: number };
+    expect(status).toMatchObject({ reviewQueue: 1, failedJobs: 1 });
+    expect(status.jobsDue).toContainEqual({ kind: 'process_inquiry', due: 1, oldestDueAgeSeconds: 7 });
+    expect({
+      reviewQueue: gauge('review_queue'),
+      failedJobs: gauge('failed_jobs'),
+      inquiriesFailed: gauge('inquiries_failed'),
+      deliveries: { pending: gauge('deliveries_pending'), deadLettered: gauge('deliveries_dead_lettered') },
+      jobsDue: status.jobsDue.map(({ kind }: Due) => ({
+        kind,
+        due: gauge('jobs_due', { kind }),
+        oldestDueAgeSeconds: gauge('jobs_oldest_due_age_seconds', { kind }),
+      })),
+      personaBudget: {
+        remaining: gauge('persona_rate_budget_remaining', { budget: 'persona' }),
+        limit: gauge('persona_rate_budget_limit', { budget: 'persona' }),
+      },
+    }).toEqual({
+      reviewQueue: status.reviewQueue,
+      failedJobs: status.failedJobs,
+      inquiriesFailed: status.inquiriesFailed,
+      deliveries: status.deliveries,
+      jobsDue: status.jobsDue,
+      personaBudget: status.personaBudget ?? { remaining: null, limit: null },
+    });
+    // a kind with nothing due is 0 in the gauges and absent from /status
+    const listed = new Set(status.jobsDue.map((j: Due) => j.kind));
+    for (const kind of Object.keys(jobPayloadSchemas).filter((k) => !listed.has(k))) {
+      expect(gauge('jobs_due', { kind })).toBe(0);
+    }
+    expect(gauge('database_up')).toBe(1);
   });
 });

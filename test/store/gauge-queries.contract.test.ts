@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { CompiledQuery, type Insertable } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { JobTable } from '../../src/store/database.js';
 import {
@@ -7,8 +7,11 @@ import {
   failedJobCount,
   openDeliveryCounts,
   readRateBudget,
+  reviewQueueCount,
+  reviewQueueCountQuery,
   runningJobsByKind,
 } from '../../src/store/gauge-queries.js';
+import { cleanEvidence, engineDecision, report, WATCHLIST } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
 import { T0, useStoreHarness } from './store-harness.js';
 
@@ -108,6 +111,48 @@ describe.each(storeDialects)('gauge queries', (d) => {
         })
         .execute();
       expect(await failedJobCount(db)).toBe(1);
+    });
+
+    it('counts the review queue: current decided manual_review decisions that are not an operator review', async () => {
+      const { db } = store().database;
+      const h = store();
+      const matched = { ...cleanEvidence(), reports: [report(WATCHLIST, 'ready', true)] };
+      let minute = 0;
+      const evaluate = async (inquiryId: string, evidence = matched) => {
+        const eventId = `evt_${inquiryId}_${++minute}`;
+        const eventCreatedAt = `2026-11-29T09:${String(minute).padStart(2, '0')}:00.000Z`;
+        const event = { eventId, name: 'inquiry.completed', createdAt: eventCreatedAt, objectType: 'inquiry' };
+        await h.events.record({
+          event: { ...event, objectId: inquiryId, inquiryId },
+          disposition: 'accepted',
+          attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
+        });
+        h.clock.advance(1000);
+        await h.decisions.saveEvaluation(engineDecision({ inquiryId, eventId, eventCreatedAt, evidence }));
+      };
+      expect(await reviewQueueCount(db)).toBe(0);
+      await evaluate('inq_q1');
+      await evaluate('inq_q2');
+      await evaluate('inq_ok', cleanEvidence());
+      expect(await reviewQueueCount(db)).toBe(2);
+      // reviewed: out of the queue; a later clean evaluation of another: its current decision is approved
+      await h.decisions.review({ inquiryId: 'inq_q1', outcome: 'approved', note: 'n', actor: 'a', policyVersion: 'p' });
+      await evaluate('inq_q2', cleanEvidence());
+      expect(await reviewQueueCount(db)).toBe(0);
+      // a manual_review whose inquiry is processing a newer event waits until it is decided again
+      await evaluate('inq_q3');
+      expect(await reviewQueueCount(db)).toBe(1);
+      await h.events.reprocess('inq_q3');
+      expect(await reviewQueueCount(db)).toBe(0);
+    });
+
+    it.runIf(d.dialect === 'sqlite')('answers the review queue count from its partial index', async () => {
+      const { db } = store().database;
+      const { sql, parameters } = reviewQueueCountQuery(db).compile();
+      const plan = await db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
+      );
+      expect(plan.rows.map((row) => row.detail)).toContain('SCAN decisions USING INDEX decisions_review_queue');
     });
 
     it('reads the shared rate budget row; null before any replica wrote it', async () => {

@@ -14,6 +14,7 @@ const ALL = [
   '2026-12-05-001-reconciliations',
   '2026-12-06-001-shadow',
   '2026-12-07-001-audit',
+  '2026-12-08-001-review-queue',
 ];
 
 describe.each(storeDialects)('migrations', (d) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/decision/evidence.js';
+import { defaultPolicy } from '../../src/decision/policy.js';
+import { createAuditStore } from '../../src/store/audit-store.js';
 import type { IncomingEvent } from '../../src/store/event-store.js';
 import { cleanEvidence, engineDecision, report, WATCHLIST } from '../helpers/decision-fixtures.js';
 import { dialectTitle, storeDialects } from './dialects.js';
@@ -56,6 +58,7 @@ describe.each(storeDialects)('operator review and audit store contract', (d) => 
           target: 'inq_r',
           inquiryId: 'inq_r',
           note: NOTE,
+          detail: { decisionId: reviewed.decisionId, sequence: 2, outcome: 'approved', previousSequence: 1 },
         },
       ]);
     });
@@ -107,6 +110,29 @@ describe.each(storeDialects)('operator review and audit store contract', (d) => 
       expect(declined.decision.reasons[0]?.code).toBe('persona_declined');
     });
 
+    it('keeps a review of evidence Persona had already approved (review_on_disagreement) when it is evaluated again', async () => {
+      // Persona approved an inquiry with a watchlist match: review_on_disagreement sends it to manual_review, and
+      // every later evaluation of that same evidence still sees Persona's `approved`, which is no news since the review
+      const policy = { ...defaultPolicy, personaDecisions: 'review_on_disagreement' as const };
+      const approvedInPersona = (): Evidence => ({ ...matched(), inquiryStatus: 'approved' });
+      const evaluateUnder = async (eventId: string, minute: number, evidence: Evidence) => {
+        await h().events.record(incoming(eventId, 'inq_r', at(minute)));
+        h().clock.advance(1000);
+        const decision = engineDecision({ inquiryId: 'inq_r', eventId, eventCreatedAt: at(minute), evidence, policy });
+        return h().decisions.saveEvaluation(decision);
+      };
+      const first = await evaluateUnder('evt_1', 1, approvedInPersona());
+      expect(first).toMatchObject({ status: 'decided', decision: { outcome: 'manual_review', sequence: 1 } });
+      await review('inq_r', 'declined', 1);
+      const again = await evaluateUnder('evt_2', 2, approvedInPersona());
+      expect(again).toMatchObject({ status: 'unchanged', reviewKept: true, decision: { sequence: 2 } });
+      expect(await h().decisions.latestDecision('inq_r')).toMatchObject({ sequence: 2, outcome: 'declined' });
+      expect((await h().deliveries.list({ inquiryId: 'inq_r', limit: 10 })).items).toHaveLength(2);
+      // Persona's status moving to declined since the review is news: decided as usual (the engine still disagrees)
+      const declined = await evaluateUnder('evt_3', 3, { ...matched(), inquiryStatus: 'declined' });
+      expect(declined).toMatchObject({ status: 'decided', decision: { sequence: 3, outcome: 'manual_review' } });
+    });
+
     it('records one of two reviews of the same sequence sent at once; the other is told the decision changed', async () => {
       await evaluate('inq_r', 'evt_1', 1);
       const results = await Promise.all([review('inq_r', 'approved', 1), review('inq_r', 'declined', 1)]);
@@ -145,6 +171,11 @@ describe.each(storeDialects)('operator review and audit store contract', (d) => 
         ['retry_delivery', 'carol', redelivered.deliveryId, null],
         ['redeliver', 'bob', 'inq_a', 'consumer lost it'],
       ]);
+      expect(trail.items.map((e) => e.detail)).toEqual([
+        null,
+        null,
+        { decisionId: first.decision.decisionId, sequence: 1, deliveryId: redelivered.deliveryId },
+      ]);
       const byDelivery = await h().audit.list({ target: redelivered.deliveryId, limit: 10 });
       expect(byDelivery.items.map((e) => e.action)).toEqual(['retry_delivery']);
 
@@ -152,6 +183,30 @@ describe.each(storeDialects)('operator review and audit store contract', (d) => 
       expect(page1.items.map((e) => e.action)).toEqual(['reprocess', 'retry_delivery']);
       const page2 = await h().audit.list({ target: 'inq_a', limit: 2, cursor: page1.nextCursor ?? '' });
       expect([page2.items.map((e) => e.action), page2.nextCursor]).toEqual([['redeliver'], null]);
+    });
+
+    it('lists an entry whose stored detail is not a JSON object with detail null, and reports its id', async () => {
+      await evaluate('inq_r', 'evt_1', 1);
+      await review('inq_r', 'approved', 1);
+      await review('inq_r', 'declined', 2);
+      const [newest, oldest] = (await h().audit.list({ target: 'inq_r', limit: 10 })).items;
+      if (!newest || !oldest) throw new Error('two entries expected');
+      // a damaged or hand-edited row: the trail is still listed, the rest of the entry intact
+      const db = h().database.db;
+      await db
+        .updateTable('audit_log')
+        .set({ detail: '{"decisionId": ' })
+        .where('audit_id', '=', newest.auditId)
+        .execute();
+      await db.updateTable('audit_log').set({ detail: '[1, 2]' }).where('audit_id', '=', oldest.auditId).execute();
+      const unreadable: string[] = [];
+      const audit = createAuditStore({ db, onUnreadableDetail: (auditId) => unreadable.push(auditId) });
+      const listed = await audit.list({ target: 'inq_r', limit: 10 });
+      expect(listed.items).toEqual([
+        { ...newest, detail: null },
+        { ...oldest, detail: null },
+      ]);
+      expect(unreadable).toEqual([newest.auditId, oldest.auditId]);
     });
 
     it('records every delivery attempt, oldest first; null for an unknown delivery', async () => {

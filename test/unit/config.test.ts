@@ -202,7 +202,7 @@ describe('loadConfig refuses weak secrets', () => {
   it('refuses an API token shorter than 32 characters, naming the key and never the value', () => {
     const short = 'x'.repeat(31);
     const message = errorOf({ ...minimal, API_TOKENS: `${'y'.repeat(40)},${short}` }).message;
-    expect(message).toContain('API_TOKENS must have at least 32 characters per token');
+    expect(message).toContain('API_TOKENS entry 2 (a bare token): a token must have at least 32 characters');
     expect(message).not.toContain(short);
     expect(loadConfig({ ...minimal, API_TOKENS: 'z'.repeat(32) }).apiTokens).toEqual(['z'.repeat(32)]);
   });

@@ -51,6 +51,31 @@ describe('reviewStands', () => {
     expect(reviewStands(base(), { ...base(), tags: [] })).toBe(false);
   });
 
+  it('keeps a review taken on evidence Persona had already approved or declined, while that status stays', () => {
+    // review_on_disagreement sends an inquiry Persona approved to manual_review when the engine disagrees (a
+    // watchlist match); re-evaluating that same evidence (a reprocess, a late webhook) is no news from Persona
+    for (const status of ['approved', 'declined']) {
+      const reviewed: Evidence = {
+        ...base(),
+        inquiryStatus: status,
+        reports: [report(WATCHLIST, 'ready', true, 'rep_1')],
+      };
+      expect(reviewStands(reviewed, structuredClone(reviewed))).toBe(true);
+      const refetched = { ...reviewed, reports: reviewed.reports.map((r) => ({ ...r, completedAt: 'later' })) };
+      expect(reviewStands(reviewed, refetched)).toBe(true);
+    }
+  });
+
+  it('gives way when Persona moved to the other decided status, or the evidence changed, since the review', () => {
+    const approved: Evidence = { ...base(), inquiryStatus: 'approved' };
+    expect(reviewStands(approved, { ...approved, inquiryStatus: 'declined' })).toBe(false);
+    expect(reviewStands({ ...base(), inquiryStatus: 'declined' }, approved)).toBe(false);
+    expect(reviewStands({ ...base(), inquiryStatus: 'needs_review' }, approved)).toBe(false);
+    expect(reviewStands(approved, { ...approved, tags: [] })).toBe(false);
+    // a status other than approved/declined is not Persona deciding: only the evidence counts
+    expect(reviewStands(approved, { ...approved, inquiryStatus: 'needs_review' })).toBe(true);
+  });
+
   it("names the operator_review reason's actor and note, and recognises a review by its first reason", () => {
     const reason = operatorReviewReason('retry', 'alice', 'asked for a new document');
     expect(reason).toEqual({

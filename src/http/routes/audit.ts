@@ -11,7 +11,7 @@ import {
 } from '../openapi/error-responses.js';
 import { EXAMPLE_IDS as ids, EXAMPLE_TIME } from '../openapi/examples.js';
 import { documentedField, documentedReply } from '../openapi/named-examples.js';
-import { EXAMPLE_ACTOR, EXAMPLE_NOTE } from '../openapi/reply-examples.js';
+import { EXAMPLE_ACTOR, EXAMPLE_NOTE, REVIEWED_VIEW } from '../openapi/reply-examples.js';
 import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 import { pageCursor, pageLimit } from '../schemas.js';
 
@@ -35,6 +35,14 @@ const auditEntrySchema = z.object({
   target: z.string(),
   inquiryId: z.string().nullable(),
   note: z.string().nullable().describe("The operator's note, as typed."),
+  detail: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      'What the action made, as ids: `review` → `decisionId`, `sequence` (the new decision), `outcome`, ' +
+        '`previousSequence`; `redeliver` → `decisionId`, `sequence`, `deliveryId` (the new delivery). Null when ' +
+        'the action records none (`retry_delivery`, `reprocess`) or the stored detail cannot be read (logged).',
+    ),
 });
 
 const auditSchema = {
@@ -42,7 +50,8 @@ const auditSchema = {
   tags: [TAGS.operations],
   summary: 'The audit trail of operator actions',
   description:
-    'Every review, redelivery, delivery retry and reprocess, with who did it and their note; newest first. ' +
+    'Every review, redelivery, delivery retry and reprocess, with who did it, their note and what the action made ' +
+    '(`detail`); newest first. ' +
     'Append-only: written in the transaction of the action it records.',
   security: BEARER_SECURITY,
   querystring: auditQuery,
@@ -63,6 +72,22 @@ const auditSchema = {
                 target: ids.reviewInquiryId,
                 inquiryId: ids.reviewInquiryId,
                 note: EXAMPLE_NOTE,
+                detail: {
+                  decisionId: REVIEWED_VIEW.decisionId,
+                  sequence: REVIEWED_VIEW.sequence,
+                  outcome: REVIEWED_VIEW.outcome,
+                  previousSequence: 1,
+                },
+              },
+              {
+                auditId: 'aud_3e9c1a7b5d2f46e8a0b4c6d8e1f3a5b7',
+                at: EXAMPLE_TIME,
+                actor: EXAMPLE_ACTOR,
+                action: 'reprocess',
+                target: ids.reviewInquiryId,
+                inquiryId: ids.reviewInquiryId,
+                note: null,
+                detail: null,
               },
             ],
             nextCursor: null,

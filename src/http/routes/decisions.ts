@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ErrorCodes } from '../../errors.js';
 import { OUTCOMES } from '../../decision/outcome.js';
-import { decodeDecisionCursor, type DecisionList } from '../../store/decision-list.js';
+import { decodeDecisionCursor, type DecisionList, type ListOrder } from '../../store/decision-list.js';
 import type { DecisionStore } from '../../store/decision-store.js';
 import type { DeliveryStore } from '../../store/delivery-store.js';
 import { actorOf, type RequireBearer, requireOperate } from '../bearer-auth.js';
@@ -87,9 +87,10 @@ const listQuerySchema = z.object({
   }),
   until: documentedField(instant.optional(), 'Only decisions taken before this instant (`decidedAt`).', {}),
   order: documentedField(
-    z.enum(['newest', 'oldest']).default('newest'),
-    'By `decidedAt`: `newest` first (default) or `oldest` first (the review queue).',
-    { queue: 'oldest' },
+    z.enum(['newest', 'oldest']).optional(),
+    'By `decidedAt`: `newest` or `oldest` first. Default: `oldest` with `reviewed=false` (the review queue), ' +
+      'otherwise `newest`.',
+    {},
   ),
   limit: documentedField(pageLimit(50), 'Page size.', {
     page: 1,
@@ -102,6 +103,14 @@ const listQuerySchema = z.object({
     { badCursor: 'garbage' },
   ),
 });
+
+/**
+ * The order of a list: the one asked for, else oldest first for `reviewed=false` (the review queue works through the
+ * decisions that waited longest, issue 15) and newest first for any other list.
+ */
+function listOrder(query: { order?: ListOrder | undefined; reviewed?: boolean | undefined }): ListOrder {
+  return query.order ?? (query.reviewed === false ? 'oldest' : 'newest');
+}
 
 const noDecision = (name: string) =>
   errorResponse(404, 'No decision for this inquiry: none was ever received.', {
@@ -141,8 +150,8 @@ const listDecisionsSchema = {
   description:
     "With `referenceId`: every decision of one user (the inquiry's `reference-id`), across inquiries. Without: " +
     "each inquiry's current decision. Filtered by the inquiry's `status`, the `outcome`, `reviewed` and " +
-    '`since`/`until`; newest first (or `order=oldest`), a page at a time. The review queue is ' +
-    '`status=decided&outcome=manual_review&reviewed=false&order=oldest`.',
+    '`since`/`until`, a page at a time; newest first, except with `reviewed=false`: oldest first (an explicit ' +
+    '`order` wins). The review queue is `status=decided&outcome=manual_review&reviewed=false`, oldest first.',
   security: BEARER_SECURITY,
   querystring: listQuerySchema,
   response: {
@@ -255,11 +264,12 @@ export async function decisionRoutes(fastify: FastifyInstance, options: Decision
       schema: listDecisionsSchema,
     },
     async (request) => {
-      const { cursor, order } = request.query;
+      const { cursor } = request.query;
+      const order = listOrder(request.query);
       if (cursor !== undefined && decodeDecisionCursor(cursor)?.order !== order) {
         throw new AppError(ErrorCodes.BAD_REQUEST, 'cursor was made for another order');
       }
-      const page = await options.decisionList.list(request.query);
+      const page = await options.decisionList.list({ ...request.query, order });
       return { items: page.items.map(toDecisionSummary), nextCursor: page.nextCursor };
     },
   );

@@ -32,7 +32,8 @@ const reviewBody = z
   .object({
     outcome: z.enum(REVIEW_OUTCOMES).describe("The reviewer's outcome."),
     note: operatorNote.describe(
-      'Why (1-1000 characters): kept with the decision and in the audit trail, never logged.',
+      'Why (1-1000 characters once trimmed: spaces alone are refused): kept with the decision and in the audit ' +
+        'trail, never logged.',
     ),
     sequence: z
       .number()
@@ -49,6 +50,7 @@ const reviewBody = z
       unknown: { summary: 'Approve', value: { outcome: 'approved', note: EXAMPLE_NOTE } },
       malformed: { summary: 'Approve', value: { outcome: 'approved', note: EXAMPLE_NOTE } },
       badBody: { summary: 'No note', value: { outcome: 'approved' } },
+      blankNote: { summary: 'A note of spaces', value: { outcome: 'approved', note: '   ' } },
     }),
   );
 
@@ -60,13 +62,14 @@ const reviewSchema = {
     "A new decision (next `sequence`) with the reviewer's outcome on the current decision's evidence and one " +
     "reason, `operator_review` (the token's name as `actor`, the `note`); delivered downstream and written back to " +
     'Persona (PERSONA_WRITE_BACK; `retry` has no Persona action) like any decision, and kept in the audit trail. A ' +
-    're-evaluation of the same evidence keeps it; Persona approving or declining, new evidence or a later review ' +
-    'replace it (docs/decision-policy.md#operator-review).',
+    're-evaluation of the same evidence keeps it; Persona approving or declining since (a status the reviewed ' +
+    'evidence did not have), new evidence or a later review replace it (docs/decision-policy.md#operator-review).',
   security: BEARER_SECURITY,
   params: documentedInquiryIdParams({
     reviewed: ids.reviewInquiryId,
     changed: ids.reviewInquiryId,
     badBody: ids.reviewInquiryId,
+    blankNote: ids.reviewInquiryId,
     notDecided: ids.processingInquiryId,
     unknown: ids.unknownInquiryId,
     malformed: 'inq bad',
@@ -79,6 +82,11 @@ const reviewSchema = {
     400: errorResponse(400, 'A malformed inquiry id or body; the message names each field.', {
       malformed: { summary: 'Not an inquiry id', code: 'BAD_REQUEST', message: 'malformed inquiry id' },
       badBody: { summary: 'No note', code: 'BAD_REQUEST', message: 'note Invalid input: expected string' },
+      blankNote: {
+        summary: 'A note of spaces',
+        code: 'BAD_REQUEST',
+        message: 'invalid body: note must not be empty (spaces alone are not a note)',
+      },
     }),
     401: unauthorizedResponse,
     403: forbiddenResponse,

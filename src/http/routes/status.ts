@@ -10,8 +10,6 @@ import { BEARER_SECURITY, TAGS } from '../openapi/tags.js';
 export interface StatusRoutesOptions {
   /** The read behind the metrics' database gauges (the same numbers; not cached here). */
   readSnapshot: () => Promise<DatabaseSnapshot>;
-  /** How many decisions wait for an operator's review. */
-  reviewQueue: () => Promise<number>;
   requireBearer: RequireBearer;
 }
 
@@ -33,7 +31,10 @@ const statusReply = z.object({
   reviewQueue: z
     .number()
     .int()
-    .describe('Current decisions that are manual_review and not reviewed (GET /decisions?…&reviewed=false).'),
+    .describe(
+      'Current decisions that are manual_review and not reviewed (GET /decisions?…&reviewed=false): ' +
+        '`persona_decider_review_queue`.',
+    ),
 });
 
 const statusSchema = {
@@ -41,8 +42,8 @@ const statusSchema = {
   tags: [TAGS.operations],
   summary: 'Backlog, dead letters, Persona budget, review queue',
   description:
-    'The numbers of the database gauges of GET /metrics, read now from the database (the same on every replica), ' +
-    'plus the review queue. For the operator console.',
+    'The numbers of the database gauges of GET /metrics (the review queue included), read now from the database ' +
+    '(the same on every replica). For the operator console.',
   security: BEARER_SECURITY,
   response: {
     200: documentedReply(statusReply, 'The numbers now.', {
@@ -68,7 +69,7 @@ const statusSchema = {
 export async function statusRoutes(fastify: FastifyInstance, options: StatusRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get('/status', { onRequest: options.requireBearer, schema: statusSchema }, async () => {
-    const [snapshot, reviewQueue] = await Promise.all([options.readSnapshot(), options.reviewQueue()]);
+    const snapshot = await options.readSnapshot();
     return {
       jobsDue: dueJobNumbers(snapshot),
       deliveries: { pending: snapshot.deliveries.pending, deadLettered: snapshot.deliveries.failed },
@@ -76,7 +77,7 @@ export async function statusRoutes(fastify: FastifyInstance, options: StatusRout
       failedJobs: snapshot.failedJobs,
       personaBudget: budgetNumbers(snapshot),
       databaseUp: true as const,
-      reviewQueue,
+      reviewQueue: snapshot.reviewQueue,
     };
   });
 }

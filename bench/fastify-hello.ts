@@ -6,14 +6,22 @@
  * - with HELLO_VERIFY_SECRET set, the floor of any webhook receiver: the raw body kept, Persona's signature header
  *   parsed and its HMAC-SHA256 checked against the secret (constant-time), the body JSON-parsed, the event id
  *   answered; still no database and no logging. What the service does beyond this is what it costs to store.
+ * - with HELLO_STORE_FILE set as well, the floor of any DURABLE webhook receiver on SQLite at synchronous=FULL: each
+ *   verified webhook is one row (event id, name, inquiry id, time received) in a WAL file, group-committed as the
+ *   service commits (src/lib/group-commit.ts: one transaction, one fsync, per batch), answered once committed.
+ *   One row instead of the service's three, no logging, no validation beyond JSON.parse: no receiver that
+ *   acknowledges only what it has fsync'd can do less, so its rate bounds what the service can reach here.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import Database from 'better-sqlite3';
 import Fastify from 'fastify';
+import { createGroupCommit } from '../src/lib/group-commit.js';
 
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
 
 const secret = process.env.HELLO_VERIFY_SECRET;
+const store = process.env.HELLO_STORE_FILE === undefined ? null : openStore(process.env.HELLO_STORE_FILE);
 if (secret === undefined) {
   app.post('/webhooks/persona', async () => ({ hello: 'world' }));
 } else {
@@ -27,8 +35,41 @@ if (secret === undefined) {
     if (t === undefined || v1 === undefined) return reply.status(401).send({ error: 'signature' });
     const expected = createHmac('sha256', secret).update(`${t}.`).update(body).digest();
     if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) return reply.status(401).send({ error: 'signature' });
-    const event = JSON.parse(body.toString('utf8')) as { data?: { id?: string } };
+    const event = JSON.parse(body.toString('utf8')) as EventEnvelope;
+    if (store) await store(event);
     return { received: true, eventId: event.data?.id ?? null, status: 'stored' };
+  });
+}
+
+interface EventEnvelope {
+  data?: { id?: string; attributes?: { name?: string; payload?: { data?: { id?: string } } } };
+}
+
+/** One row per webhook, group-committed at synchronous=FULL: resolves once the row's transaction has committed. */
+function openStore(file: string): (event: EventEnvelope) => Promise<void> {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(
+    'create table if not exists events (event_id text primary key, name text not null, inquiry_id text, received_at integer not null)',
+  );
+  const insert = db.prepare('insert into events values (?, ?, ?, ?) on conflict (event_id) do nothing');
+  const writeBatch = db.transaction((events: readonly EventEnvelope[]) => {
+    const now = Date.now();
+    for (const e of events)
+      insert.run(
+        e.data?.id ?? null,
+        e.data?.attributes?.name ?? '',
+        e.data?.attributes?.payload?.data?.id ?? null,
+        now,
+      );
+  });
+  return createGroupCommit<EventEnvelope, void>({
+    maxBatch: 128,
+    writeBatch: async (events) => {
+      writeBatch(events);
+      return events.map(() => undefined);
+    },
   });
 }
 

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   // WORKER_CONCURRENCY=0: an HTTP-only process (another process or replica runs the jobs)
   if (config.workerConcurrency > 0) {
     worker.start();
+    // SQLite: intake writes a job the worker can run at once already claimed for it, and hands it over on commit
+    deps.database.intake?.handOverTo?.(worker);
     // jobs enqueued by other replicas (PostgreSQL LISTEN/NOTIFY); the worker's idle poll stays as a safety net
     await deps.database.notifier.listen(() => worker.wake());
   }

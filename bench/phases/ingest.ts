@@ -51,6 +51,7 @@ interface Target {
 }
 
 export const FLOOR_LABEL = 'floor: bare Fastify + signature check + JSON.parse';
+export const DURABLE_FLOOR_LABEL = 'durable floor: the floor + one row per webhook, group-committed, SQLite FULL';
 
 export async function runIngest(
   options: BenchOptions,
@@ -74,6 +75,14 @@ export async function runIngest(
     const targets: Target[] = [
       { label: 'bare Fastify hello-world', kind: 'hello', env: {} },
       { label: FLOOR_LABEL, kind: 'floor', env: { HELLO_VERIFY_SECRET: SIM_DEFAULTS.webhookSecret } },
+      {
+        label: DURABLE_FLOOR_LABEL,
+        kind: 'floor',
+        env: {
+          HELLO_VERIFY_SECRET: SIM_DEFAULTS.webhookSecret,
+          HELLO_STORE_FILE: join(dir, `durable-floor-r${round}.db`),
+        },
+      },
       ...withTwin('FULL'),
       ...withTwin('NORMAL'),
     ];

@@ -7,6 +7,7 @@ import type { Clock, Random } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { JobResult, MetricsRecorder } from '../metrics/recorder.js';
 import type { Database } from '../store/database.js';
+import type { JobTaker } from '../store/event-intake.js';
 import type { Job, JobClaim, JobQueue } from '../store/job-queue.js';
 import { createJobResults, type JobResults } from './job-results.js';
 
@@ -65,9 +66,10 @@ export interface WorkerOptions {
 /**
  * Claims due jobs and runs them, up to `concurrency` at once. Fresh work wakes it at once (`wake()`); scheduled
  * work (polls, retries) wakes it when due; an expired lease makes a dead worker's job claimable again.
- * Nothing is ever dropped: a handler that throws gets its job retried with backoff.
+ * Nothing is ever dropped: a handler that throws gets its job retried with backoff. As a JobTaker it also runs the
+ * jobs SQLite intake writes already claimed for it (a slot is reserved in the intake's transaction).
  */
-export class Worker {
+export class Worker implements JobTaker {
   readonly id: string;
   private readonly options: WorkerOptions;
   private readonly active = new Set<Promise<void>>();
@@ -76,6 +78,8 @@ export class Worker {
   private wakeUp: (() => void) | undefined;
   private dbFailures = 0;
   private wokenWhileBusy = false;
+  /** Slots held for jobs intake is writing claimed for this worker (JobTaker), not yet handed over. */
+  private reserved = 0;
   /** Outcomes the database could not take while it was down: saved before the next claim, not after the lease. */
   private readonly results: JobResults;
 
@@ -108,6 +112,22 @@ export class Worker {
       .catch((error: unknown) =>
         this.options.logger.warn({ err: error, jobs: this.results.unsavedCount }, 'job results not saved at shutdown'),
       );
+  }
+
+  reserve(): JobClaim | null {
+    if (!this.running || this.active.size + this.reserved >= this.options.concurrency) return null;
+    this.reserved += 1;
+    return { workerId: this.id, leaseMs: this.options.leaseMs };
+  }
+
+  take(job: Job): void {
+    this.reserved -= 1;
+    this.launch(job);
+  }
+
+  release(): void {
+    this.reserved -= 1;
+    this.wake(); // the slot is free again
   }
 
   /** Saves results left unsaved, then claims what is due now and runs it to completion. For tests and tools. */
@@ -143,7 +163,7 @@ export class Worker {
           continue;
         }
       }
-      const free = this.options.concurrency - this.active.size;
+      const free = this.options.concurrency - this.active.size - this.reserved;
       let claimed = 0;
       if (free > 0) {
         try {

@@ -143,19 +143,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       }
       const now = clock.now();
       const inserted = await insertJob(executor, job, claim, now);
-      if (inserted === undefined) return null;
-      // the job as a claim would read it back (the payload parsed from its stored text)
-      return {
-        id: Number(inserted.id),
-        kind: job.kind,
-        key: job.key,
-        queue: job.queue,
-        payload: JSON.parse(JSON.stringify(job.payload)) as unknown,
-        attempts: 1,
-        runAt: job.runAt,
-        lockedBy: claim.workerId,
-        createdAt: now,
-      };
+      return inserted === undefined ? null : claimedJob(Number(inserted.id), job, claim, now);
     },
 
     async claim(workerId, limit, leaseMs) {
@@ -303,6 +291,24 @@ const failedJobRowSchema = z
     createdAt: row.created_at,
     failedAt: row.failed_at,
   }));
+
+/**
+ * A job inserted already claimed (`enqueueClaimed`, and SQLite intake's statement), as a claim would read it back:
+ * leased to the claim's worker, its first attempt counted, the payload parsed from the text it was stored as.
+ */
+export function claimedJob(id: number, job: JobSpec, claim: JobClaim, now: number): Job {
+  return {
+    id,
+    kind: job.kind,
+    key: job.key,
+    queue: job.queue,
+    payload: JSON.parse(JSON.stringify(job.payload)) as unknown,
+    attempts: 1,
+    runAt: job.runAt,
+    lockedBy: claim.workerId,
+    createdAt: now,
+  };
+}
 
 /** Inserts a job unless one with its key exists; `claim`: already leased to that worker, its first attempt counted. */
 function insertJob(executor: Kysely<Database>, job: JobSpec, claim: JobClaim | null, now: number) {

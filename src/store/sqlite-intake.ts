@@ -2,39 +2,58 @@ import type SQLite from 'better-sqlite3';
 import type { JobSpec } from '../job-kinds.js';
 import type { Db } from './database.js';
 import {
+  type EnqueueClaimed,
+  IntakeClaims,
   type IntakeRow,
   type IntakeStatements,
   type IntakeWriter,
+  type JobTaker,
   type RecordResult,
   recordIntakeBatch,
 } from './event-intake.js';
+import { claimedJob } from './job-queue.js';
 
 /**
  * Webhook intake's writes on SQLite, as statements prepared once on the service's connection: the hot path of
  * ingest, so no query is built and compiled per webhook (with Kysely, building and compiling its three statements
  * cost about a tenth of the CPU of a webhook: docs/benchmarks.md). A batch is one transaction, taken while holding
  * Kysely's connection (its mutex), so it never interleaves with one of Kysely's.
+ *
+ * With a taker (the process's running worker: `handOverTo`), a job that can run at once is written already claimed
+ * for it and handed over right after the commit: the worker starts on the webhook as it is acknowledged, with no
+ * claim transaction and no wake-up in between. SQLite has one writer, so the "its queue is empty" check cannot
+ * race another process's enqueue.
  */
 export function createSqliteIntake(sqlite: SQLite.Database, db: Db): IntakeWriter {
   let prepared: ReturnType<typeof prepare> | null = null; // at the first write: the tables exist once migrated
+  let taker: JobTaker | null = null;
 
   function write(rows: readonly IntakeRow[]): Promise<RecordResult[]> {
     return db.connection().execute(async () => {
       prepared ??= prepare(sqlite);
       const { begin, commit, rollback, statements } = prepared;
+      const claims = taker ? new IntakeClaims(taker, prepared.enqueueClaimed) : undefined;
       begin.run();
+      let results: RecordResult[];
       try {
-        const results = await recordIntakeBatch(statements, rows);
+        results = await recordIntakeBatch(statements, rows, claims);
         commit.run();
-        return results;
       } catch (error) {
         if (sqlite.inTransaction) rollback.run();
+        claims?.rolledBack();
         throw error;
       }
+      claims?.committed();
+      return results;
     });
   }
 
-  return { write };
+  return {
+    write,
+    handOverTo(next) {
+      taker = next;
+    },
+  };
 }
 
 function prepare(sqlite: SQLite.Database) {
@@ -58,6 +77,20 @@ function prepare(sqlite: SQLite.Database) {
      values (@kind, @key, @queue, @payload, 0, @run_at, @created_at)
      on conflict (key) do nothing`,
   );
+  const queueHasJob = sqlite.prepare('select 1 from jobs where queue = ? limit 1').pluck();
+  const enqueueClaimed = sqlite.prepare(
+    `insert into jobs (kind, key, queue, payload, attempts, run_at, locked_by, locked_until, created_at)
+     values (@kind, @key, @queue, @payload, 1, @run_at, @locked_by, @locked_until, @created_at)
+     on conflict (key) do nothing`,
+  );
+  const jobRow = (job: JobSpec, nowMs: number) => ({
+    kind: job.kind,
+    key: job.key,
+    queue: job.queue,
+    payload: JSON.stringify(job.payload),
+    run_at: job.runAt,
+    created_at: nowMs,
+  });
   const statements: IntakeStatements = {
     isKnownInquiry: (inquiryId) => knownInquiry.get(inquiryId) !== undefined,
     insertEvent: (row) => insertEvent.run(row).changes === 1,
@@ -68,20 +101,22 @@ function prepare(sqlite: SQLite.Database) {
         created_at: event.persona_created_at,
         now: event.received_at,
       }).changes === 1,
-    enqueue: (job: JobSpec, nowMs) =>
-      enqueue.run({
-        kind: job.kind,
-        key: job.key,
-        queue: job.queue,
-        payload: JSON.stringify(job.payload),
-        run_at: job.runAt,
-        created_at: nowMs,
-      }),
+    enqueue: (job: JobSpec, nowMs) => enqueue.run(jobRow(job, nowMs)),
+  };
+  const insertClaimed: EnqueueClaimed = (job, claim, nowMs) => {
+    if (job.queue !== null && queueHasJob.get(job.queue) !== undefined) return null;
+    const inserted = enqueueClaimed.run({
+      ...jobRow(job, nowMs),
+      locked_by: claim.workerId,
+      locked_until: nowMs + claim.leaseMs,
+    });
+    return inserted.changes === 1 ? claimedJob(Number(inserted.lastInsertRowid), job, claim, nowMs) : null;
   };
   return {
     begin: sqlite.prepare('begin'),
     commit: sqlite.prepare('commit'),
     rollback: sqlite.prepare('rollback'),
     statements,
+    enqueueClaimed: insertClaimed,
   };
 }

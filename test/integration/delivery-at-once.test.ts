@@ -123,6 +123,33 @@ describe.each(storeDialects)('on $dialect', (dialect) => {
       expect(s.sink.deliveries()).toHaveLength(1);
     });
 
+    it("hands the webhook's job to the running worker at intake (SQLite): no claim takes it, and it is delivered", async () => {
+      const { c, s } = await start();
+      const intake = c.database.intake;
+      if (dialect.dialect !== 'sqlite') {
+        // PostgreSQL: replicas could each find an inquiry's queue empty before the other commits; jobs are claimed
+        expect(intake?.handOverTo).toBeUndefined();
+        return;
+      }
+      const inquiryId = inquiryIdFor('all-passed');
+      const watch = watchQueue(c);
+      const worker = createTestWorker(c, { workerId: 'worker-live' });
+      worker.start();
+      intake?.handOverTo?.(worker);
+      try {
+        await postWebhook(c, buildInquiryEvent({ inquiryId, createdAt: at(c) }).body);
+        await vi.waitFor(() => expect(s.sink.deliveries()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+        // the running loop's claims found nothing: the inquiry's job came from intake, its delivery from the decision
+        expect((await Promise.all(watch.claimedJobs())).flat()).toEqual([]);
+        expect(await watch.enqueuedClaimed()).toEqual([expect.objectContaining({ kind: 'deliver_decision' })]);
+        expect(s.sink.deliveries()[0]).toMatchObject({ verified: true, status: 204, inquiryId, outcome: 'approved' });
+        await vi.waitFor(async () => expect(await jobRows(c)).toEqual([]), { timeout: 10_000, interval: 20 });
+      } finally {
+        intake?.handOverTo?.(null);
+        await worker.stop();
+      }
+    });
+
     it('queues a new delivery behind an earlier one still pending (not pre-claimed), and keeps sequence order', async () => {
       const { c, s } = await start();
       // workflow-declines: inquiry.completed → approved (delivers); inquiry.declined → declined (delivers)

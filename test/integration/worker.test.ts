@@ -270,4 +270,38 @@ describe('Worker', () => {
     });
     expect(await ctx.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
   });
+
+  it('reserves intake slots only while running, within its concurrency, and leaves the loop the rest', async () => {
+    // concurrency 1: one slot, for a job intake writes claimed (JobTaker) or for the loop's own claim
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const ran: string[] = [];
+    const worker = createWorker({
+      handlers: handlers(async ({ deliveryId }) => {
+        ran.push(deliveryId);
+        await held;
+        return { type: 'done' };
+      }),
+    });
+    expect(worker.reserve()).toBeNull(); // not started: intake enqueues as usual
+    worker.start();
+    try {
+      const claim = worker.reserve();
+      expect(claim).toEqual({ workerId: worker.id, leaseMs: 60_000 });
+      expect(worker.reserve()).toBeNull(); // the one slot is held
+      // a job the loop could claim waits while the slot is reserved
+      await ctx.queue.enqueue(deliveryJob('msg_queued'));
+      worker.wake();
+      const taken = await ctx.queue.enqueueClaimed(deliveryJob('msg_taken'), claim!, ctx.database.db);
+      expect(taken).toBeNull(); // its queue (deliver:inq_1) has msg_queued waiting: not claimed, the slot goes back
+      worker.release();
+      await expect.poll(() => ran, { timeout: 5_000, interval: 10 }).toEqual(['msg_queued']);
+      expect(worker.reserve()).toBeNull(); // busy with msg_queued
+      release();
+    } finally {
+      release();
+      await worker.stop();
+    }
+    expect(worker.reserve()).toBeNull(); // stopped
+  });
 });

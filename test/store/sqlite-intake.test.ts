@@ -6,9 +6,9 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { connectDatabase } from '../../src/store/connect.js';
 import type { DatabaseHandle } from '../../src/store/database-handle.js';
 import type { Db } from '../../src/store/database.js';
-import type { IntakeRow, IntakeWriter, RecordResult } from '../../src/store/event-intake.js';
+import type { IntakeRow, IntakeWriter, JobTaker, RecordResult } from '../../src/store/event-intake.js';
 import { createEventStore, type EventStore, type IncomingEvent } from '../../src/store/event-store.js';
-import { createJobQueue } from '../../src/store/job-queue.js';
+import { createJobQueue, type Job } from '../../src/store/job-queue.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { processInquiryJob } from '../../src/job-kinds.js';
 import { evidence, GOV_ID, SELFIE, verification } from '../helpers/decision-fixtures.js';
@@ -211,6 +211,96 @@ describe('SQLite intake: statements prepared once, a batch per transaction', () 
     expect(await events.record(incoming('evt_c', 'inq_seen', at(0)))).toBe('stored');
     expect(await events.record(reportEvent('evt_r1', 'inq_seen', at(10)))).toBe('stored');
     expect((await readJobs(db)).map((j) => j.key)).toEqual(['process:evt_c', 'process:evt_r1']);
+  });
+
+  /** A taker with `slots` free slots that records what intake did with them. */
+  function fakeTaker(slots: number) {
+    const log: string[] = [];
+    const taken: Job[] = [];
+    let free = slots;
+    const taker: JobTaker = {
+      reserve: () => {
+        if (free === 0) return null;
+        free -= 1;
+        log.push('reserve');
+        return { workerId: 'worker-here', leaseMs: 60_000 };
+      },
+      take: (job) => {
+        log.push(`take ${job.key}`);
+        taken.push(job);
+      },
+      release: () => {
+        free += 1;
+        log.push('release');
+      },
+    };
+    return { taker, log, taken, free: () => free };
+  }
+
+  it('writes a job that heads its queue already claimed for the taker, and hands it over after the commit', async () => {
+    const { handle, db } = await openStore(fileUrl());
+    const w = handle.intake as IntakeWriter;
+    const { taker, log, taken, free } = fakeTaker(2);
+    w.handOverTo?.(taker);
+    // inq_1 twice: its second job waits behind the first (order holds); inq_2's heads its own queue
+    const results = await w.write([
+      intakeRow('evt_a', 'inq_1', at(0)),
+      intakeRow('evt_b', 'inq_1', at(1)),
+      intakeRow('evt_c', 'inq_2', at(2)),
+    ]);
+    expect(results).toEqual(['stored', 'stored', 'stored']);
+    expect(log).toEqual(['reserve', 'reserve', 'release', 'reserve', 'take process:evt_a', 'take process:evt_c']);
+    expect(free()).toBe(0); // the two taken jobs hold their slots until the worker ends them
+    // as a claim would have read them back
+    const ids = await db.selectFrom('jobs').select(['id', 'key']).orderBy('id').execute();
+    expect(taken).toEqual([
+      {
+        id: ids.find((j) => j.key === 'process:evt_a')?.id,
+        kind: 'process_inquiry',
+        key: 'process:evt_a',
+        queue: 'inquiry:inq_1',
+        payload: JSON.parse(JSON.stringify(intakeRow('evt_a', 'inq_1', at(0)).acts?.job.payload)),
+        attempts: 1,
+        runAt: T0,
+        lockedBy: 'worker-here',
+        createdAt: T0,
+      },
+      expect.objectContaining({ key: 'process:evt_c', queue: 'inquiry:inq_2', attempts: 1, lockedBy: 'worker-here' }),
+    ]);
+    expect(await readJobs(db)).toMatchObject([
+      { key: 'process:evt_a', attempts: 1, locked_by: 'worker-here', locked_until: T0 + 60_000 },
+      { key: 'process:evt_b', attempts: 0, locked_by: null, locked_until: null },
+      { key: 'process:evt_c', attempts: 1, locked_by: 'worker-here', locked_until: T0 + 60_000 },
+    ]);
+  });
+
+  it('writes jobs unclaimed when the taker has no free slot, or none is set', async () => {
+    const { handle, db } = await openStore(fileUrl());
+    const w = handle.intake as IntakeWriter;
+    const { taker, log } = fakeTaker(0);
+    w.handOverTo?.(taker);
+    expect(await w.write([intakeRow('evt_a', 'inq_1', at(0))])).toEqual(['stored']);
+    w.handOverTo?.(null);
+    expect(await w.write([intakeRow('evt_b', 'inq_2', at(0))])).toEqual(['stored']);
+    expect(log).toEqual([]);
+    expect(await readJobs(db)).toMatchObject([
+      { key: 'process:evt_a', attempts: 0, locked_by: null },
+      { key: 'process:evt_b', attempts: 0, locked_by: null },
+    ]);
+  });
+
+  it('gives the slots back when the batch does not commit: nothing is handed over', async () => {
+    const { handle, db } = await openStore(fileUrl());
+    const w = handle.intake as IntakeWriter;
+    const { taker, log, taken, free } = fakeTaker(4);
+    w.handOverTo?.(taker);
+    await expect(w.write([intakeRow('evt_a', 'inq_1', at(0)), badRow('evt_bad')])).rejects.toMatchObject({
+      code: expect.stringMatching(/^SQLITE_CONSTRAINT/),
+    });
+    expect(log).toEqual(['reserve', 'release']);
+    expect(taken).toEqual([]);
+    expect(free()).toBe(4);
+    expect(await readJobs(db)).toEqual([]);
   });
 
   it('rejects a batch with a constraint error with the SQLite code, rolled back, and writes the next', async () => {

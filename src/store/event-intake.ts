@@ -18,6 +18,11 @@ export interface IntakeRow {
   } | null;
   /** When the webhook was stored (epoch ms; `event.received_at` is the same instant). */
   nowMs: number;
+  /**
+   * Set by the write: its job was written claimed for the process's worker (JobTaker), which has it once the batch
+   * commits, so nobody needs to wake the worker for it.
+   */
+  handedOver?: boolean;
 }
 
 /**
@@ -107,7 +112,8 @@ export async function recordIntake(
   if (!(await statements.insertEvent(event))) return 'duplicate';
   if (!acting) return 'ignored';
   if (!(await statements.advanceInquiry(event, acts.inquiryId))) return 'superseded';
-  if (!claims?.write(acts.job, row.nowMs)) await statements.enqueue(acts.job, row.nowMs);
+  row.handedOver = claims?.write(acts.job, row.nowMs) ?? false;
+  if (!row.handedOver) await statements.enqueue(acts.job, row.nowMs);
   return 'stored';
 }
 

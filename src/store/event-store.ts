@@ -39,6 +39,11 @@ export interface EventStore {
    */
   record(incoming: IncomingEvent): Promise<RecordResult>;
   /**
+   * As `record`, and whether the event's job went straight to this process's worker (SQLite intake: written claimed
+   * for it and handed over on commit), so the caller need not wake the worker for it.
+   */
+  recordIntake(incoming: IncomingEvent): Promise<{ status: RecordResult; handedOver: boolean }>;
+  /**
    * Queues the inquiry for processing again from its latest event: after a failure that needed a human (a rejected
    * API key, a Persona outage longer than the retry window), or to re-evaluate under a new policy.
    */
@@ -72,6 +77,12 @@ export function createEventStore(options: {
 
   return {
     record: (incoming) => writeGrouped(intakeRow(incoming, clock.now())),
+
+    async recordIntake(incoming) {
+      const row = intakeRow(incoming, clock.now());
+      const status = await writeGrouped(row);
+      return { status, handedOver: row.handedOver === true };
+    },
 
     async latestReportMatchEvents(inquiryId) {
       const rows = await db

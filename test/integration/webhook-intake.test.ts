@@ -261,7 +261,7 @@ describe('POST /webhooks/persona', () => {
   });
 
   it('answers 503 INTAKE_OVERLOADED, not DATABASE_UNAVAILABLE, when too many webhooks already wait for the database', async () => {
-    const events: EventStore = { ...ctx.events, record: () => Promise.reject(new GroupCommitOverloadedError()) };
+    const events: EventStore = { ...ctx.events, recordIntake: () => Promise.reject(new GroupCommitOverloadedError()) };
     const app = await buildApp({ ...ctx.deps, events, onEnqueued: () => undefined });
     try {
       const request = signedWebhookRequest(buildInquiryEventBody({ eventId: 'evt_busy' }), {

@@ -274,6 +274,25 @@ describe('SQLite intake: statements prepared once, a batch per transaction', () 
     ]);
   });
 
+  it('tells the webhook route which jobs went to the worker (it wakes the worker for the others only)', async () => {
+    const { handle, events } = await openStore(fileUrl());
+    const { taker } = fakeTaker(4);
+    handle.intake?.handOverTo?.(taker);
+    expect(await events.recordIntake(incoming('evt_a', 'inq_1', at(0)))).toEqual({
+      status: 'stored',
+      handedOver: true,
+    });
+    // the inquiry's queue holds evt_a's job (the fake taker never ends it): this one waits, unclaimed
+    expect(await events.recordIntake(incoming('evt_b', 'inq_1', at(1)))).toEqual({
+      status: 'stored',
+      handedOver: false,
+    });
+    expect(await events.recordIntake(incoming('evt_a', 'inq_1', at(0)))).toEqual({
+      status: 'duplicate',
+      handedOver: false,
+    });
+  });
+
   it('writes jobs unclaimed when the taker has no free slot, or none is set', async () => {
     const { handle, db } = await openStore(fileUrl());
     const w = handle.intake as IntakeWriter;

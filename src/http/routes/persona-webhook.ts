@@ -27,7 +27,7 @@ export interface PersonaWebhookOptions {
   maxAgeSeconds: number;
   bodyLimitBytes: number;
   clock: Clock;
-  events: Pick<EventStore, 'record'>;
+  events: Pick<EventStore, 'recordIntake'>;
   /** What the service does with an event name (PERSONA_EVENTS and the policy's report types): see event-names.ts. */
   classifyEvent: (event: { name: string; objectType: string }) => EventDisposition;
   /** Called after a job was committed, to wake the worker at once. */
@@ -109,21 +109,23 @@ export async function personaWebhookRoutes(fastify: FastifyInstance, options: Pe
     const fresh = options.clock.now() - Date.parse(event.createdAt) <= ZERO_CALL_MAX_EVENT_AGE_MS;
     const evidence = kind === 'inquiry' && fresh ? evidenceFromWebhook(json) : null;
     let status: RecordResult;
+    let handedOver: boolean;
     try {
-      status = await options.events.record({
+      ({ status, handedOver } = await options.events.recordIntake({
         event,
         disposition,
         attempts,
         knownInquiryOnly: kind === 'report',
         ...(evidence === null ? {} : { evidence }),
-      });
+      }));
     } catch (error) {
       if (error instanceof GroupCommitOverloadedError) noteResult(request, 'overloaded');
       request.log = request.log.child(ids); // the error handler's line names the event
       throw toNotStoredError(error);
     }
     noteResult(request, status);
-    if (status === 'stored') options.onEnqueued();
+    // a job handed to this process's worker at intake is running already: waking the worker would only claim nothing
+    if (status === 'stored' && !handedOver) options.onEnqueued();
     request.log.info({ ...ids, status, ...(evidence === null ? {} : { evidence: 'webhook' }) }, 'webhook accepted');
     return reply.status(200).send({ received: true, eventId: event.eventId, status });
   });

@@ -67,8 +67,14 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
   const shadowPolicy = options.shadowPolicy ?? null;
   const metrics = options.metrics ?? noopRecorder;
 
-  return async function processInquiry(state, job, { log, finishWithin, claim }) {
+  return async function processInquiry(state, job, { log, finishWithin, claim, handedOver }) {
     const jobLog = log.child({ inquiryId: state.inquiryId, eventId: state.eventId, poll: state.polls });
+    const ctx = { calls: 0 };
+    // A job handed over at intake heads an empty queue with the inquiry's newest event: the checks below all but
+    // surely let it through, so Persona's GET (a read) starts beside them rather than after them. If one stops the
+    // job after all, the answer is dropped, and the decision's transaction checks again whatever happens here.
+    const early = handedOver ? gatherEvidence(persona, state, policy, ctx) : null;
+    early?.catch(() => undefined); // awaited below, unless a check stops the job first
     const previous = await decisions.latestDecisionRef(state.inquiryId);
     if (previous && previous.eventCreatedAt > state.eventCreatedAt) {
       jobLog.info({ decisionId: previous.decisionId }, 'event older than the current decision; skipped');
@@ -81,10 +87,9 @@ export function createProcessInquiryHandler(options: ProcessInquiryOptions): Job
       return { type: 'done' };
     }
 
-    const ctx = { calls: 0 };
     let gathered: Gathered;
     try {
-      gathered = await gatherEvidence(persona, state, policy, ctx);
+      gathered = await (early ?? gatherEvidence(persona, state, policy, ctx));
     } catch (error) {
       return onPersonaError(error, state, job, ctx.calls, jobLog);
     }

@@ -36,6 +36,11 @@ export interface JobContext {
    * outcome's `next`: e.g. a decision's delivery, sent right after the decision commits, with no claim in between.
    */
   claim: JobClaim;
+  /**
+   * The job came from intake already claimed for this worker (JobTaker): a moment ago its event was the inquiry's
+   * newest and its queue was empty.
+   */
+  handedOver: boolean;
 }
 
 /** A handler gets its job's payload already parsed against its kind's schema (src/job-kinds.ts). */
@@ -122,7 +127,7 @@ export class Worker implements JobTaker {
 
   take(job: Job): void {
     this.reserved -= 1;
-    this.launch(job);
+    this.launch(job, true);
   }
 
   release(): void {
@@ -185,8 +190,8 @@ export class Worker implements JobTaker {
     }
   }
 
-  private launch(job: Job): void {
-    const task = this.run(job).finally(() => {
+  private launch(job: Job, handedOver = false): void {
+    const task = this.run(job, handedOver).finally(() => {
       this.active.delete(task);
       this.wake(); // a slot is free
     });
@@ -247,7 +252,7 @@ export class Worker implements JobTaker {
     }
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, handedOver = false): Promise<void> {
     const { handlers } = this.options;
     const log = this.options.logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     let outcome: JobOutcome;
@@ -260,6 +265,7 @@ export class Worker implements JobTaker {
         log,
         finishWithin: (executor) => this.finishWithin(job, executor),
         claim: { workerId: this.id, leaseMs: this.options.leaseMs },
+        handedOver,
       };
       outcome = await runHandler(handlers, job.kind, job, context);
     } catch (error) {

@@ -34,6 +34,7 @@ const context = {
   log: createLogger('silent'),
   finishWithin: async () => undefined,
   claim: { workerId: 'test-worker', leaseMs: 30_000 },
+  handedOver: false,
 };
 
 function setUp(options: { status?: string | Error; review?: string | Error; latest?: string; enabled?: boolean } = {}) {

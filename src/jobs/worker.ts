@@ -85,6 +85,11 @@ export class Worker implements JobTaker {
   private wokenWhileBusy = false;
   /** Slots held for jobs intake is writing claimed for this worker (JobTaker), not yet handed over. */
   private reserved = 0;
+  /**
+   * Slots the loop's claim in flight may fill: held while it waits (on SQLite, for the connection an intake batch
+   * holds), so intake cannot hand over jobs into them meanwhile and the two together never exceed `concurrency`.
+   */
+  private claiming = 0;
   /** Outcomes the database could not take while it was down: saved before the next claim, not after the lease. */
   private readonly results: JobResults;
 
@@ -120,7 +125,7 @@ export class Worker implements JobTaker {
   }
 
   reserve(): JobClaim | null {
-    if (!this.running || this.active.size + this.reserved >= this.options.concurrency) return null;
+    if (!this.running || this.active.size + this.reserved + this.claiming >= this.options.concurrency) return null;
     this.reserved += 1;
     return { workerId: this.id, leaseMs: this.options.leaseMs };
   }
@@ -168,11 +173,14 @@ export class Worker implements JobTaker {
           continue;
         }
       }
-      const free = this.options.concurrency - this.active.size - this.reserved;
+      const free = Math.max(0, this.options.concurrency - this.active.size - this.reserved);
       let claimed = 0;
       if (free > 0) {
         try {
-          const jobs = await this.options.queue.claim(this.id, free, this.options.leaseMs);
+          this.claiming = free;
+          const jobs = await this.options.queue.claim(this.id, free, this.options.leaseMs).finally(() => {
+            this.claiming = 0;
+          });
           this.dbFailures = 0;
           claimed = jobs.length;
           for (const job of jobs) this.launch(job);

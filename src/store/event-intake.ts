@@ -79,7 +79,13 @@ export class IntakeClaims {
   write(job: JobSpec, nowMs: number): boolean {
     const claim = this.taker.reserve();
     if (claim === null) return false;
-    const claimed = this.enqueueClaimed(job, claim, nowMs);
+    let claimed: Job | null;
+    try {
+      claimed = this.enqueueClaimed(job, claim, nowMs);
+    } catch (error) {
+      this.taker.release(); // the statement failed: the batch rolls back, and this slot was never handed a job
+      throw error;
+    }
     if (claimed === null) {
       this.taker.release();
       return false;

@@ -39,8 +39,11 @@ export function createSqliteIntake(sqlite: SQLite.Database, db: Db): IntakeWrite
         results = await recordIntakeBatch(statements, rows, claims);
         commit.run();
       } catch (error) {
-        if (sqlite.inTransaction) rollback.run();
-        claims?.rolledBack();
+        try {
+          if (sqlite.inTransaction) rollback.run();
+        } finally {
+          claims?.rolledBack(); // the slots go back even if the rollback itself fails
+        }
         throw error;
       }
       claims?.committed();

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deliverDecisionJob, processInquiryJob } from '../../src/job-kinds.js';
 import { type JobHandler, type JobHandlers, Worker } from '../../src/jobs/worker.js';
+import type { IncomingEvent } from '../../src/store/event-store.js';
 import type { JobQueue } from '../../src/store/job-queue.js';
 import { createTestWorker } from '../helpers/pipeline.js';
 import { createTestContext, type TestContext } from '../helpers/test-app.js';
@@ -284,8 +285,12 @@ describe('Worker', () => {
       }),
     });
     expect(worker.reserve()).toBeNull(); // not started: intake enqueues as usual
+    const claims = vi.spyOn(ctx.queue, 'claim');
     worker.start();
     try {
+      expect(worker.reserve()).toBeNull(); // the loop's first claim is in flight: its slot is held for it
+      await expect.poll(() => claims.mock.calls.length).toBe(1);
+      await claims.mock.results[0]?.value;
       const claim = worker.reserve();
       expect(claim).toEqual({ workerId: worker.id, leaseMs: 60_000 });
       expect(worker.reserve()).toBeNull(); // the one slot is held
@@ -303,5 +308,79 @@ describe('Worker', () => {
       await worker.stop();
     }
     expect(worker.reserve()).toBeNull(); // stopped
+  });
+
+  it('never runs more jobs than its concurrency when intake hands jobs over while its own claim waits', async () => {
+    // SQLite: the loop's claim waits for the connection an intake batch holds; jobs handed over meanwhile must not
+    // be joined by as many claimed ones as the loop counted free before the batch
+    const intake = ctx.database.intake;
+    const incoming = (eventId: string, inquiryId: string, seconds: number): IncomingEvent => ({
+      event: {
+        eventId,
+        name: 'inquiry.completed',
+        createdAt: new Date(ctx.clock.now() - 600_000 + seconds * 1000).toISOString(),
+        objectType: 'inquiry',
+        objectId: inquiryId,
+        inquiryId,
+      },
+      disposition: 'accepted',
+      attempts: { attemptsMade: 1, attemptsLeft: 7, firstAttemptedAt: null },
+    });
+    // inquiry A's job waits in its queue (due later, like a poll): A's next event reserves a slot and gives it back,
+    // which wakes the loop in the middle of the batch
+    await ctx.events.record(incoming('evt_a1', 'inq_A', 0));
+    await ctx.database.db
+      .updateTable('jobs')
+      .set({ run_at: ctx.clock.now() + 60_000 })
+      .execute();
+    let running = 0;
+    let most = 0;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const claim = vi.spyOn(ctx.queue, 'claim');
+    const worker = new Worker({
+      queue: ctx.queue,
+      handlers: {
+        ...handlers(async () => ({ type: 'done' })),
+        process_inquiry: async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await gate;
+          running -= 1;
+          return { type: 'done' };
+        },
+      },
+      clock: ctx.clock,
+      random: () => 0.5,
+      logger: ctx.logger,
+      concurrency: 2,
+      leaseMs: 60_000,
+    });
+    worker.start();
+    try {
+      await expect.poll(() => claim.mock.calls.length).toBe(1);
+      await claim.mock.results[0]?.value; // the loop found nothing due and sleeps
+      intake?.handOverTo?.(worker);
+      await Promise.all(
+        [
+          incoming('evt_a2', 'inq_A', 10),
+          incoming('evt_b', 'inq_B', 10),
+          incoming('evt_c', 'inq_C', 10),
+          incoming('evt_d', 'inq_D', 10),
+        ].map((event) => ctx.events.recordIntake(event)),
+      );
+      await expect.poll(() => running).toBe(2);
+      await Promise.all(claim.mock.results.map((r) => r.value));
+      const leased = await ctx.database.db
+        .selectFrom('jobs')
+        .select('key')
+        .where('locked_by', '=', worker.id)
+        .execute();
+      expect({ running, most, leased: leased.length }).toEqual({ running: 2, most: 2, leased: 2 });
+    } finally {
+      intake?.handOverTo?.(null);
+      open();
+      await worker.stop();
+    }
   });
 });

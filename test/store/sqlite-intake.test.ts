@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { connectDatabase } from '../../src/store/connect.js';
@@ -291,6 +292,23 @@ describe('SQLite intake: statements prepared once, a batch per transaction', () 
       status: 'duplicate',
       handedOver: false,
     });
+  });
+
+  it('gives the slot back when the claimed insert itself fails, and the batch rolls back', async () => {
+    const { handle, db } = await openStore(fileUrl());
+    const w = handle.intake as IntakeWriter;
+    const { taker, log, taken, free } = fakeTaker(2);
+    w.handOverTo?.(taker);
+    // a failure of that one statement (as SQLITE_FULL or SQLITE_IOERR would be): no slot may leak
+    await sql`create trigger refuse_claimed before insert on jobs when new.locked_by is not null
+      begin select raise(abort, 'disk I/O error (test)'); end`.execute(db);
+    await expect(w.write([intakeRow('evt_a', 'inq_1', at(0))])).rejects.toThrow('disk I/O error (test)');
+    expect(log).toEqual(['reserve', 'release']);
+    expect({ taken, free: free() }).toEqual({ taken: [], free: 2 });
+    expect(await readEvents(db)).toEqual([]);
+    await sql`drop trigger refuse_claimed`.execute(db);
+    expect(await w.write([intakeRow('evt_a', 'inq_1', at(0))])).toEqual(['stored']);
+    expect(taken.map((j) => j.key)).toEqual(['process:evt_a']);
   });
 
   it('writes jobs unclaimed when the taker has no free slot, or none is set', async () => {

@@ -192,6 +192,10 @@ DEMO_MS=$(ms_since "$t")
 printf '%s\n' "$fire_lines" | sed 's/^/    /'
 if [ "$demo_code" -ne 0 ]; then
   tail -60 "$WORK/demo.log"
+  # the service's whole log (its lines name ids, outcomes and timings, never PII): `up … demo-fire` attaches only
+  # demo-fire's output, and a wrong decision is explained by when and how the service took it
+  echo "----- persona-decider-demo's log -----"
+  compose --profile demo logs --no-color persona-decider-demo 2>&1 | tail -400
   die "the demo exited with code $demo_code (demo-fire's)"
 fi
 summary=$(printf '%s\n' "$fire_lines" | grep -E '^[0-9]+/[0-9]+ decisions delivered as expected' | tail -1)

@@ -167,22 +167,23 @@ async function recoverLostWebhook(
   );
   const sentAt = Date.now();
   let outcome: string | undefined;
+  let items: { newEvents: number }[] = [];
+  let found = 0;
+  // decided, delivered, and the sweep's run saved with what it found (the inquiry's job may be decided and delivered
+  // before the sweep's own run is saved: the worker takes it at once)
   await waitFor(
     async () => {
-      const res = await fetch(`${serviceUrl}/decisions/${inquiryId}`, {
-        headers: { authorization: `Bearer ${API_TOKEN}` },
-      });
+      const headers = { authorization: `Bearer ${API_TOKEN}` };
+      const res = await fetch(`${serviceUrl}/decisions/${inquiryId}`, { headers });
       outcome = res.ok ? ((await res.json()) as { status: string; outcome: string }).outcome : undefined;
       const delivered = stack.sink.deliveries().some((d) => d.verified && d.inquiryId === inquiryId);
-      return outcome !== undefined && outcome !== null && delivered;
+      const runs = await fetch(`${serviceUrl}/reconciliations?limit=50`, { headers });
+      items = ((await runs.json()) as { items: { newEvents: number }[] }).items;
+      found = items.reduce((n, run) => n + run.newEvents, 0);
+      return outcome !== undefined && outcome !== null && delivered && found === 1;
     },
     (RECONCILE_INTERVAL_SECONDS + 20) * 1000,
   ).catch(() => undefined);
-  const runs = await fetch(`${serviceUrl}/reconciliations?limit=50`, {
-    headers: { authorization: `Bearer ${API_TOKEN}` },
-  });
-  const { items } = (await runs.json()) as { items: { newEvents: number }[] };
-  const found = items.reduce((n, run) => n + run.newEvents, 0);
   const ok = outcome === 'approved' && found === 1;
   info(
     ok

@@ -75,14 +75,15 @@ export function createEventStore(options: {
     writeBatch: options.intake?.write ?? writeInTransaction,
   });
 
-  return {
-    record: (incoming) => writeGrouped(intakeRow(incoming, clock.now())),
+  async function recordIntake(incoming: IncomingEvent): Promise<{ status: RecordResult; handedOver: boolean }> {
+    const row = intakeRow(incoming, clock.now());
+    const status = await writeGrouped(row);
+    return { status, handedOver: row.handedOver === true };
+  }
 
-    async recordIntake(incoming) {
-      const row = intakeRow(incoming, clock.now());
-      const status = await writeGrouped(row);
-      return { status, handedOver: row.handedOver === true };
-    },
+  return {
+    record: async (incoming) => (await recordIntake(incoming)).status,
+    recordIntake,
 
     async latestReportMatchEvents(inquiryId) {
       const rows = await db

@@ -11,7 +11,7 @@ import {
   type RecordResult,
   recordIntakeBatch,
 } from './event-intake.js';
-import { claimedJob } from './job-queue.js';
+import { claimedJob, type JobClaim } from './job-queue.js';
 
 /**
  * Webhook intake's writes on SQLite, as statements prepared once on the service's connection: the hot path of
@@ -75,25 +75,25 @@ function prepare(sqlite: SQLite.Database) {
        last_event_created_at = excluded.last_event_created_at, error = null, updated_at = excluded.updated_at
      where inquiries.last_event_created_at <= excluded.last_event_created_at`,
   );
+  // one statement for a job, claimed or not, as job-queue.ts's insertJob writes it
   const enqueue = sqlite.prepare(
-    `insert into jobs (kind, key, queue, payload, attempts, run_at, created_at)
-     values (@kind, @key, @queue, @payload, 0, @run_at, @created_at)
+    `insert into jobs (kind, key, queue, payload, attempts, run_at, locked_by, locked_until, created_at)
+     values (@kind, @key, @queue, @payload, @attempts, @run_at, @locked_by, @locked_until, @created_at)
      on conflict (key) do nothing`,
   );
   const queueHasJob = sqlite.prepare('select 1 from jobs where queue = ? limit 1').pluck();
-  const enqueueClaimed = sqlite.prepare(
-    `insert into jobs (kind, key, queue, payload, attempts, run_at, locked_by, locked_until, created_at)
-     values (@kind, @key, @queue, @payload, 1, @run_at, @locked_by, @locked_until, @created_at)
-     on conflict (key) do nothing`,
-  );
-  const jobRow = (job: JobSpec, nowMs: number) => ({
-    kind: job.kind,
-    key: job.key,
-    queue: job.queue,
-    payload: JSON.stringify(job.payload),
-    run_at: job.runAt,
-    created_at: nowMs,
-  });
+  const insertJob = (job: JobSpec, claim: JobClaim | null, nowMs: number) =>
+    enqueue.run({
+      kind: job.kind,
+      key: job.key,
+      queue: job.queue,
+      payload: JSON.stringify(job.payload),
+      attempts: claim ? 1 : 0,
+      run_at: job.runAt,
+      locked_by: claim?.workerId ?? null,
+      locked_until: claim ? nowMs + claim.leaseMs : null,
+      created_at: nowMs,
+    });
   const statements: IntakeStatements = {
     isKnownInquiry: (inquiryId) => knownInquiry.get(inquiryId) !== undefined,
     insertEvent: (row) => insertEvent.run(row).changes === 1,
@@ -104,15 +104,11 @@ function prepare(sqlite: SQLite.Database) {
         created_at: event.persona_created_at,
         now: event.received_at,
       }).changes === 1,
-    enqueue: (job: JobSpec, nowMs) => enqueue.run(jobRow(job, nowMs)),
+    enqueue: (job: JobSpec, nowMs) => insertJob(job, null, nowMs),
   };
   const insertClaimed: EnqueueClaimed = (job, claim, nowMs) => {
     if (job.queue !== null && queueHasJob.get(job.queue) !== undefined) return null;
-    const inserted = enqueueClaimed.run({
-      ...jobRow(job, nowMs),
-      locked_by: claim.workerId,
-      locked_until: nowMs + claim.leaseMs,
-    });
+    const inserted = insertJob(job, claim, nowMs);
     return inserted.changes === 1 ? claimedJob(Number(inserted.lastInsertRowid), job, claim, nowMs) : null;
   };
   return {

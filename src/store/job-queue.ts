@@ -310,20 +310,29 @@ export function claimedJob(id: number, job: JobSpec, claim: JobClaim, now: numbe
   };
 }
 
+/**
+ * A new job's row: `claim`, already leased to that worker, its first attempt counted. Kysely (insertJob) and SQLite
+ * intake's prepared statement both write it.
+ */
+export function newJobRow(job: JobSpec, claim: JobClaim | null, now: number) {
+  return {
+    kind: job.kind,
+    key: job.key,
+    queue: job.queue,
+    payload: JSON.stringify(job.payload),
+    attempts: claim ? 1 : 0,
+    run_at: job.runAt,
+    locked_by: claim?.workerId ?? null,
+    locked_until: claim ? now + claim.leaseMs : null,
+    created_at: now,
+  };
+}
+
 /** Inserts a job unless one with its key exists; `claim`: already leased to that worker, its first attempt counted. */
 function insertJob(executor: Kysely<Database>, job: JobSpec, claim: JobClaim | null, now: number) {
   return executor
     .insertInto('jobs')
-    .values({
-      kind: job.kind,
-      key: job.key,
-      queue: job.queue,
-      payload: JSON.stringify(job.payload),
-      attempts: claim ? 1 : 0,
-      run_at: job.runAt,
-      ...(claim ? { locked_by: claim.workerId, locked_until: now + claim.leaseMs } : {}),
-      created_at: now,
-    })
+    .values(newJobRow(job, claim, now))
     .onConflict((oc) => oc.column('key').doNothing())
     .returning('id')
     .executeTakeFirst();

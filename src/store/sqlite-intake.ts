@@ -11,7 +11,7 @@ import {
   type RecordResult,
   recordIntakeBatch,
 } from './event-intake.js';
-import { claimedJob, type JobClaim } from './job-queue.js';
+import { claimedJob, type JobClaim, newJobRow } from './job-queue.js';
 
 /**
  * Webhook intake's writes on SQLite, as statements prepared once on the service's connection: the hot path of
@@ -75,25 +75,14 @@ function prepare(sqlite: SQLite.Database) {
        last_event_created_at = excluded.last_event_created_at, error = null, updated_at = excluded.updated_at
      where inquiries.last_event_created_at <= excluded.last_event_created_at`,
   );
-  // one statement for a job, claimed or not, as job-queue.ts's insertJob writes it
+  // one statement for a job, claimed or not: the row job-queue.ts's insertJob writes
   const enqueue = sqlite.prepare(
     `insert into jobs (kind, key, queue, payload, attempts, run_at, locked_by, locked_until, created_at)
      values (@kind, @key, @queue, @payload, @attempts, @run_at, @locked_by, @locked_until, @created_at)
      on conflict (key) do nothing`,
   );
   const queueHasJob = sqlite.prepare('select 1 from jobs where queue = ? limit 1').pluck();
-  const insertJob = (job: JobSpec, claim: JobClaim | null, nowMs: number) =>
-    enqueue.run({
-      kind: job.kind,
-      key: job.key,
-      queue: job.queue,
-      payload: JSON.stringify(job.payload),
-      attempts: claim ? 1 : 0,
-      run_at: job.runAt,
-      locked_by: claim?.workerId ?? null,
-      locked_until: claim ? nowMs + claim.leaseMs : null,
-      created_at: nowMs,
-    });
+  const insertJob = (job: JobSpec, claim: JobClaim | null, nowMs: number) => enqueue.run(newJobRow(job, claim, nowMs));
   const statements: IntakeStatements = {
     isKnownInquiry: (inquiryId) => knownInquiry.get(inquiryId) !== undefined,
     insertEvent: (row) => insertEvent.run(row).changes === 1,

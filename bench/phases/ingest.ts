@@ -52,6 +52,8 @@ interface Target {
 
 export const FLOOR_LABEL = 'floor: bare Fastify + signature check + JSON.parse';
 export const DURABLE_FLOOR_LABEL = 'durable floor: the floor + one row per webhook, group-committed, SQLite FULL';
+export const DURABLE_FLOOR_OFF_LOOP_LABEL =
+  'durable floor, its fsync off the event loop: NORMAL commits + fdatasync of the WAL on the thread pool';
 
 export async function runIngest(
   options: BenchOptions,
@@ -81,6 +83,15 @@ export async function runIngest(
         env: {
           HELLO_VERIFY_SECRET: SIM_DEFAULTS.webhookSecret,
           HELLO_STORE_FILE: join(dir, `durable-floor-r${round}.db`),
+        },
+      },
+      {
+        label: DURABLE_FLOOR_OFF_LOOP_LABEL,
+        kind: 'floor',
+        env: {
+          HELLO_VERIFY_SECRET: SIM_DEFAULTS.webhookSecret,
+          HELLO_STORE_FILE: join(dir, `durable-floor-t-r${round}.db`),
+          HELLO_STORE_SYNC: 'thread',
         },
       },
       ...withTwin('FULL'),
@@ -186,7 +197,12 @@ function startTarget(
 ): Promise<ServiceProcess> {
   const logFile = join(dir, `ingest-${tag}.log`);
   if (target.kind !== 'service') {
-    return startNodeProcess(['--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], {
+    // a folder per target, the files named by Node: tsx's loader thread writes a profile too, and a fixed name would
+    // let it overwrite the main thread's (that one is CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile: thread 0)
+    const profile = options.cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfDir, `ingest-${tag}`)}`]
+      : [];
+    return startNodeProcess([...profile, '--import', TSX_LOADER, join(ROOT, 'bench/fastify-hello.ts')], {
       env: target.env,
       cwd: dir,
       logFile,

@@ -18,6 +18,13 @@ export interface GroupCommitOptions<I, O> {
   isItemError?: (error: unknown) => boolean;
   /** Callers waiting beyond this are refused at once (back-pressure while the database is slow). Default: no bound. */
   maxPending?: number;
+  /**
+   * When a committed batch is not yet durable (its fsync runs elsewhere): called once the batch is written, and its
+   * callers get their results only when it resolves (all fail if it rejects). The next batch is written meanwhile,
+   * so one batch's fsync overlaps the next batch's work. The service's intake does not use it (it measured no gain
+   * on SQLite: docs/benchmarks.md, third pass); the benchmark's durable floor with its fsync off the event loop does.
+   */
+  whenDurable?: () => Promise<void>;
 }
 
 /** Thrown to callers when `maxPending` are already waiting. */
@@ -56,7 +63,12 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
   async function writeOrSplit(batch: Pending<I, O>[]): Promise<void> {
     try {
       const results = await options.writeBatch(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i] as O));
+      const settle = (): void => batch.forEach((p, i) => p.resolve(results[i] as O));
+      if (options.whenDurable === undefined) settle();
+      else
+        options.whenDurable().then(settle, (error: unknown) => {
+          for (const p of batch) p.reject(error);
+        });
     } catch (error) {
       if (batch.length === 1 || !(options.isItemError ?? (() => true))(error)) {
         for (const p of batch) p.reject(error);

@@ -104,4 +104,60 @@ describe('createGroupCommit', () => {
     w.releaseNext();
     await expect(Promise.all(accepted)).resolves.toEqual([10, 20]);
   });
+
+  describe('whenDurable (the fsync runs elsewhere)', () => {
+    /** A durability barrier that completes only when the test says so. */
+    function controlledSync() {
+      const releases: ((error?: Error) => void)[] = [];
+      const whenDurable = () =>
+        new Promise<void>((resolve, reject) => releases.push((error) => (error ? reject(error) : resolve())));
+      return { whenDurable, started: () => releases.length, release: (error?: Error) => releases.shift()?.(error) };
+    }
+
+    it('answers a batch only once it is durable, and writes the next batch meanwhile', async () => {
+      const w = controlledWriter();
+      const sync = controlledSync();
+      const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, whenDurable: sync.whenDurable });
+      let firstSettled = false;
+      const first = write(1).finally(() => (firstSettled = true));
+      await turn();
+      w.releaseNext(); // batch [1] committed: its fsync starts
+      await turn();
+      expect(sync.started()).toBe(1);
+      const second = write(2);
+      await turn();
+      await turn();
+      expect(w.batches).toEqual([[1], [2]]); // written while [1]'s fsync still runs
+      expect(firstSettled).toBe(false);
+      sync.release();
+      await expect(first).resolves.toBe(10);
+      w.releaseNext();
+      await turn();
+      sync.release();
+      await expect(second).resolves.toBe(20);
+    });
+
+    it("fails every caller of a batch whose fsync fails, and not the next batch's", async () => {
+      const w = controlledWriter();
+      const sync = controlledSync();
+      const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, whenDurable: sync.whenDurable });
+      const first = [write(1), write(2)];
+      await turn();
+      w.releaseNext();
+      await turn();
+      const second = write(3);
+      await turn();
+      await turn();
+      w.releaseNext();
+      await turn();
+      sync.release(new Error('EIO'));
+      sync.release();
+      await expect(Promise.allSettled(first)).resolves.toEqual([
+        { status: 'rejected', reason: new Error('EIO') },
+        { status: 'rejected', reason: new Error('EIO') },
+      ]);
+      await expect(second).resolves.toBe(30);
+      expect(w.batches).toEqual([[1, 2], [3]]); // a failed fsync is not retried item by item
+    });
+  });
 });

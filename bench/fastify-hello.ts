@@ -13,8 +13,9 @@
  *   acknowledges only what it has fsync'd can do less, so its rate bounds what the service can reach here.
  * - with HELLO_STORE_SYNC=thread as well, the same floor with its fsync off the event loop: each batch commits at
  *   synchronous=NORMAL (SQLite writes the WAL, no fsync) and the WAL file is then fdatasync'd on libuv's thread pool
- *   before the batch is answered, while the next batch is written. Durable as FULL (an fsync of the WAL after the
- *   commit's frames were written to it), the event loop never waits for the disk: whether that lifts the floor.
+ *   before the batch is answered, while the next batch is written. As durable as FULL for what it answers (an fsync
+ *   of the WAL after the commit's frames were written to it; docs/benchmarks.md, third pass), the event loop never
+ *   waits for the disk: whether that lifts the floor.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -89,16 +90,27 @@ interface Waiting {
 
 /**
  * fdatasync of the WAL file on libuv's thread pool. Each call resolves after an fdatasync that started after the
- * call (so it covers every frame written before it); calls during one running share the next.
+ * call (so it covers every frame written before it); calls during one running share the next. Once one fails, every
+ * later call fails with its error.
  */
 function walFileSync(walFile: string): { sync(): Promise<void> } {
   let handle: Promise<FileHandle> | null = null;
   let running = false;
   let next: Waiting | null = null;
+  let failed: { error: unknown } | null = null; // after a failed fdatasync, nothing later is known to be on disk
+  const datasync = async (): Promise<void> => {
+    if (failed) throw failed.error;
+    handle ??= open(walFile, 'r'); // the WAL exists once the first batch committed; it lives while db is open
+    try {
+      await (await handle).datasync();
+    } catch (error) {
+      failed ??= { error };
+      throw failed.error;
+    }
+  };
   const start = (): Promise<void> => {
     running = true;
-    handle ??= open(walFile, 'r'); // the WAL exists once the first batch committed; it lives while db is open
-    const run = handle.then((h) => h.datasync());
+    const run = datasync();
     const ended = (): void => {
       running = false;
       const waiting = next;

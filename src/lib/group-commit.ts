@@ -21,7 +21,9 @@ export interface GroupCommitOptions<I, O> {
   /**
    * When a committed batch is not yet durable (its fsync runs elsewhere): called once the batch is written, and its
    * callers get their results only when it resolves (all fail if it rejects). The next batch is written meanwhile,
-   * so one batch's fsync overlaps the next batch's work. The service's intake does not use it (it measured no gain
+   * so one batch's fsync overlaps the next batch's work. Once a wait has failed, every batch still waiting and every
+   * later one fails with the same error (nothing after a failed fsync is known to be on disk). A wait that never
+   * settles leaves its callers waiting: it must end. The service's intake does not use it (it measured no gain
    * on SQLite: docs/benchmarks.md, third pass); the benchmark's durable floor with its fsync off the event loop does.
    */
   whenDurable?: () => Promise<void>;
@@ -60,22 +62,45 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
     }
   }
 
+  // The first failed durability wait, kept: after a failed fsync nothing written since can be trusted to be on disk
+  // (Linux may drop the unwritten pages and report the error once; a WAL's frames are only valid in sequence), so
+  // every batch waiting then or written later fails with it.
+  let durabilityError: { error: unknown } | null = null;
+
   async function writeOrSplit(batch: Pending<I, O>[]): Promise<void> {
+    if (durabilityError) {
+      for (const p of batch) p.reject(durabilityError.error);
+      return;
+    }
+    let results: O[];
     try {
-      const results = await options.writeBatch(batch.map((p) => p.item));
-      const settle = (): void => batch.forEach((p, i) => p.resolve(results[i] as O));
-      if (options.whenDurable === undefined) settle();
-      else
-        options.whenDurable().then(settle, (error: unknown) => {
-          for (const p of batch) p.reject(error);
-        });
+      results = await options.writeBatch(batch.map((p) => p.item));
     } catch (error) {
       if (batch.length === 1 || !(options.isItemError ?? (() => true))(error)) {
         for (const p of batch) p.reject(error);
         return;
       }
       for (const p of batch) await writeOrSplit([p]);
+      return;
     }
+    const whenDurable = options.whenDurable;
+    if (whenDurable === undefined) {
+      batch.forEach((p, i) => p.resolve(results[i] as O));
+      return;
+    }
+    // committed: whatever the wait does (even a synchronous throw), the batch is never written again
+    void Promise.resolve()
+      .then(() => whenDurable())
+      .then(
+        () => {
+          if (durabilityError) for (const p of batch) p.reject(durabilityError.error);
+          else batch.forEach((p, i) => p.resolve(results[i] as O));
+        },
+        (error: unknown) => {
+          durabilityError ??= { error };
+          for (const p of batch) p.reject(durabilityError.error);
+        },
+      );
   }
 
   return (item) =>

@@ -137,7 +137,7 @@ describe('createGroupCommit', () => {
       await expect(second).resolves.toBe(20);
     });
 
-    it("fails every caller of a batch whose fsync fails, and not the next batch's", async () => {
+    it('fails every caller of a batch whose fsync fails, and every batch after it, without writing again', async () => {
       const w = controlledWriter();
       const sync = controlledSync();
       const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, whenDurable: sync.whenDurable });
@@ -145,19 +145,54 @@ describe('createGroupCommit', () => {
       await turn();
       w.releaseNext();
       await turn();
-      const second = write(3);
+      const second = write(3); // written while the first batch's fsync runs: its frames follow the failed ones
       await turn();
       await turn();
       w.releaseNext();
       await turn();
       sync.release(new Error('EIO'));
-      sync.release();
-      await expect(Promise.allSettled(first)).resolves.toEqual([
-        { status: 'rejected', reason: new Error('EIO') },
-        { status: 'rejected', reason: new Error('EIO') },
+      sync.release(); // a later fsync that succeeds does not make the second batch durable
+      const eio = { status: 'rejected', reason: new Error('EIO') };
+      await expect(Promise.allSettled([...first, second])).resolves.toEqual([eio, eio, eio]);
+      const third = write(4); // after the failure: refused without being written
+      await expect(third).rejects.toThrow('EIO');
+      expect(w.batches).toEqual([[1, 2], [3]]); // neither retried item by item nor written after the failure
+    });
+
+    it('fails the batch, once written, when the wait throws synchronously', async () => {
+      const w = controlledWriter();
+      const whenDurable = (): Promise<void> => {
+        throw new Error('no WAL file');
+      };
+      const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, whenDurable });
+      const results = [write(1), write(2)];
+      await turn();
+      w.releaseNext();
+      await expect(Promise.allSettled(results)).resolves.toEqual([
+        { status: 'rejected', reason: new Error('no WAL file') },
+        { status: 'rejected', reason: new Error('no WAL file') },
       ]);
-      await expect(second).resolves.toBe(30);
-      expect(w.batches).toEqual([[1, 2], [3]]); // a failed fsync is not retried item by item
+      expect(w.batches).toEqual([[1, 2]]); // committed once, not split and written again
+    });
+
+    it('waits for durability of each item retried alone after a bad item', async () => {
+      const w = controlledWriter((item) => item === 2);
+      const sync = controlledSync();
+      const write = createGroupCommit({ writeBatch: w.writeBatch, maxBatch: 100, whenDurable: sync.whenDurable });
+      const settledResults = Promise.allSettled([write(1), write(2)]);
+      await turn();
+      w.releaseNext(); // [1, 2] fails on item 2: each is retried alone
+      for (let i = 0; i < 4; i++) await turn();
+      w.releaseNext(); // [1] written
+      for (let i = 0; i < 4; i++) await turn();
+      w.releaseNext(); // [2] fails
+      for (let i = 0; i < 4; i++) await turn();
+      expect(sync.started()).toBe(1); // only [1] was written, so only it waits
+      sync.release();
+      const settled = await settledResults;
+      expect(settled[0]).toEqual({ status: 'fulfilled', value: 10 });
+      expect(settled[1]?.status).toBe('rejected');
+      expect(w.batches).toEqual([[1, 2], [1], [2]]);
     });
   });
 });

@@ -68,37 +68,29 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): (ite
   let durabilityError: { error: unknown } | null = null;
 
   async function writeOrSplit(batch: Pending<I, O>[]): Promise<void> {
-    if (durabilityError) {
-      for (const p of batch) p.reject(durabilityError.error);
-      return;
-    }
+    const rejectAll = (error: unknown): void => {
+      for (const p of batch) p.reject(error);
+    };
+    const resolveAll = (results: O[]): void => batch.forEach((p, i) => p.resolve(results[i] as O));
+    if (durabilityError) return rejectAll(durabilityError.error);
     let results: O[];
     try {
       results = await options.writeBatch(batch.map((p) => p.item));
     } catch (error) {
-      if (batch.length === 1 || !(options.isItemError ?? (() => true))(error)) {
-        for (const p of batch) p.reject(error);
-        return;
-      }
+      if (batch.length === 1 || !(options.isItemError ?? (() => true))(error)) return rejectAll(error);
       for (const p of batch) await writeOrSplit([p]);
       return;
     }
     const whenDurable = options.whenDurable;
-    if (whenDurable === undefined) {
-      batch.forEach((p, i) => p.resolve(results[i] as O));
-      return;
-    }
+    if (whenDurable === undefined) return resolveAll(results);
     // committed: whatever the wait does (even a synchronous throw), the batch is never written again
     void Promise.resolve()
       .then(() => whenDurable())
       .then(
-        () => {
-          if (durabilityError) for (const p of batch) p.reject(durabilityError.error);
-          else batch.forEach((p, i) => p.resolve(results[i] as O));
-        },
+        () => (durabilityError ? rejectAll(durabilityError.error) : resolveAll(results)),
         (error: unknown) => {
           durabilityError ??= { error };
-          for (const p of batch) p.reject(durabilityError.error);
+          rejectAll(durabilityError.error);
         },
       );
   }
